@@ -1,0 +1,47 @@
+using System.CommandLine;
+using SigWatch.Cli.Output;
+
+namespace SigWatch.Cli;
+
+/// <summary>
+/// Builds the command tree from one definition per command folder (Commands/&lt;Verb&gt;/) and maps
+/// parse errors to exit code 2. Each definition owns its syntax; each command class owns its behaviour.
+/// </summary>
+internal static class CliApp
+{
+    public static RootCommand BuildRootCommand(CliConsole console)
+    {
+        var root = new RootCommand(
+            "sigwatch: what the apps on this machine are, and whether their signatures still say so.");
+        foreach (var command in CreateCommands(console))
+        {
+            root.Subcommands.Add(command);
+        }
+
+        return root;
+    }
+
+    private static IEnumerable<Command> CreateCommands(CliConsole console)
+    {
+        // One line per command folder; keep alphabetical.
+        yield break;
+    }
+
+    public static int Run(string[] args, CliConsole console)
+    {
+        var root = BuildRootCommand(console);
+        var parse = root.Parse(args);
+        if (parse.Errors.Count > 0)
+        {
+            foreach (var error in parse.Errors)
+            {
+                console.Error.WriteLine($"sigwatch: {error.Message}");
+            }
+
+            console.Error.WriteLine("Run 'sigwatch --help' for usage.");
+            return ExitCodes.Usage;
+        }
+
+        return parse.Invoke(new InvocationConfiguration { Output = console.Out, Error = console.Error });
+    }
+}

@@ -1,0 +1,4 @@
+using SigWatch.Cli;
+using SigWatch.Cli.Output;
+
+return CliApp.Run(args, CliConsole.System);

@@ -1,0 +1,55 @@
+using Xunit;
+
+namespace SigWatch.TestSupport;
+
+/// <summary>A fact that is skipped, with the stated reason, when ../shared/fixtures/real is absent.</summary>
+public sealed class RealFixturesFactAttribute : FactAttribute
+{
+    public RealFixturesFactAttribute()
+    {
+        if (!RepoPaths.HasRealFixtures)
+        {
+            Skip = RepoPaths.RealFixturesMissingReason;
+        }
+    }
+}
+
+/// <summary>A theory that is skipped, with the stated reason, when ../shared/fixtures/real is absent.</summary>
+public sealed class RealFixturesTheoryAttribute : TheoryAttribute
+{
+    public RealFixturesTheoryAttribute()
+    {
+        if (!RepoPaths.HasRealFixtures)
+        {
+            Skip = RepoPaths.RealFixturesMissingReason;
+        }
+    }
+}
+
+/// <summary>
+/// A fact that needs an external program on PATH. Outside CI it is skipped with the reason when the
+/// program is missing; under CI (<c>CI=true</c>) it runs and fails, because .ci/run must have installed it.
+/// </summary>
+public sealed class RequiresToolFactAttribute : FactAttribute
+{
+    public RequiresToolFactAttribute(string tool, string debianPackage)
+    {
+        if (!ExternalTool.IsOnPath(tool) && !ExternalTool.IsCi)
+        {
+            Skip = $"needs '{tool}' on PATH (Debian package {debianPackage}); .ci/run installs it";
+        }
+    }
+}
+
+public static class ExternalTool
+{
+    public static bool IsCi =>
+        string.Equals(Environment.GetEnvironmentVariable("CI"), "true", StringComparison.OrdinalIgnoreCase);
+
+    public static bool IsOnPath(string tool)
+    {
+        var path = Environment.GetEnvironmentVariable("PATH") ?? string.Empty;
+        return path.Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries)
+            .Any(dir => File.Exists(Path.Combine(dir, tool)));
+    }
+}
