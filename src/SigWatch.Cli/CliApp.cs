@@ -24,7 +24,10 @@ internal static class CliApp
     private static IEnumerable<Command> CreateCommands(CliConsole console)
     {
         // One line per command folder; keep alphabetical.
-        yield break;
+        yield return Commands.Events.EventsCommandDefinition.Create(console);
+        yield return Commands.List.ListCommandDefinition.Create(console);
+        yield return Commands.Show.ShowCommandDefinition.Create(console);
+        yield return Commands.Status.StatusCommandDefinition.Create(console);
     }
 
     public static int Run(string[] args, CliConsole console)

@@ -9,6 +9,9 @@ internal static class ExitCodes
     /// <summary><c>check</c>: invalid or unsigned, or a requirement is not satisfied.</summary>
     public const int Invalid = 1;
 
+    /// <summary>Daemon commands: the request failed (e.g. <c>show</c> of a bundle the daemon does not know).</summary>
+    public const int Failed = 1;
+
     /// <summary>Command-line usage error (unknown option, missing argument, bad value, requirement syntax).</summary>
     public const int Usage = 2;
 

@@ -1,1 +1,127 @@
-return 0;
+using System.Globalization;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Serilog;
+using Serilog.Events;
+using Serilog.Formatting.Compact;
+using SigWatch.Daemon;
+using SigWatch.Daemon.Configuration;
+using SigWatch.Daemon.Grpc.Services;
+using SigWatch.Daemon.Hosting;
+using SigWatch.Daemon.Store;
+using SigWatch.Platform;
+
+// Exit codes: 0 clean shutdown (SIGTERM/SIGINT), 1 could not start, 2 usage or configuration error.
+DaemonCommandLine commandLine;
+DaemonOptions options;
+try
+{
+    commandLine = DaemonCommandLine.Parse(args);
+    if (commandLine.ShowHelp)
+    {
+        Console.Out.WriteLine(DaemonCommandLine.Usage);
+        return 0;
+    }
+
+    options = DaemonConfiguration.Build(commandLine, SigWatchPaths.ForCurrentProcess(), Environment.GetEnvironmentVariable);
+    var problems = options.Validate();
+    if (problems.Count > 0)
+    {
+        throw new UsageException(string.Join("; ", problems));
+    }
+}
+catch (UsageException e)
+{
+    Console.Error.WriteLine($"sigwatchd: {e.Message}");
+    Console.Error.WriteLine("Run 'sigwatchd --help' for usage.");
+    return 2;
+}
+
+var isRoot = ProcessIdentity.IsRoot;
+var privateDirectory = UnixSocket.DirectoryMode(isRoot: false);
+try
+{
+    Directory.CreateDirectory(options.StateDir, privateDirectory);
+    Directory.CreateDirectory(options.LogDir, privateDirectory);
+}
+catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+{
+    Console.Error.WriteLine($"sigwatchd: cannot create state or log directory ({options.StateDir}, {options.LogDir}): {e.Message}");
+    return 1;
+}
+
+var level = Enum.TryParse<LogEventLevel>(options.LogLevel, ignoreCase: true, out var parsedLevel) ? parsedLevel : LogEventLevel.Information;
+Log.Logger = new LoggerConfiguration()
+    .MinimumLevel.Is(level)
+    .MinimumLevel.Override("Microsoft", LogEventLevel.Warning)
+    .MinimumLevel.Override("Microsoft.Hosting.Lifetime", LogEventLevel.Information)
+    .MinimumLevel.Override("Grpc", LogEventLevel.Warning)
+    .Enrich.FromLogContext()
+    .WriteTo.Console(formatProvider: CultureInfo.InvariantCulture, standardErrorFromLevel: LogEventLevel.Verbose)
+    .WriteTo.File(
+        new CompactJsonFormatter(),
+        Path.Combine(options.LogDir, "sigwatchd-.clef"),
+        rollingInterval: RollingInterval.Day,
+        retainedFileCountLimit: 14,
+        fileSizeLimitBytes: 64 * 1024 * 1024,
+        rollOnFileSizeLimit: true)
+    .CreateLogger();
+
+try
+{
+    UnixSocket.Prepare(options.Socket, isRoot, ProcessIdentity.EffectiveUserId);
+
+    var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions
+    {
+        // Our own command line was parsed above; ASP.NET must not reinterpret it.
+        Args = [],
+        ContentRootPath = AppContext.BaseDirectory,
+        EnvironmentName = Environments.Production,
+    });
+    builder.Services.AddSerilog();
+    builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(15));
+    builder.WebHost.ConfigureKestrel(kestrel =>
+    {
+        kestrel.AddServerHeader = false;
+        // Cleartext HTTP/2 only: there is no TLS/ALPN on a Unix socket to negotiate it.
+        kestrel.ListenUnixSocket(options.Socket, listen => listen.Protocols = HttpProtocols.Http2);
+    });
+    builder.Services.AddSigWatchDaemon(options);
+
+    var app = builder.Build();
+    app.MapGrpcService<SigWatchService>();
+    app.MapGrpcHealthChecksService();
+    app.MapGrpcReflectionService();
+
+    var lifetime = app.Services.GetRequiredService<IHostApplicationLifetime>();
+    // End live event streams first, so Kestrel's graceful shutdown is not held up by them.
+    lifetime.ApplicationStopping.Register(() => app.Services.GetRequiredService<EventHub>().CompleteAll());
+
+    await app.StartAsync().ConfigureAwait(false);
+    UnixSocket.SecureSocketFile(options.Socket);
+    Log.Information(
+        "sigwatchd {Version} listening on {Socket}; roots {Roots}; database {Database}; quiet window {Quiet} s",
+        DaemonClock.Version, options.Socket, options.Roots, options.DatabasePath, options.QuietWindowSeconds);
+
+    await app.WaitForShutdownAsync().ConfigureAwait(false);
+    await app.DisposeAsync().ConfigureAwait(false);
+    Log.Information("sigwatchd stopped cleanly");
+    return 0;
+}
+catch (SocketSetupException e)
+{
+    Log.Fatal("Cannot listen: {Reason}", e.Message);
+    return 1;
+}
+catch (Exception e) when (e is IOException or UnauthorizedAccessException or InvalidOperationException or Microsoft.Data.Sqlite.SqliteException)
+{
+    Log.Fatal(e, "sigwatchd could not start");
+    return 1;
+}
+finally
+{
+    await Log.CloseAndFlushAsync().ConfigureAwait(false);
+}

@@ -1,0 +1,70 @@
+using System.Text.Json;
+using Grpc.Core;
+using SigWatch.Cli.Connection;
+using SigWatch.Cli.Output;
+using SigWatch.Protos.V1;
+
+namespace SigWatch.Cli.Commands.Events;
+
+/// <summary>
+/// Lists events after a cursor, or follows them live. With --json: one JSON object
+/// <c>{"events": [...], "lastId": N}</c>; with --json --follow: one event object per line (NDJSON).
+/// </summary>
+internal sealed class EventsCommand(CliConsole console, string? socket, bool json, long after, bool follow, int limit)
+{
+    public Task<int> ExecuteAsync(CancellationToken cancellationToken) =>
+        DaemonCall.RunAsync(socket, console, async connection =>
+        {
+            if (!follow)
+            {
+                var response = await connection.Client.ListEventsAsync(
+                    new ListEventsRequest { AfterId = after, Limit = limit },
+                    DaemonConnection.Unary(cancellationToken)).ConfigureAwait(false);
+                if (json)
+                {
+                    var output = new EventListJson([.. response.Events.Select(JsonMapping.ToJson)], response.LastId);
+                    console.Out.WriteLine(JsonSerializer.Serialize(output, CliJsonContext.Default.EventListJson));
+                }
+                else
+                {
+                    foreach (var ev in response.Events)
+                    {
+                        WriteLine(ev);
+                    }
+
+                    if (response.Events.Count == 0)
+                    {
+                        console.Out.WriteLine(after == 0 ? "No events yet." : $"No events after {after}.");
+                    }
+                }
+
+                return ExitCodes.Ok;
+            }
+
+            using var call = connection.Client.WatchEvents(new WatchEventsRequest { AfterId = after }, cancellationToken: cancellationToken);
+            try
+            {
+                await foreach (var ev in call.ResponseStream.ReadAllAsync(cancellationToken).ConfigureAwait(false))
+                {
+                    if (json)
+                    {
+                        console.Out.WriteLine(JsonSerializer.Serialize(JsonMapping.ToJson(ev), CliJsonContext.Compact.EventJson));
+                    }
+                    else
+                    {
+                        WriteLine(ev);
+                    }
+
+                    await console.Out.FlushAsync(cancellationToken).ConfigureAwait(false);
+                }
+            }
+            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+            {
+            }
+
+            return ExitCodes.Ok;
+        });
+
+    private void WriteLine(Event ev) =>
+        console.Out.WriteLine($"#{ev.Id}  {Format.Time(JsonMapping.Time(ev.Time))}  {ev.KindName,-16}  {ev.BundlePath}  {ev.Summary}");
+}

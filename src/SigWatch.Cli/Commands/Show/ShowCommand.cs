@@ -1,0 +1,85 @@
+using System.Globalization;
+using System.Text.Json;
+using SigWatch.Cli.Connection;
+using SigWatch.Cli.Output;
+using SigWatch.Protos.V1;
+
+namespace SigWatch.Cli.Commands.Show;
+
+internal sealed class ShowCommand(CliConsole console, string? socket, bool json, string target, bool byId, bool includeHistory)
+{
+    public Task<int> ExecuteAsync(CancellationToken cancellationToken)
+    {
+        var request = new GetBundleRequest { IncludeHistory = includeHistory || json };
+        if (byId)
+        {
+            if (!long.TryParse(target, NumberStyles.None, CultureInfo.InvariantCulture, out var id) || id <= 0)
+            {
+                console.Error.WriteLine($"sigwatch: --id needs a positive bundle id, got '{target}'");
+                return Task.FromResult(ExitCodes.Usage);
+            }
+
+            request.Id = id;
+        }
+        else
+        {
+            // The daemon keys bundles by absolute path without a trailing slash.
+            request.Path = Path.TrimEndingDirectorySeparator(Path.GetFullPath(target));
+        }
+
+        return DaemonCall.RunAsync(socket, console, async connection =>
+        {
+            var response = await connection.Client.GetBundleAsync(request, DaemonConnection.Unary(cancellationToken)).ConfigureAwait(false);
+            if (json)
+            {
+                var output = new BundleShowJson(JsonMapping.ToJson(response.Bundle), [.. response.History.Select(JsonMapping.ToJson)]);
+                console.Out.WriteLine(JsonSerializer.Serialize(output, CliJsonContext.Default.BundleShowJson));
+                return ExitCodes.Ok;
+            }
+
+            var b = response.Bundle;
+            var o = console.Out;
+            o.WriteLine(b.Path);
+            o.WriteLine($"  id:          {b.Id}");
+            o.WriteLine($"  root:        {b.Root}");
+            o.WriteLine($"  first seen:  {Format.Time(JsonMapping.Time(b.FirstSeen))}");
+            o.WriteLine($"  last seen:   {Format.Time(JsonMapping.Time(b.LastSeen))}");
+            if (b.RemovedAt is not null)
+            {
+                o.WriteLine($"  removed:     {Format.Time(JsonMapping.Time(b.RemovedAt))}");
+            }
+
+            if (b.Latest is { } a)
+            {
+                WriteAssessment(o, a, "latest assessment");
+            }
+            else
+            {
+                o.WriteLine("  (not assessed yet)");
+            }
+
+            foreach (var earlier in response.History)
+            {
+                WriteAssessment(o, earlier, "earlier assessment");
+            }
+
+            return ExitCodes.Ok;
+        });
+    }
+
+    private static void WriteAssessment(TextWriter o, Assessment a, string title)
+    {
+        o.WriteLine($"  {title} #{a.Id} at {Format.Time(JsonMapping.Time(a.AssessedAt))}:");
+        o.WriteLine($"    identifier:     {Format.OrDash(a.BundleIdentifier)}");
+        o.WriteLine($"    name:           {Format.OrDash(a.BundleName)}");
+        o.WriteLine($"    version:        {Format.OrDash(a.ShortVersion)} ({Format.OrDash(a.BundleVersion)})");
+        o.WriteLine($"    executable:     {Format.OrDash(a.Executable)} ({(a.HasMainExecutable ? "present" : "missing")})");
+        o.WriteLine($"    Info.plist:     {(a.HasInfoPlist ? string.IsNullOrEmpty(a.InfoPlistError) ? "read" : "UNREADABLE: " + a.InfoPlistError : "missing")}");
+        o.WriteLine($"    CodeResources:  {(a.HasCodeResources ? "present" : "none (no resource seal)")}");
+        o.WriteLine($"    tree:           {a.FileCount} files, {Format.Size(a.TotalSize)}");
+        foreach (var problem in a.WalkProblems)
+        {
+            o.WriteLine($"    problem:        {problem}");
+        }
+    }
+}

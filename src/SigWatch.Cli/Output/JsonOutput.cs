@@ -1,0 +1,99 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using Google.Protobuf.WellKnownTypes;
+using SigWatch.Protos.V1;
+
+namespace SigWatch.Cli.Output;
+
+// The CLI's JSON views of daemon data (docs/cli-json.md). Field names are part of the contract:
+// add fields, never rename or remove them. Times are ISO 8601 UTC; absent values are null.
+
+internal sealed record StatusJson(
+    string Version,
+    int Pid,
+    DateTimeOffset? StartedAt,
+    string SocketPath,
+    string DatabasePath,
+    int SchemaVersion,
+    long BundleCount,
+    long LastEventId,
+    int PendingAssessments,
+    long QuietWindowMs,
+    IReadOnlyList<RootJson> Roots);
+
+internal sealed record RootJson(string Path, bool Exists, bool Watching, long BundleCount, string? Problem);
+
+internal sealed record BundleListJson(IReadOnlyList<BundleJson> Bundles, long TotalCount);
+
+internal sealed record BundleShowJson(BundleJson Bundle, IReadOnlyList<AssessmentJson> History);
+
+internal sealed record BundleJson(
+    long Id,
+    string Path,
+    string Root,
+    DateTimeOffset? FirstSeen,
+    DateTimeOffset? LastSeen,
+    DateTimeOffset? RemovedAt,
+    AssessmentJson? Latest);
+
+internal sealed record AssessmentJson(
+    long Id,
+    DateTimeOffset? AssessedAt,
+    string? BundleIdentifier,
+    string? BundleName,
+    string? ShortVersion,
+    string? BundleVersion,
+    string? Executable,
+    bool HasInfoPlist,
+    string? InfoPlistError,
+    bool HasCodeResources,
+    bool HasMainExecutable,
+    long FileCount,
+    long TotalSize,
+    IReadOnlyList<string> WalkProblems);
+
+internal sealed record EventListJson(IReadOnlyList<EventJson> Events, long LastId);
+
+internal sealed record EventJson(long Id, DateTimeOffset? Time, string Kind, long BundleId, string BundlePath, long? AssessmentId, string Summary);
+
+[JsonSourceGenerationOptions(
+    PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase,
+    WriteIndented = true,
+    DefaultIgnoreCondition = JsonIgnoreCondition.Never)]
+[JsonSerializable(typeof(StatusJson))]
+[JsonSerializable(typeof(BundleListJson))]
+[JsonSerializable(typeof(BundleShowJson))]
+[JsonSerializable(typeof(EventListJson))]
+[JsonSerializable(typeof(EventJson))]
+internal sealed partial class CliJsonContext : JsonSerializerContext
+{
+    /// <summary>One object per line, for streams (NDJSON).</summary>
+    public static CliJsonContext Compact { get; } = new(new JsonSerializerOptions
+    {
+        PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
+        WriteIndented = false,
+    });
+}
+
+internal static class JsonMapping
+{
+    public static StatusJson ToJson(GetStatusResponse s) => new(
+        s.Version, s.Pid, Time(s.StartedAt), s.SocketPath, s.DatabasePath, s.SchemaVersion, s.BundleCount,
+        s.LastEventId, s.PendingAssessments, s.QuietWindowMs,
+        [.. s.Roots.Select(r => new RootJson(r.Path, r.Exists, r.Watching, r.BundleCount, Text(r.Problem)))]);
+
+    public static BundleJson ToJson(Bundle b) => new(
+        b.Id, b.Path, b.Root, Time(b.FirstSeen), Time(b.LastSeen), Time(b.RemovedAt), b.Latest is null ? null : ToJson(b.Latest));
+
+    public static AssessmentJson ToJson(Assessment a) => new(
+        a.Id, Time(a.AssessedAt), Text(a.BundleIdentifier), Text(a.BundleName), Text(a.ShortVersion), Text(a.BundleVersion),
+        Text(a.Executable), a.HasInfoPlist, Text(a.InfoPlistError), a.HasCodeResources, a.HasMainExecutable, a.FileCount,
+        a.TotalSize, [.. a.WalkProblems]);
+
+    public static EventJson ToJson(Event e) => new(
+        e.Id, Time(e.Time), e.KindName, e.BundleId, e.BundlePath, e.AssessmentId == 0 ? null : e.AssessmentId, e.Summary);
+
+    public static DateTimeOffset? Time(Timestamp? t) => t?.ToDateTimeOffset();
+
+    private static string? Text(string value) => value.Length == 0 ? null : value;
+}

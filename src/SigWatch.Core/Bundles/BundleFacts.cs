@@ -1,0 +1,92 @@
+namespace SigWatch.Core.Bundles;
+
+/// <summary>
+/// Assessment v0 of one app bundle: Info.plist identity, presence of the seal and the main
+/// executable, and the size of the tree. Later engines (signature, seal, quarantine) add to it.
+/// </summary>
+public sealed record BundleFacts
+{
+    public string? BundleIdentifier { get; init; }
+
+    public string? BundleName { get; init; }
+
+    public string? ShortVersion { get; init; }
+
+    public string? BundleVersion { get; init; }
+
+    public string? Executable { get; init; }
+
+    public bool HasInfoPlist { get; init; }
+
+    /// <summary>Why Info.plist could not be read (what, where, why); null when read or absent.</summary>
+    public string? InfoPlistError { get; init; }
+
+    public bool HasCodeResources { get; init; }
+
+    public bool HasMainExecutable { get; init; }
+
+    public long FileCount { get; init; }
+
+    public long TotalSize { get; init; }
+
+    public IReadOnlyList<string> WalkProblems { get; init; } = [];
+
+    /// <summary>
+    /// SHA-256 over the sorted (relative path, type, size, mtime) listing of the tree: a cheap
+    /// "did anything change" signal that does not read file contents.
+    /// </summary>
+    public string TreeFingerprint { get; init; } = string.Empty;
+
+    /// <summary>Field-by-field differences from an earlier assessment, for event summaries.</summary>
+    public IReadOnlyList<string> DescribeChangesFrom(BundleFacts previous)
+    {
+        var changes = new List<string>();
+        void Compare(string name, string? before, string? after)
+        {
+            if (!string.Equals(before, after, StringComparison.Ordinal))
+            {
+                changes.Add($"{name} {Show(before)} -> {Show(after)}");
+            }
+        }
+
+        Compare("CFBundleIdentifier", previous.BundleIdentifier, BundleIdentifier);
+        Compare("CFBundleName", previous.BundleName, BundleName);
+        Compare("CFBundleShortVersionString", previous.ShortVersion, ShortVersion);
+        Compare("CFBundleVersion", previous.BundleVersion, BundleVersion);
+        Compare("CFBundleExecutable", previous.Executable, Executable);
+        Compare("Info.plist error", previous.InfoPlistError, InfoPlistError);
+        if (previous.HasInfoPlist != HasInfoPlist)
+        {
+            changes.Add(HasInfoPlist ? "Info.plist appeared" : "Info.plist removed");
+        }
+
+        if (previous.HasCodeResources != HasCodeResources)
+        {
+            changes.Add(HasCodeResources ? "_CodeSignature/CodeResources appeared" : "_CodeSignature/CodeResources removed");
+        }
+
+        if (previous.HasMainExecutable != HasMainExecutable)
+        {
+            changes.Add(HasMainExecutable ? "main executable appeared" : "main executable missing");
+        }
+
+        if (previous.FileCount != FileCount)
+        {
+            changes.Add($"files {previous.FileCount} -> {FileCount}");
+        }
+
+        if (previous.TotalSize != TotalSize)
+        {
+            changes.Add($"size {previous.TotalSize} -> {TotalSize} bytes");
+        }
+
+        if (changes.Count == 0 && !string.Equals(previous.TreeFingerprint, TreeFingerprint, StringComparison.Ordinal))
+        {
+            changes.Add("file contents or timestamps changed");
+        }
+
+        return changes;
+
+        static string Show(string? value) => value is null ? "(none)" : $"\"{value}\"";
+    }
+}

@@ -1,0 +1,107 @@
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using SigWatch.Core.Bundles;
+using SigWatch.Daemon.Store;
+using SigWatch.Daemon.Watching;
+
+namespace SigWatch.Daemon.Assessment;
+
+/// <summary>
+/// Takes settled work from the queue and brings the store in line with the disk: assesses bundles,
+/// records removals, and expands folder/root reconciles into bundle items. One item at a time; on
+/// shutdown the item in hand is finished (its transaction committed) before the worker stops.
+/// A failure on one bundle is logged and does not stop the others.
+/// </summary>
+internal sealed class AssessmentWorker(
+    AssessmentQueue queue,
+    SigWatchStore store,
+    TimeProvider time,
+    ILogger<AssessmentWorker> logger) : BackgroundService
+{
+    private long _completed;
+
+    public long Completed => Interlocked.Read(ref _completed);
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        try
+        {
+            while (await queue.Reader.WaitToReadAsync(stoppingToken).ConfigureAwait(false))
+            {
+                while (!stoppingToken.IsCancellationRequested && queue.Reader.TryRead(out var item))
+                {
+                    queue.MarkTaken(item);
+                    try
+                    {
+                        // Deliberately not cancellable: in-flight work completes on shutdown.
+                        await ProcessAsync(item).ConfigureAwait(false);
+                    }
+                    catch (Exception e) when (e is not OutOfMemoryException)
+                    {
+                        logger.LogError(e, "Assessment of {Kind} {Path} failed; other bundles continue", item.Kind, item.Path);
+                    }
+                }
+            }
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+        }
+    }
+
+    private async Task ProcessAsync(WorkItem item)
+    {
+        switch (item.Kind)
+        {
+            case WorkKind.Bundle:
+                await AssessBundleAsync(item).ConfigureAwait(false);
+                break;
+            case WorkKind.Container:
+                Expand(item.Root, BundleLocator.FindBundlesInContainer(item.Path), store.PresentBundlePathsUnder(item.Path)
+                    .Where(p => Path.GetDirectoryName(p) == item.Path));
+                break;
+            case WorkKind.Root:
+                var problems = new List<string>();
+                Expand(item.Root, BundleLocator.FindBundles(item.Path, problems), store.PresentBundlePathsUnder(item.Path));
+                foreach (var problem in problems)
+                {
+                    logger.LogWarning("Reconcile of {Root}: {Problem}", item.Path, problem);
+                }
+
+                break;
+        }
+    }
+
+    private void Expand(string root, IEnumerable<string> onDisk, IEnumerable<string> inStore)
+    {
+        // Bundles on disk are assessed (unchanged ones cost a walk, not an event); bundles the store
+        // has but the disk does not are queued too and end as bundle-removed.
+        foreach (var path in onDisk.Union(inStore, StringComparer.Ordinal))
+        {
+            queue.TryEnqueue(new WorkItem(WorkKind.Bundle, path, root));
+        }
+    }
+
+    private async Task AssessBundleAsync(WorkItem item)
+    {
+        var facts = BundleInspector.Inspect(item.Path);
+        var now = time.GetUtcNow();
+        if (facts is null)
+        {
+            var removed = await store.RecordRemovalAsync(item.Path, now).ConfigureAwait(false);
+            if (removed is not null)
+            {
+                logger.LogInformation("Bundle removed: {Path} (event {EventId})", item.Path, removed.Id);
+            }
+        }
+        else
+        {
+            var outcome = await store.RecordAssessmentAsync(item.Path, item.Root, facts, now).ConfigureAwait(false);
+            foreach (var ev in outcome.Events)
+            {
+                logger.LogInformation("{Kind}: {Path}: {Summary} (event {EventId})", ev.Kind, ev.BundlePath, ev.Summary, ev.Id);
+            }
+        }
+
+        Interlocked.Increment(ref _completed);
+    }
+}

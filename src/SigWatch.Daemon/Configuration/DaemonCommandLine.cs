@@ -1,0 +1,107 @@
+using System.Globalization;
+
+namespace SigWatch.Daemon.Configuration;
+
+/// <summary>
+/// sigwatchd's command line. Parsed by hand rather than by the configuration command-line provider
+/// because <c>--root</c> repeats (the provider would keep only the last) and because unknown options
+/// must be a usage error (exit 2), not silently ignored.
+/// </summary>
+internal sealed record DaemonCommandLine(IReadOnlyDictionary<string, string?> Settings, IReadOnlyList<string> Roots, string? ConfigFile, bool ShowHelp)
+{
+    public const string Usage = """
+        Usage: sigwatchd [options]
+
+        Watches directories for app bundles, records their state in SQLite, and serves the
+        sigwatch CLI over gRPC on a Unix-domain socket.
+
+        Options:
+          --root PATH               Directory to watch (repeatable). Default: /Applications and every
+                                    user's ~/Downloads as root; ~/Downloads otherwise.
+          --state-dir PATH          Directory of sigwatch.db.
+          --socket PATH             Unix socket to listen on.
+          --log-dir PATH            Directory for rolling JSON logs (default: <state-dir>/logs unprivileged).
+          --quiet-window SECONDS    Assess a bundle only after this long without activity (default 2).
+          --reconcile-minutes MIN   Full reconcile of the inventory with the disk (default 30).
+          --log-level LEVEL         Verbose, Debug, Information (default), Warning, Error.
+          --config FILE             JSON configuration file (keys as in README, "Configuration").
+          -h, --help                Show this help.
+
+        Settings are layered: defaults < config file < SIGWATCH_* environment < command line.
+        """;
+
+    /// <summary>Parses <paramref name="args"/>; throws <see cref="UsageException"/> on anything unknown or malformed.</summary>
+    public static DaemonCommandLine Parse(IReadOnlyList<string> args)
+    {
+        var settings = new Dictionary<string, string?>(StringComparer.OrdinalIgnoreCase);
+        var roots = new List<string>();
+        string? config = null;
+        for (var i = 0; i < args.Count; i++)
+        {
+            var arg = args[i];
+            string? inlineValue = null;
+            var eq = arg.IndexOf('=', StringComparison.Ordinal);
+            if (arg.StartsWith("--", StringComparison.Ordinal) && eq > 0)
+            {
+                inlineValue = arg[(eq + 1)..];
+                arg = arg[..eq];
+            }
+
+            string Value()
+            {
+                if (inlineValue is not null)
+                {
+                    return inlineValue;
+                }
+
+                if (i + 1 >= args.Count || args[i + 1].StartsWith("--", StringComparison.Ordinal))
+                {
+                    throw new UsageException($"option {arg} needs a value");
+                }
+
+                return args[++i];
+            }
+
+            switch (arg)
+            {
+                case "-h" or "--help" or "-?":
+                    return new DaemonCommandLine(settings, roots, config, ShowHelp: true);
+                case "--root":
+                    roots.Add(Value());
+                    break;
+                case "--state-dir":
+                    settings[nameof(DaemonOptions.StateDir)] = Value();
+                    break;
+                case "--socket":
+                    settings[nameof(DaemonOptions.Socket)] = Value();
+                    break;
+                case "--log-dir":
+                    settings[nameof(DaemonOptions.LogDir)] = Value();
+                    break;
+                case "--quiet-window":
+                    settings[nameof(DaemonOptions.QuietWindowSeconds)] = Number(arg, Value());
+                    break;
+                case "--reconcile-minutes":
+                    settings[nameof(DaemonOptions.ReconcileIntervalMinutes)] = Number(arg, Value());
+                    break;
+                case "--log-level":
+                    settings[nameof(DaemonOptions.LogLevel)] = Value();
+                    break;
+                case "--config":
+                    config = Value();
+                    break;
+                default:
+                    throw new UsageException($"unknown option '{args[i]}'");
+            }
+        }
+
+        return new DaemonCommandLine(settings, roots, config, ShowHelp: false);
+    }
+
+    private static string Number(string option, string value) =>
+        double.TryParse(value, NumberStyles.Float, CultureInfo.InvariantCulture, out var number) && double.IsFinite(number)
+            ? number.ToString(CultureInfo.InvariantCulture)
+            : throw new UsageException($"option {option} needs a number, got '{value}'");
+}
+
+internal sealed class UsageException(string message) : Exception(message);

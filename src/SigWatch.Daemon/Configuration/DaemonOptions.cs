@@ -1,0 +1,102 @@
+namespace SigWatch.Daemon.Configuration;
+
+/// <summary>
+/// The daemon's settings. Layering, lowest first: built-in defaults (per ARCHITECTURE.md "Paths",
+/// system paths as root, user paths otherwise) &lt; config file &lt; environment (SIGWATCH_*) &lt; command line.
+/// Configuration keys are the property names (e.g. <c>QuietWindowSeconds</c>; <c>Roots:0</c> for lists).
+/// </summary>
+internal sealed class DaemonOptions
+{
+    /// <summary>Directories watched for app bundles.</summary>
+    public List<string> Roots { get; set; } = [];
+
+    /// <summary>Directory of the SQLite database.</summary>
+    public string StateDir { get; set; } = string.Empty;
+
+    /// <summary>Path of the Unix-domain socket the gRPC server listens on.</summary>
+    public string Socket { get; set; } = string.Empty;
+
+    /// <summary>Directory for the rolling compact-JSON log files.</summary>
+    public string LogDir { get; set; } = string.Empty;
+
+    /// <summary>A bundle is assessed only after this long without activity inside it.</summary>
+    public double QuietWindowSeconds { get; set; } = 2.0;
+
+    /// <summary>How often the whole inventory is reconciled with the disk, besides file events.</summary>
+    public double ReconcileIntervalMinutes { get; set; } = 30;
+
+    /// <summary>Minimum log level (Verbose, Debug, Information, Warning, Error, Fatal).</summary>
+    public string LogLevel { get; set; } = "Information";
+
+    public TimeSpan QuietWindow => TimeSpan.FromSeconds(QuietWindowSeconds);
+
+    public string DatabasePath => Path.Combine(StateDir, Platform.SigWatchPaths.DatabaseFileName);
+
+    /// <summary>Checks ranges and normalises paths; returns the problems (empty when valid).</summary>
+    public IReadOnlyList<string> Validate()
+    {
+        var problems = new List<string>();
+        if (Roots.Count == 0)
+        {
+            problems.Add("no roots to watch: give at least one --root PATH");
+        }
+
+        foreach (var root in Roots)
+        {
+            if (!Path.IsPathRooted(root))
+            {
+                problems.Add($"root '{root}' is not an absolute path");
+            }
+        }
+
+        if (string.IsNullOrWhiteSpace(StateDir))
+        {
+            problems.Add("state directory is empty");
+        }
+
+        if (string.IsNullOrWhiteSpace(Socket))
+        {
+            problems.Add("socket path is empty");
+        }
+        else if (System.Text.Encoding.UTF8.GetByteCount(Socket) >= 104)
+        {
+            // sockaddr_un.sun_path is 104 bytes on macOS (108 on Linux), including the NUL.
+            problems.Add($"socket path '{Socket}' is too long for a Unix socket (must be under 104 bytes)");
+        }
+
+        if (double.IsNaN(QuietWindowSeconds) || QuietWindowSeconds < 0 || QuietWindowSeconds > 3600)
+        {
+            problems.Add($"quiet window {QuietWindowSeconds} s is out of range (0 to 3600)");
+        }
+
+        if (double.IsNaN(ReconcileIntervalMinutes) || ReconcileIntervalMinutes < 0.05 || ReconcileIntervalMinutes > 7 * 24 * 60)
+        {
+            problems.Add($"reconcile interval {ReconcileIntervalMinutes} min is out of range (0.05 to 10080)");
+        }
+
+        return problems;
+    }
+
+    public void Normalize()
+    {
+        Roots = [.. Roots.Where(r => !string.IsNullOrWhiteSpace(r)).Select(FullPath).Distinct(StringComparer.Ordinal)];
+        StateDir = FullPath(StateDir);
+        Socket = FullPath(Socket);
+        LogDir = string.IsNullOrWhiteSpace(LogDir) ? Path.Combine(StateDir, "logs") : FullPath(LogDir);
+    }
+
+    private static string FullPath(string path)
+    {
+        if (string.IsNullOrWhiteSpace(path))
+        {
+            return path;
+        }
+
+        if (path == "~" || path.StartsWith("~/", StringComparison.Ordinal))
+        {
+            path = Environment.GetFolderPath(Environment.SpecialFolder.UserProfile) + path[1..];
+        }
+
+        return Path.TrimEndingDirectorySeparator(Path.GetFullPath(path));
+    }
+}

@@ -1,0 +1,335 @@
+using System.Globalization;
+using System.Text;
+using Google.Protobuf.WellKnownTypes;
+using Grpc.Core;
+using Microsoft.Extensions.Hosting;
+using SigWatch.Core.Bundles;
+using SigWatch.Daemon.Assessment;
+using SigWatch.Daemon.Configuration;
+using SigWatch.Daemon.Store;
+using SigWatch.Daemon.Watching;
+using SigWatch.Protos.V1;
+using ProtoAssessment = SigWatch.Protos.V1.Assessment;
+using ProtoBundle = SigWatch.Protos.V1.Bundle;
+using ProtoEvent = SigWatch.Protos.V1.Event;
+
+namespace SigWatch.Daemon.Grpc.Services;
+
+/// <summary>The sigwatch.v1.SigWatch service: inventory and event queries over the store, and Rescan.</summary>
+internal sealed class SigWatchService(
+    DaemonOptions options,
+    SigWatchStore store,
+    EventHub hub,
+    ActivityTracker tracker,
+    AssessmentQueue queue,
+    WatcherService watchers,
+    DaemonClock clock,
+    IHostApplicationLifetime lifetime) : Protos.V1.SigWatch.SigWatchBase
+{
+    public const int DefaultPageSize = 100;
+    public const int MaxPageSize = 1000;
+    public const int DefaultEventLimit = 500;
+    public const int MaxEventLimit = 5000;
+    public const int MaxHistory = 100;
+
+    public override Task<GetStatusResponse> GetStatus(GetStatusRequest request, ServerCallContext context)
+    {
+        var counts = store.CountPresentBundlesByRoot();
+        var response = new GetStatusResponse
+        {
+            Version = DaemonClock.Version,
+            Pid = Environment.ProcessId,
+            StartedAt = Timestamp.FromDateTimeOffset(clock.StartedAt),
+            DatabasePath = store.DatabasePath,
+            SchemaVersion = store.SchemaVersion,
+            SocketPath = options.Socket,
+            BundleCount = counts.Values.Sum(),
+            LastEventId = store.LastEventId(),
+            PendingAssessments = tracker.PendingCount + queue.Count,
+            QuietWindowMs = (long)options.QuietWindow.TotalMilliseconds,
+        };
+        foreach (var root in options.Roots)
+        {
+            var (watching, problem) = watchers.RootState(root);
+            response.Roots.Add(new Root
+            {
+                Path = root,
+                Exists = Directory.Exists(root),
+                Watching = watching,
+                BundleCount = counts.GetValueOrDefault(root),
+                Problem = problem ?? string.Empty,
+            });
+        }
+
+        return Task.FromResult(response);
+    }
+
+    public override Task<ListBundlesResponse> ListBundles(ListBundlesRequest request, ServerCallContext context)
+    {
+        if (request.PageSize < 0)
+        {
+            throw Invalid("page_size", "must not be negative");
+        }
+
+        var limit = request.PageSize == 0 ? DefaultPageSize : Math.Min(request.PageSize, MaxPageSize);
+        var after = DecodePageToken(request.PageToken);
+        var (bundles, total) = store.ListBundles(new BundleQuery(
+            NullIfEmpty(request.Root), NullIfEmpty(request.PathContains), request.IncludeRemoved, after, limit + 1));
+        var response = new ListBundlesResponse { TotalCount = total };
+        foreach (var bundle in bundles.Take(limit))
+        {
+            response.Bundles.Add(ToProto(bundle));
+        }
+
+        if (bundles.Count > limit)
+        {
+            response.NextPageToken = EncodePageToken(bundles[limit - 1].Id);
+        }
+
+        return Task.FromResult(response);
+    }
+
+    public override Task<GetBundleResponse> GetBundle(GetBundleRequest request, ServerCallContext context)
+    {
+        var bundle = request.SelectorCase switch
+        {
+            GetBundleRequest.SelectorOneofCase.Path => store.GetBundle(Path.TrimEndingDirectorySeparator(request.Path)),
+            GetBundleRequest.SelectorOneofCase.Id => store.GetBundle(request.Id),
+            _ => throw Invalid("selector", "give a path or an id"),
+        };
+        if (bundle is null)
+        {
+            var what = request.SelectorCase == GetBundleRequest.SelectorOneofCase.Path ? $"path {request.Path}" : $"id {request.Id}";
+            throw new RpcException(new Status(StatusCode.NotFound, $"no bundle with {what} is known to the daemon"));
+        }
+
+        var response = new GetBundleResponse { Bundle = ToProto(bundle) };
+        if (request.IncludeHistory)
+        {
+            foreach (var assessment in store.GetAssessments(bundle.Id, MaxHistory + 1).Skip(1))
+            {
+                response.History.Add(ToProto(assessment));
+            }
+        }
+
+        return Task.FromResult(response);
+    }
+
+    public override Task<ListEventsResponse> ListEvents(ListEventsRequest request, ServerCallContext context)
+    {
+        if (request.AfterId < 0 || request.Limit < 0 || request.BundleId < 0)
+        {
+            throw Invalid("after_id/limit/bundle_id", "must not be negative");
+        }
+
+        var limit = request.Limit == 0 ? DefaultEventLimit : Math.Min(request.Limit, MaxEventLimit);
+        var events = store.ListEvents(request.AfterId, limit, request.BundleId);
+        var response = new ListEventsResponse { LastId = events.Count > 0 ? events[^1].Id : request.AfterId };
+        response.Events.AddRange(events.Select(ToProto));
+        return Task.FromResult(response);
+    }
+
+    public override async Task WatchEvents(WatchEventsRequest request, IServerStreamWriter<ProtoEvent> responseStream, ServerCallContext context)
+    {
+        if (request.AfterId < 0)
+        {
+            throw Invalid("after_id", "must not be negative");
+        }
+
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(context.CancellationToken, lifetime.ApplicationStopping);
+        // Subscribe before reading the backlog so nothing committed in between is missed; events
+        // seen in both are skipped by id.
+        using var subscription = hub.Subscribe();
+        var cursor = request.AfterId;
+        while (!stop.IsCancellationRequested)
+        {
+            var batch = store.ListEvents(cursor, MaxEventLimit);
+            foreach (var ev in batch)
+            {
+                await responseStream.WriteAsync(ToProto(ev), stop.Token).ConfigureAwait(false);
+                cursor = ev.Id;
+            }
+
+            if (batch.Count < MaxEventLimit)
+            {
+                break;
+            }
+        }
+
+        try
+        {
+            await foreach (var ev in subscription.Reader.ReadAllAsync(stop.Token).ConfigureAwait(false))
+            {
+                if (ev.Id <= cursor)
+                {
+                    continue;
+                }
+
+                await responseStream.WriteAsync(ToProto(ev), stop.Token).ConfigureAwait(false);
+                cursor = ev.Id;
+            }
+        }
+        catch (OperationCanceledException) when (stop.IsCancellationRequested)
+        {
+            // Client went away or the daemon is stopping: end the stream normally.
+        }
+        catch (SubscriberTooSlowException e)
+        {
+            throw new RpcException(new Status(StatusCode.ResourceExhausted, e.Message + $" (last id sent: {cursor})"));
+        }
+    }
+
+    public override Task<RescanResponse> Rescan(RescanRequest request, ServerCallContext context)
+    {
+        var queued = 0;
+        if (string.IsNullOrEmpty(request.Path))
+        {
+            foreach (var root in options.Roots)
+            {
+                queued += QueueRoot(root);
+            }
+
+            return Task.FromResult(new RescanResponse { Queued = queued });
+        }
+
+        if (!Path.IsPathRooted(request.Path))
+        {
+            throw Invalid("path", $"'{request.Path}' is not an absolute path");
+        }
+
+        var path = Path.TrimEndingDirectorySeparator(Path.GetFullPath(request.Path));
+        if (options.Roots.Contains(path, StringComparer.Ordinal))
+        {
+            return Task.FromResult(new RescanResponse { Queued = QueueRoot(path) });
+        }
+
+        foreach (var root in options.Roots)
+        {
+            var location = BundleLocator.Locate(root, path);
+            if (location.Kind == PathLocationKind.Bundle && location.Path == path)
+            {
+                queued += queue.TryEnqueue(new WorkItem(WorkKind.Bundle, path, root)) ? 1 : 0;
+                return Task.FromResult(new RescanResponse { Queued = queued });
+            }
+
+            if (location.Kind == PathLocationKind.Container && location.Path == path)
+            {
+                foreach (var bundle in BundleLocator.FindBundlesInContainer(path).Union(store.PresentBundlePathsUnder(path), StringComparer.Ordinal))
+                {
+                    queued += queue.TryEnqueue(new WorkItem(WorkKind.Bundle, bundle, root)) ? 1 : 0;
+                }
+
+                return Task.FromResult(new RescanResponse { Queued = queued });
+            }
+        }
+
+        throw Invalid("path", $"'{path}' is not a watched root, a bundle in one, or a folder directly inside one; the daemon reads only inside its roots");
+    }
+
+    private int QueueRoot(string root)
+    {
+        var queued = 0;
+        foreach (var bundle in BundleLocator.FindBundles(root).Union(store.PresentBundlePathsUnder(root), StringComparer.Ordinal))
+        {
+            queued += queue.TryEnqueue(new WorkItem(WorkKind.Bundle, bundle, root)) ? 1 : 0;
+        }
+
+        return queued;
+    }
+
+    private static RpcException Invalid(string field, string why) =>
+        new(new Status(StatusCode.InvalidArgument, $"{field}: {why}"));
+
+    private static string? NullIfEmpty(string value) => value.Length == 0 ? null : value;
+
+    // Page tokens are opaque to clients; today they carry the last bundle id of the previous page.
+    private static string EncodePageToken(long lastId) =>
+        Convert.ToBase64String(Encoding.ASCII.GetBytes("b1:" + lastId.ToString(CultureInfo.InvariantCulture)));
+
+    private static long DecodePageToken(string token)
+    {
+        if (token.Length == 0)
+        {
+            return 0;
+        }
+
+        try
+        {
+            var text = Encoding.ASCII.GetString(Convert.FromBase64String(token));
+            if (text.StartsWith("b1:", StringComparison.Ordinal)
+                && long.TryParse(text.AsSpan(3), NumberStyles.None, CultureInfo.InvariantCulture, out var id))
+            {
+                return id;
+            }
+        }
+        catch (FormatException)
+        {
+        }
+
+        throw Invalid("page_token", "not a token this daemon issued");
+    }
+
+    internal static ProtoBundle ToProto(BundleRecord bundle)
+    {
+        var proto = new ProtoBundle
+        {
+            Id = bundle.Id,
+            Path = bundle.Path,
+            Root = bundle.Root,
+            FirstSeen = Timestamp.FromDateTimeOffset(bundle.FirstSeen),
+            LastSeen = Timestamp.FromDateTimeOffset(bundle.LastSeen),
+        };
+        if (bundle.RemovedAt is { } removed)
+        {
+            proto.RemovedAt = Timestamp.FromDateTimeOffset(removed);
+        }
+
+        if (bundle.Latest is { } latest)
+        {
+            proto.Latest = ToProto(latest);
+        }
+
+        return proto;
+    }
+
+    internal static ProtoAssessment ToProto(AssessmentRecord assessment)
+    {
+        var facts = assessment.Facts;
+        var proto = new ProtoAssessment
+        {
+            Id = assessment.Id,
+            AssessedAt = Timestamp.FromDateTimeOffset(assessment.AssessedAt),
+            BundleIdentifier = facts.BundleIdentifier ?? string.Empty,
+            BundleName = facts.BundleName ?? string.Empty,
+            ShortVersion = facts.ShortVersion ?? string.Empty,
+            BundleVersion = facts.BundleVersion ?? string.Empty,
+            Executable = facts.Executable ?? string.Empty,
+            HasInfoPlist = facts.HasInfoPlist,
+            InfoPlistError = facts.InfoPlistError ?? string.Empty,
+            HasCodeResources = facts.HasCodeResources,
+            HasMainExecutable = facts.HasMainExecutable,
+            FileCount = facts.FileCount,
+            TotalSize = facts.TotalSize,
+        };
+        proto.WalkProblems.AddRange(facts.WalkProblems);
+        return proto;
+    }
+
+    internal static ProtoEvent ToProto(EventRecord ev) => new()
+    {
+        Id = ev.Id,
+        Time = Timestamp.FromDateTimeOffset(ev.Time),
+        Kind = ev.Kind switch
+        {
+            EventKinds.BundleAppeared => EventKind.BundleAppeared,
+            EventKinds.BundleChanged => EventKind.BundleChanged,
+            EventKinds.BundleRemoved => EventKind.BundleRemoved,
+            _ => EventKind.Unspecified,
+        },
+        KindName = ev.Kind,
+        BundleId = ev.BundleId,
+        BundlePath = ev.BundlePath,
+        AssessmentId = ev.AssessmentId ?? 0,
+        Summary = ev.Summary,
+    };
+}

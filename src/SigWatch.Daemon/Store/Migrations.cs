@@ -1,0 +1,46 @@
+namespace SigWatch.Daemon.Store;
+
+/// <summary>
+/// Forward-only schema migrations. The database's <c>PRAGMA user_version</c> is the number of
+/// migrations applied. A migration is never edited once released; changes are new entries.
+/// </summary>
+internal static class Migrations
+{
+    public static IReadOnlyList<string> All { get; } =
+    [
+        // 1: inventory, assessments and events. Ids use AUTOINCREMENT so that an id is never reused,
+        // even after deletes: event ids are client cursors and must only grow.
+        """
+        CREATE TABLE bundles (
+            id          INTEGER PRIMARY KEY AUTOINCREMENT,
+            path        TEXT NOT NULL UNIQUE,
+            root        TEXT NOT NULL,
+            first_seen  TEXT NOT NULL,
+            last_seen   TEXT NOT NULL,
+            removed_at  TEXT NULL
+        );
+        CREATE INDEX bundles_root ON bundles(root, id);
+
+        CREATE TABLE assessments (
+            id           INTEGER PRIMARY KEY AUTOINCREMENT,
+            bundle_id    INTEGER NOT NULL REFERENCES bundles(id) ON DELETE CASCADE,
+            assessed_at  TEXT NOT NULL,
+            fingerprint  TEXT NOT NULL,
+            facts_json   TEXT NOT NULL
+        );
+        CREATE INDEX assessments_bundle ON assessments(bundle_id, id);
+
+        CREATE TABLE events (
+            id             INTEGER PRIMARY KEY AUTOINCREMENT,
+            time           TEXT NOT NULL,
+            kind           TEXT NOT NULL,
+            bundle_id      INTEGER NOT NULL REFERENCES bundles(id) ON DELETE CASCADE,
+            assessment_id  INTEGER NULL REFERENCES assessments(id) ON DELETE SET NULL,
+            summary        TEXT NOT NULL
+        );
+        CREATE INDEX events_bundle ON events(bundle_id, id);
+        """,
+    ];
+
+    public static int LatestVersion => All.Count;
+}

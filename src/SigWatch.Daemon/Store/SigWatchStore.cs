@@ -1,0 +1,492 @@
+using System.Globalization;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using Microsoft.Data.Sqlite;
+using Microsoft.Extensions.Logging;
+using SigWatch.Core.Bundles;
+
+namespace SigWatch.Daemon.Store;
+
+/// <summary>
+/// The daemon's SQLite store: bundles, assessments and events (WAL, foreign keys, forward
+/// migrations). An event is written in the same transaction as the assessment or removal that
+/// caused it, and published to live watchers only after that transaction commits.
+/// Writes are serialised in-process; reads use their own pooled connections (WAL lets them run
+/// beside a writer).
+/// </summary>
+internal sealed class SigWatchStore : IDisposable
+{
+    private readonly string _connectionString;
+    private readonly EventHub _hub;
+    private readonly ILogger<SigWatchStore> _logger;
+    private readonly SemaphoreSlim _writeLock = new(1, 1);
+    private bool _disposed;
+
+    public SigWatchStore(string databasePath, EventHub hub, ILogger<SigWatchStore> logger)
+    {
+        DatabasePath = databasePath;
+        _hub = hub;
+        _logger = logger;
+        _connectionString = new SqliteConnectionStringBuilder
+        {
+            DataSource = databasePath,
+            Mode = SqliteOpenMode.ReadWriteCreate,
+            Cache = SqliteCacheMode.Private,
+            Pooling = true,
+            ForeignKeys = true,
+            DefaultTimeout = 30,
+        }.ToString();
+
+        Initialize();
+    }
+
+    public string DatabasePath { get; }
+
+    public int SchemaVersion { get; private set; }
+
+    private void Initialize()
+    {
+        using var connection = Open();
+        Execute(connection, "PRAGMA journal_mode = WAL;");
+        Execute(connection, "PRAGMA synchronous = NORMAL;");
+        var version = Convert.ToInt32(Scalar(connection, "PRAGMA user_version;"), CultureInfo.InvariantCulture);
+        if (version > Migrations.LatestVersion)
+        {
+            throw new InvalidOperationException(
+                $"{DatabasePath} has schema version {version}, newer than this sigwatchd knows ({Migrations.LatestVersion}); " +
+                "refusing to open it so that a newer version's data is not damaged.");
+        }
+
+        for (var next = version; next < Migrations.LatestVersion; next++)
+        {
+            using var tx = connection.BeginTransaction();
+            Execute(connection, Migrations.All[next], tx);
+            // PRAGMA cannot take parameters; the value is our own integer.
+            Execute(connection, $"PRAGMA user_version = {next + 1};", tx);
+            tx.Commit();
+            _logger.LogInformation("Store {Path}: migrated schema to version {Version}", DatabasePath, next + 1);
+        }
+
+        SchemaVersion = Migrations.LatestVersion;
+    }
+
+    /// <summary>
+    /// Records the result of assessing a bundle that is on disk: a new bundle or a reappearance
+    /// yields bundle-appeared; different facts from the latest assessment yield bundle-changed;
+    /// identical facts only refresh last_seen (no new row, no event).
+    /// </summary>
+    public async Task<RecordOutcome> RecordAssessmentAsync(string bundlePath, string root, BundleFacts facts, DateTimeOffset now, CancellationToken cancellationToken = default)
+    {
+        var factsJson = JsonSerializer.Serialize(facts, StoreJson.Default.BundleFacts);
+        RecordOutcome outcome;
+        await _writeLock.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            using var connection = Open();
+            using var tx = connection.BeginTransaction();
+            var existing = FindBundleRow(connection, tx, bundlePath);
+            long bundleId;
+            string? kind;
+            string summary;
+            if (existing is null)
+            {
+                bundleId = InsertBundle(connection, tx, bundlePath, root, now);
+                kind = EventKinds.BundleAppeared;
+                summary = DescribeAppeared(facts);
+            }
+            else
+            {
+                bundleId = existing.Value.Id;
+                var latest = LatestAssessmentRow(connection, tx, bundleId);
+                Execute(connection, "UPDATE bundles SET last_seen = $now, removed_at = NULL, root = $root WHERE id = $id;", tx,
+                    ("$now", Format(now)), ("$root", root), ("$id", bundleId));
+                if (existing.Value.RemovedAt is not null)
+                {
+                    kind = EventKinds.BundleAppeared;
+                    summary = "reappeared: " + DescribeAppeared(facts);
+                }
+                else if (latest is null)
+                {
+                    kind = EventKinds.BundleAppeared;
+                    summary = DescribeAppeared(facts);
+                }
+                else if (string.Equals(latest.Value.FactsJson, factsJson, StringComparison.Ordinal))
+                {
+                    kind = null;
+                    summary = string.Empty;
+                }
+                else
+                {
+                    kind = EventKinds.BundleChanged;
+                    var previous = JsonSerializer.Deserialize(latest.Value.FactsJson, StoreJson.Default.BundleFacts);
+                    summary = previous is null ? "changed" : string.Join("; ", facts.DescribeChangesFrom(previous));
+                    if (summary.Length == 0)
+                    {
+                        summary = "walk problems changed";
+                    }
+                }
+            }
+
+            if (kind is null)
+            {
+                tx.Commit();
+                return new RecordOutcome(null, []);
+            }
+
+            var assessmentId = InsertReturningId(connection, tx,
+                "INSERT INTO assessments (bundle_id, assessed_at, fingerprint, facts_json) VALUES ($b, $t, $f, $j);",
+                ("$b", bundleId), ("$t", Format(now)), ("$f", facts.TreeFingerprint), ("$j", factsJson));
+            var ev = InsertEvent(connection, tx, now, kind, bundleId, bundlePath, assessmentId, summary);
+            tx.Commit();
+            outcome = new RecordOutcome(new AssessmentRecord(assessmentId, bundleId, now, facts), [ev]);
+        }
+        finally
+        {
+            _writeLock.Release();
+        }
+
+        _hub.Publish(outcome.Events);
+        return outcome;
+    }
+
+    /// <summary>Marks a bundle as removed from disk and records bundle-removed; no-op when unknown or already removed.</summary>
+    public async Task<EventRecord?> RecordRemovalAsync(string bundlePath, DateTimeOffset now, CancellationToken cancellationToken = default)
+    {
+        EventRecord ev;
+        await _writeLock.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            using var connection = Open();
+            using var tx = connection.BeginTransaction();
+            var existing = FindBundleRow(connection, tx, bundlePath);
+            if (existing is null || existing.Value.RemovedAt is not null)
+            {
+                return null;
+            }
+
+            Execute(connection, "UPDATE bundles SET removed_at = $now WHERE id = $id;", tx, ("$now", Format(now)), ("$id", existing.Value.Id));
+            ev = InsertEvent(connection, tx, now, EventKinds.BundleRemoved, existing.Value.Id, bundlePath, null, "no longer on disk");
+            tx.Commit();
+        }
+        finally
+        {
+            _writeLock.Release();
+        }
+
+        _hub.Publish([ev]);
+        return ev;
+    }
+
+    public (IReadOnlyList<BundleRecord> Bundles, long Total) ListBundles(BundleQuery query)
+    {
+        using var connection = Open();
+        var where = new List<string>();
+        var parameters = new List<(string, object?)>();
+        if (!string.IsNullOrEmpty(query.Root))
+        {
+            where.Add("root = $root");
+            parameters.Add(("$root", query.Root));
+        }
+
+        if (!string.IsNullOrEmpty(query.PathContains))
+        {
+            // instr() is an ordinal, case-sensitive substring test, unlike LIKE.
+            where.Add("instr(path, $contains) > 0");
+            parameters.Add(("$contains", query.PathContains));
+        }
+
+        if (!query.IncludeRemoved)
+        {
+            where.Add("removed_at IS NULL");
+        }
+
+        var filter = where.Count == 0 ? string.Empty : "WHERE " + string.Join(" AND ", where);
+        var total = Convert.ToInt64(Scalar(connection, $"SELECT COUNT(*) FROM bundles {filter};", null, [.. parameters]), CultureInfo.InvariantCulture);
+        var pageFilter = (where.Count == 0 ? "WHERE " : filter + " AND ") + "id > $after";
+        parameters.Add(("$after", query.AfterId));
+        parameters.Add(("$limit", query.Limit));
+        var bundles = ReadBundles(connection, $"SELECT id, path, root, first_seen, last_seen, removed_at FROM bundles {pageFilter} ORDER BY id LIMIT $limit;", [.. parameters]);
+        return (bundles, total);
+    }
+
+    public BundleRecord? GetBundle(string path)
+    {
+        using var connection = Open();
+        return ReadBundles(connection, "SELECT id, path, root, first_seen, last_seen, removed_at FROM bundles WHERE path = $p;", ("$p", path)).FirstOrDefault();
+    }
+
+    public BundleRecord? GetBundle(long id)
+    {
+        using var connection = Open();
+        return ReadBundles(connection, "SELECT id, path, root, first_seen, last_seen, removed_at FROM bundles WHERE id = $id;", ("$id", id)).FirstOrDefault();
+    }
+
+    /// <summary>Assessments of a bundle, newest first.</summary>
+    public IReadOnlyList<AssessmentRecord> GetAssessments(long bundleId, int limit)
+    {
+        using var connection = Open();
+        using var command = connection.CreateCommand();
+        command.CommandText = "SELECT id, bundle_id, assessed_at, facts_json FROM assessments WHERE bundle_id = $b ORDER BY id DESC LIMIT $l;";
+        command.Parameters.AddWithValue("$b", bundleId);
+        command.Parameters.AddWithValue("$l", limit);
+        using var reader = command.ExecuteReader();
+        var list = new List<AssessmentRecord>();
+        while (reader.Read())
+        {
+            list.Add(ReadAssessment(reader, 0));
+        }
+
+        return list;
+    }
+
+    public IReadOnlyList<EventRecord> ListEvents(long afterId, int limit, long bundleId = 0)
+    {
+        using var connection = Open();
+        using var command = connection.CreateCommand();
+        command.CommandText =
+            "SELECT e.id, e.time, e.kind, e.bundle_id, b.path, e.assessment_id, e.summary FROM events e JOIN bundles b ON b.id = e.bundle_id " +
+            "WHERE e.id > $after AND ($bundle = 0 OR e.bundle_id = $bundle) ORDER BY e.id LIMIT $limit;";
+        command.Parameters.AddWithValue("$after", afterId);
+        command.Parameters.AddWithValue("$bundle", bundleId);
+        command.Parameters.AddWithValue("$limit", limit);
+        using var reader = command.ExecuteReader();
+        var list = new List<EventRecord>();
+        while (reader.Read())
+        {
+            list.Add(new EventRecord(
+                reader.GetInt64(0),
+                Parse(reader.GetString(1)),
+                reader.GetString(2),
+                reader.GetInt64(3),
+                reader.GetString(4),
+                reader.IsDBNull(5) ? null : reader.GetInt64(5),
+                reader.GetString(6)));
+        }
+
+        return list;
+    }
+
+    public long LastEventId()
+    {
+        using var connection = Open();
+        return Convert.ToInt64(Scalar(connection, "SELECT COALESCE(MAX(id), 0) FROM events;"), CultureInfo.InvariantCulture);
+    }
+
+    /// <summary>Present (not removed) bundles per root.</summary>
+    public IReadOnlyDictionary<string, long> CountPresentBundlesByRoot()
+    {
+        using var connection = Open();
+        using var command = connection.CreateCommand();
+        command.CommandText = "SELECT root, COUNT(*) FROM bundles WHERE removed_at IS NULL GROUP BY root;";
+        using var reader = command.ExecuteReader();
+        var result = new Dictionary<string, long>(StringComparer.Ordinal);
+        while (reader.Read())
+        {
+            result[reader.GetString(0)] = reader.GetInt64(1);
+        }
+
+        return result;
+    }
+
+    /// <summary>Paths of present bundles at or under <paramref name="directory"/>.</summary>
+    public IReadOnlyList<string> PresentBundlePathsUnder(string directory)
+    {
+        using var connection = Open();
+        using var command = connection.CreateCommand();
+        var prefix = directory.EndsWith('/') ? directory : directory + "/";
+        // substr() keeps the prefix test ordinal and free of LIKE wildcards in path names.
+        command.CommandText = "SELECT path FROM bundles WHERE removed_at IS NULL AND substr(path, 1, length($prefix)) = $prefix ORDER BY path;";
+        command.Parameters.AddWithValue("$prefix", prefix);
+        using var reader = command.ExecuteReader();
+        var list = new List<string>();
+        while (reader.Read())
+        {
+            list.Add(reader.GetString(0));
+        }
+
+        return list;
+    }
+
+    public void Dispose()
+    {
+        _writeLock.Wait();
+        try
+        {
+            if (_disposed)
+            {
+                return;
+            }
+
+            _disposed = true;
+            try
+            {
+                using var connection = Open();
+                // Fold the WAL back into the main file so the database is complete on its own.
+                Execute(connection, "PRAGMA wal_checkpoint(TRUNCATE);");
+            }
+            catch (SqliteException e)
+            {
+                _logger.LogWarning(e, "Store {Path}: final checkpoint failed", DatabasePath);
+            }
+
+            SqliteConnection.ClearAllPools();
+            _logger.LogInformation("Store {Path} closed", DatabasePath);
+        }
+        finally
+        {
+            _writeLock.Release();
+        }
+    }
+
+    private SqliteConnection Open()
+    {
+        var connection = new SqliteConnection(_connectionString);
+        connection.Open();
+        return connection;
+    }
+
+    private static string Format(DateTimeOffset time) =>
+        time.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fffffff'Z'", CultureInfo.InvariantCulture);
+
+    private static DateTimeOffset Parse(string text) =>
+        DateTimeOffset.Parse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal);
+
+    private static string DescribeAppeared(BundleFacts facts)
+    {
+        var name = facts.BundleIdentifier ?? "(no CFBundleIdentifier)";
+        var version = facts.ShortVersion is null ? string.Empty : " " + facts.ShortVersion;
+        return string.Create(CultureInfo.InvariantCulture, $"{name}{version}, {facts.FileCount} files, {facts.TotalSize} bytes");
+    }
+
+    private readonly record struct BundleRow(long Id, string? RemovedAt);
+
+    private readonly record struct AssessmentRow(long Id, string FactsJson);
+
+    private static BundleRow? FindBundleRow(SqliteConnection connection, SqliteTransaction tx, string path)
+    {
+        using var command = connection.CreateCommand();
+        command.Transaction = tx;
+        command.CommandText = "SELECT id, removed_at FROM bundles WHERE path = $p;";
+        command.Parameters.AddWithValue("$p", path);
+        using var reader = command.ExecuteReader();
+        return reader.Read() ? new BundleRow(reader.GetInt64(0), reader.IsDBNull(1) ? null : reader.GetString(1)) : null;
+    }
+
+    private static AssessmentRow? LatestAssessmentRow(SqliteConnection connection, SqliteTransaction tx, long bundleId)
+    {
+        using var command = connection.CreateCommand();
+        command.Transaction = tx;
+        command.CommandText = "SELECT id, facts_json FROM assessments WHERE bundle_id = $b ORDER BY id DESC LIMIT 1;";
+        command.Parameters.AddWithValue("$b", bundleId);
+        using var reader = command.ExecuteReader();
+        return reader.Read() ? new AssessmentRow(reader.GetInt64(0), reader.GetString(1)) : null;
+    }
+
+    private static long InsertBundle(SqliteConnection connection, SqliteTransaction tx, string path, string root, DateTimeOffset now) =>
+        InsertReturningId(connection, tx,
+            "INSERT INTO bundles (path, root, first_seen, last_seen) VALUES ($p, $r, $now, $now);",
+            ("$p", path), ("$r", root), ("$now", Format(now)));
+
+    private static EventRecord InsertEvent(SqliteConnection connection, SqliteTransaction tx, DateTimeOffset now, string kind, long bundleId, string bundlePath, long? assessmentId, string summary)
+    {
+        var id = InsertReturningId(connection, tx,
+            "INSERT INTO events (time, kind, bundle_id, assessment_id, summary) VALUES ($t, $k, $b, $a, $s);",
+            ("$t", Format(now)), ("$k", kind), ("$b", bundleId), ("$a", assessmentId), ("$s", summary));
+        return new EventRecord(id, now, kind, bundleId, bundlePath, assessmentId, summary);
+    }
+
+    private static long InsertReturningId(SqliteConnection connection, SqliteTransaction tx, string sql, params (string Name, object? Value)[] parameters)
+    {
+        using var command = connection.CreateCommand();
+        command.Transaction = tx;
+        command.CommandText = sql + " SELECT last_insert_rowid();";
+        foreach (var (name, value) in parameters)
+        {
+            command.Parameters.AddWithValue(name, value ?? DBNull.Value);
+        }
+
+        return Convert.ToInt64(command.ExecuteScalar(), CultureInfo.InvariantCulture);
+    }
+
+    private List<BundleRecord> ReadBundles(SqliteConnection connection, string sql, params (string Name, object? Value)[] parameters)
+    {
+        var rows = new List<(long Id, string Path, string Root, string First, string Last, string? Removed)>();
+        using (var command = connection.CreateCommand())
+        {
+            command.CommandText = sql;
+            foreach (var (name, value) in parameters)
+            {
+                command.Parameters.AddWithValue(name, value ?? DBNull.Value);
+            }
+
+            using var reader = command.ExecuteReader();
+            while (reader.Read())
+            {
+                rows.Add((reader.GetInt64(0), reader.GetString(1), reader.GetString(2), reader.GetString(3), reader.GetString(4), reader.IsDBNull(5) ? null : reader.GetString(5)));
+            }
+        }
+
+        var result = new List<BundleRecord>(rows.Count);
+        foreach (var row in rows)
+        {
+            using var command = connection.CreateCommand();
+            command.CommandText = "SELECT id, bundle_id, assessed_at, facts_json FROM assessments WHERE bundle_id = $b ORDER BY id DESC LIMIT 1;";
+            command.Parameters.AddWithValue("$b", row.Id);
+            using var reader = command.ExecuteReader();
+            var latest = reader.Read() ? ReadAssessment(reader, 0) : null;
+            result.Add(new BundleRecord(row.Id, row.Path, row.Root, Parse(row.First), Parse(row.Last), row.Removed is null ? null : Parse(row.Removed), latest));
+        }
+
+        return result;
+    }
+
+    private AssessmentRecord ReadAssessment(SqliteDataReader reader, int first)
+    {
+        var json = reader.GetString(first + 3);
+        BundleFacts facts;
+        try
+        {
+            facts = JsonSerializer.Deserialize(json, StoreJson.Default.BundleFacts) ?? new BundleFacts();
+        }
+        catch (JsonException e)
+        {
+            // A damaged row must not take the whole query down: show it as unreadable.
+            _logger.LogWarning(e, "Store {Path}: assessment {Id} has unreadable facts", DatabasePath, reader.GetInt64(first));
+            facts = new BundleFacts { WalkProblems = [$"stored facts unreadable: {e.Message}"] };
+        }
+
+        return new AssessmentRecord(reader.GetInt64(first), reader.GetInt64(first + 1), Parse(reader.GetString(first + 2)), facts);
+    }
+
+    private static void Execute(SqliteConnection connection, string sql, SqliteTransaction? tx = null, params (string Name, object? Value)[] parameters)
+    {
+        using var command = connection.CreateCommand();
+        command.Transaction = tx;
+        command.CommandText = sql;
+        foreach (var (name, value) in parameters)
+        {
+            command.Parameters.AddWithValue(name, value ?? DBNull.Value);
+        }
+
+        command.ExecuteNonQuery();
+    }
+
+    private static object? Scalar(SqliteConnection connection, string sql, SqliteTransaction? tx = null, params (string Name, object? Value)[] parameters)
+    {
+        using var command = connection.CreateCommand();
+        command.Transaction = tx;
+        command.CommandText = sql;
+        foreach (var (name, value) in parameters)
+        {
+            command.Parameters.AddWithValue(name, value ?? DBNull.Value);
+        }
+
+        return command.ExecuteScalar();
+    }
+}
+
+[JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase, DefaultIgnoreCondition = JsonIgnoreCondition.Never)]
+[JsonSerializable(typeof(BundleFacts))]
+internal sealed partial class StoreJson : JsonSerializerContext;

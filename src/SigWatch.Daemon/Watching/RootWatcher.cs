@@ -1,0 +1,69 @@
+using Microsoft.Extensions.Logging;
+using SigWatch.Core.Bundles;
+
+namespace SigWatch.Daemon.Watching;
+
+/// <summary>
+/// One FileSystemWatcher on one root (inotify on Linux, FSEvents on macOS), recursive so that
+/// activity inside a bundle keeps it "busy". Events are only hints: every one is mapped to the
+/// bundle or folder it affects and handed to the <see cref="ActivityTracker"/>; the assessment
+/// looks at the disk itself. A watcher error (queue overflow) schedules a rescan of the root.
+/// </summary>
+internal sealed class RootWatcher : IDisposable
+{
+    private readonly string _root;
+    private readonly ActivityTracker _tracker;
+    private readonly ILogger _logger;
+    private readonly FileSystemWatcher _watcher;
+
+    public RootWatcher(string root, ActivityTracker tracker, ILogger logger)
+    {
+        _root = root;
+        _tracker = tracker;
+        _logger = logger;
+        _watcher = new FileSystemWatcher(root)
+        {
+            IncludeSubdirectories = true,
+            NotifyFilter = NotifyFilters.FileName | NotifyFilters.DirectoryName | NotifyFilters.LastWrite
+                | NotifyFilters.Size | NotifyFilters.Attributes | NotifyFilters.CreationTime,
+            // Bundles arrive as bursts of thousands of events; the largest buffer the API allows.
+            InternalBufferSize = 64 * 1024,
+        };
+        _watcher.Created += (_, e) => OnPath(e.FullPath);
+        _watcher.Changed += (_, e) => OnPath(e.FullPath);
+        _watcher.Deleted += (_, e) => OnPath(e.FullPath);
+        _watcher.Renamed += (_, e) =>
+        {
+            OnPath(e.OldFullPath);
+            OnPath(e.FullPath);
+        };
+        _watcher.Error += (_, e) =>
+        {
+            _logger.LogWarning(e.GetException(), "Watcher on {Root} reported an error; the root will be rescanned", _root);
+            _tracker.Touch(new WorkItem(WorkKind.Root, _root, _root));
+        };
+        _watcher.EnableRaisingEvents = true;
+    }
+
+    public string Root => _root;
+
+    private void OnPath(string fullPath)
+    {
+        var location = BundleLocator.Locate(_root, fullPath);
+        switch (location.Kind)
+        {
+            case PathLocationKind.Bundle:
+                _tracker.Touch(new WorkItem(WorkKind.Bundle, location.Path, _root));
+                break;
+            case PathLocationKind.Container:
+                _tracker.Touch(new WorkItem(WorkKind.Container, location.Path, _root));
+                break;
+        }
+    }
+
+    public void Dispose()
+    {
+        _watcher.EnableRaisingEvents = false;
+        _watcher.Dispose();
+    }
+}

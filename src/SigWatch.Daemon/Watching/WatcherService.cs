@@ -1,0 +1,120 @@
+using System.Collections.Concurrent;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using SigWatch.Daemon.Configuration;
+
+namespace SigWatch.Daemon.Watching;
+
+/// <summary>
+/// Keeps a watcher on every root (retrying roots that are missing or fail), and moves items that
+/// have settled from the <see cref="ActivityTracker"/> to the <see cref="AssessmentQueue"/>.
+/// </summary>
+internal sealed class WatcherService(
+    DaemonOptions options,
+    ActivityTracker tracker,
+    AssessmentQueue queue,
+    TimeProvider time,
+    ILogger<WatcherService> logger) : BackgroundService
+{
+    private static readonly TimeSpan s_rootRetry = TimeSpan.FromSeconds(10);
+    private readonly ConcurrentDictionary<string, RootWatcher> _watchers = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, string> _problems = new(StringComparer.Ordinal);
+
+    /// <summary>Per root: whether it is watched, and why not.</summary>
+    public (bool Watching, string? Problem) RootState(string root) =>
+        _watchers.ContainsKey(root) ? (true, null) : (false, _problems.GetValueOrDefault(root) ?? "not started yet");
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        // Poll for settled items often enough that the quiet window is honoured to within a quarter.
+        var tick = TimeSpan.FromMilliseconds(Math.Clamp(options.QuietWindow.TotalMilliseconds / 4, 25, 500));
+        var nextRootCheck = TimeSpan.Zero;
+        var elapsed = TimeSpan.Zero;
+        using var timer = new PeriodicTimer(tick, time);
+        try
+        {
+            do
+            {
+                if (elapsed >= nextRootCheck)
+                {
+                    EnsureWatchers();
+                    nextRootCheck = elapsed + s_rootRetry;
+                }
+
+                foreach (var item in tracker.TakeSettled(options.QuietWindow))
+                {
+                    if (!queue.TryEnqueue(item))
+                    {
+                        logger.LogDebug("{Kind} {Path} already queued", item.Kind, item.Path);
+                    }
+                }
+
+                elapsed += tick;
+            }
+            while (await timer.WaitForNextTickAsync(stoppingToken).ConfigureAwait(false));
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+        }
+    }
+
+    private void EnsureWatchers()
+    {
+        foreach (var root in options.Roots)
+        {
+            if (_watchers.TryGetValue(root, out var existing))
+            {
+                if (Directory.Exists(root))
+                {
+                    continue;
+                }
+
+                // The root vanished: drop the dead watch, reconcile (its bundles are gone), retry later.
+                existing.Dispose();
+                _watchers.TryRemove(root, out _);
+                _problems[root] = "directory does not exist";
+                logger.LogWarning("Root {Root} disappeared", root);
+                tracker.Touch(new WorkItem(WorkKind.Root, root, root));
+                continue;
+            }
+
+            if (!Directory.Exists(root))
+            {
+                if (_problems.TryAdd(root, "directory does not exist"))
+                {
+                    logger.LogWarning("Root {Root} does not exist; watching for it to appear", root);
+                }
+
+                continue;
+            }
+
+            try
+            {
+                _watchers[root] = new RootWatcher(root, tracker, logger);
+                var hadProblem = _problems.TryRemove(root, out _);
+                logger.LogInformation("Watching {Root}", root);
+                if (hadProblem)
+                {
+                    // It appeared (or the watch recovered) after start: whatever is inside is new to us.
+                    tracker.Touch(new WorkItem(WorkKind.Root, root, root));
+                }
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException)
+            {
+                _problems[root] = e.Message;
+                logger.LogError(e, "Cannot watch {Root}", root);
+            }
+        }
+    }
+
+    public override void Dispose()
+    {
+        foreach (var watcher in _watchers.Values)
+        {
+            watcher.Dispose();
+        }
+
+        _watchers.Clear();
+        base.Dispose();
+    }
+}

@@ -1,0 +1,16 @@
+namespace SigWatch.Daemon.Watching;
+
+internal enum WorkKind
+{
+    /// <summary>Assess one bundle directory (or record its removal when it is gone).</summary>
+    Bundle,
+
+    /// <summary>Reconcile one first-level folder of a root (e.g. /Applications/Utilities) with the store.</summary>
+    Container,
+
+    /// <summary>Reconcile a whole root with the store.</summary>
+    Root,
+}
+
+/// <summary>A unit of work for the assessment worker; equal items are coalesced while pending.</summary>
+internal readonly record struct WorkItem(WorkKind Kind, string Path, string Root);

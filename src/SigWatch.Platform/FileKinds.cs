@@ -1,0 +1,87 @@
+using System.Buffers.Binary;
+using System.Runtime.InteropServices;
+using SigWatch.Platform.Interop;
+
+namespace SigWatch.Platform;
+
+/// <summary>The type of a directory entry as <c>lstat</c> sees it (a symlink is never followed).</summary>
+public enum FileKind
+{
+    Missing,
+    Regular,
+    Directory,
+    Symlink,
+    Socket,
+    Fifo,
+    CharacterDevice,
+    BlockDevice,
+    Unknown,
+}
+
+/// <summary>What lstat says of a path: its type, permission bits and owner.</summary>
+public readonly record struct FileStatus(FileKind Kind, UnixFileMode Mode, uint OwnerUid)
+{
+    public static FileStatus Missing => new(FileKind.Missing, UnixFileMode.None, 0);
+}
+
+/// <summary>
+/// lstat-based file typing. .NET's FileSystemInfo cannot tell a socket, FIFO or device from a
+/// regular file, and SigWatch must never open a FIFO or device for reading, never delete anything
+/// that is not a socket, and never trust a directory another user controls.
+/// </summary>
+public static class FileKinds
+{
+    public static FileKind Of(string path) => Stat(path).Kind;
+
+    public static FileStatus Stat(string path)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(path);
+        if (!BitConverter.IsLittleEndian)
+        {
+            throw new PlatformNotSupportedException("big-endian hosts are not supported");
+        }
+
+        var layout = Libc.CurrentStatLayout()
+            ?? throw new PlatformNotSupportedException($"lstat layout unknown on {RuntimeInformation.OSDescription} {RuntimeInformation.ProcessArchitecture}");
+
+        Span<byte> buffer = stackalloc byte[Libc.StatBufferSize];
+        int result;
+        unsafe
+        {
+            fixed (byte* p = buffer)
+            {
+                result = OperatingSystem.IsMacOS() && RuntimeInformation.ProcessArchitecture == Architecture.X64
+                    ? Libc.LStatInode64(path, p)
+                    : Libc.LStat(path, p);
+            }
+        }
+
+        if (result != 0)
+        {
+            var errno = Marshal.GetLastPInvokeError();
+            if (errno is Libc.ENOENT or Libc.ENOTDIR)
+            {
+                return FileStatus.Missing;
+            }
+
+            throw new IOException($"lstat({path}) failed: {Marshal.GetPInvokeErrorMessage(errno)} (errno {errno})", errno);
+        }
+
+        var mode = layout.ModeWidth == 2
+            ? BinaryPrimitives.ReadUInt16LittleEndian(buffer[layout.ModeOffset..])
+            : BinaryPrimitives.ReadUInt32LittleEndian(buffer[layout.ModeOffset..]);
+        var uid = BinaryPrimitives.ReadUInt32LittleEndian(buffer[layout.UidOffset..]);
+        var kind = (mode & Libc.S_IFMT) switch
+        {
+            Libc.S_IFREG => FileKind.Regular,
+            Libc.S_IFDIR => FileKind.Directory,
+            Libc.S_IFLNK => FileKind.Symlink,
+            Libc.S_IFSOCK => FileKind.Socket,
+            Libc.S_IFIFO => FileKind.Fifo,
+            Libc.S_IFCHR => FileKind.CharacterDevice,
+            Libc.S_IFBLK => FileKind.BlockDevice,
+            _ => FileKind.Unknown,
+        };
+        return new FileStatus(kind, (UnixFileMode)(mode & 0xFFF), uid);
+    }
+}
