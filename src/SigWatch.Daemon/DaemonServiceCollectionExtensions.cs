@@ -35,7 +35,7 @@ internal static class DaemonServiceCollectionExtensions
             o.EnableDetailedErrors = false;
             o.Interceptors.Add<ErrorLoggingInterceptor>();
         });
-        services.AddGrpcHealthChecks();
+        services.AddGrpcHealthChecks().AddCheck<StoreHealthCheck>("store");
         services.AddGrpcReflection();
         return services;
     }

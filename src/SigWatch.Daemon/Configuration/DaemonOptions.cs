@@ -32,21 +32,13 @@ internal sealed class DaemonOptions
 
     public string DatabasePath => Path.Combine(StateDir, Platform.SigWatchPaths.DatabaseFileName);
 
-    /// <summary>Checks ranges and normalises paths; returns the problems (empty when valid).</summary>
+    /// <summary>Checks ranges (after <see cref="Normalize"/>); returns the problems (empty when valid).</summary>
     public IReadOnlyList<string> Validate()
     {
         var problems = new List<string>();
         if (Roots.Count == 0)
         {
             problems.Add("no roots to watch: give at least one --root PATH");
-        }
-
-        foreach (var root in Roots)
-        {
-            if (!Path.IsPathRooted(root))
-            {
-                problems.Add($"root '{root}' is not an absolute path");
-            }
         }
 
         if (string.IsNullOrWhiteSpace(StateDir))
@@ -77,6 +69,7 @@ internal sealed class DaemonOptions
         return problems;
     }
 
+    /// <summary>Makes every path absolute (relative ones resolve against the working directory; ~ is the home).</summary>
     public void Normalize()
     {
         Roots = [.. Roots.Where(r => !string.IsNullOrWhiteSpace(r)).Select(FullPath).Distinct(StringComparer.Ordinal)];

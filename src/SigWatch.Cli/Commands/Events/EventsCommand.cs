@@ -12,8 +12,15 @@ namespace SigWatch.Cli.Commands.Events;
 /// </summary>
 internal sealed class EventsCommand(CliConsole console, string? socket, bool json, long after, bool follow, int limit)
 {
-    public Task<int> ExecuteAsync(CancellationToken cancellationToken) =>
-        DaemonCall.RunAsync(socket, console, async connection =>
+    public Task<int> ExecuteAsync(CancellationToken cancellationToken)
+    {
+        if (after < 0 || limit < 0)
+        {
+            console.Error.WriteLine("sigwatch: --after and --limit must not be negative");
+            return Task.FromResult(ExitCodes.Usage);
+        }
+
+        return DaemonCall.RunAsync(socket, console, async connection =>
         {
             if (!follow)
             {
@@ -64,6 +71,7 @@ internal sealed class EventsCommand(CliConsole console, string? socket, bool jso
 
             return ExitCodes.Ok;
         });
+    }
 
     private void WriteLine(Event ev) =>
         console.Out.WriteLine($"#{ev.Id}  {Format.Time(JsonMapping.Time(ev.Time))}  {ev.KindName,-16}  {ev.BundlePath}  {ev.Summary}");

@@ -12,20 +12,6 @@ internal static class EventsCommandDefinition
         var after = new Option<long>("--after") { Description = "Only events with an id greater than N (a cursor).", HelpName = "N" };
         var follow = new Option<bool>("--follow", "-f") { Description = "Keep running and print new events as they happen (Ctrl+C to stop)." };
         var limit = new Option<int>("--limit") { Description = "At most N events (without --follow; default 500).", HelpName = "N" };
-        after.Validators.Add(r =>
-        {
-            if (r.GetValueOrDefault<long>() < 0)
-            {
-                r.AddError("--after must not be negative");
-            }
-        });
-        limit.Validators.Add(r =>
-        {
-            if (r.GetValueOrDefault<int>() < 0)
-            {
-                r.AddError("--limit must not be negative");
-            }
-        });
         var command = new Command("events", "Show events (bundle appeared, changed, removed), oldest first.") { json, socket, after, follow, limit };
         command.SetAction((parse, cancellationToken) =>
             new EventsCommand(console, parse.GetValue(socket), parse.GetValue(json), parse.GetValue(after), parse.GetValue(follow), parse.GetValue(limit))

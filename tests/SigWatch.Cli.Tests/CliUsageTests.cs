@@ -1,0 +1,47 @@
+using SigWatch.Cli.Output;
+
+namespace SigWatch.Cli.Tests;
+
+/// <summary>The CLI's parsing and exit codes, through the same entry point the executable uses.</summary>
+public sealed class CliUsageTests
+{
+    private static (int Exit, string Out, string Err) Run(params string[] args)
+    {
+        var output = new StringWriter();
+        var error = new StringWriter();
+        var exit = CliApp.Run(args, new CliConsole(output, error, errorIsTerminal: false));
+        return (exit, output.ToString(), error.ToString());
+    }
+
+    [Theory]
+    [InlineData("frobnicate")]
+    [InlineData("status", "--bogus")]
+    [InlineData("show")]
+    [InlineData("events", "--after", "-3")]
+    [InlineData("events", "--after", "soon")]
+    public void Run_BadUsage_ExitsTwoWithAMessage(params string[] args)
+    {
+        var (exit, _, err) = Run(args);
+        Assert.Equal(2, exit);
+        Assert.StartsWith("sigwatch: ", err, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Run_Help_ListsEveryCommand()
+    {
+        var (exit, output, _) = Run("--help");
+        Assert.Equal(0, exit);
+        foreach (var command in new[] { "status", "list", "show", "events" })
+        {
+            Assert.Contains(command, output, StringComparison.Ordinal);
+        }
+    }
+
+    [Fact]
+    public void Run_ShowByIdNotANumber_ExitsTwo()
+    {
+        var (exit, _, err) = Run("show", "abc", "--id", "--socket", "/tmp/none.sock");
+        Assert.Equal(2, exit);
+        Assert.Contains("--id", err, StringComparison.Ordinal);
+    }
+}

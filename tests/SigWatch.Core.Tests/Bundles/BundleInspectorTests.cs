@@ -1,0 +1,88 @@
+using SigWatch.Core.Bundles;
+using SigWatch.TestSupport;
+
+namespace SigWatch.Core.Tests.Bundles;
+
+public sealed class BundleInspectorTests
+{
+    [Fact]
+    public void Inspect_ValidApp_ReadsInfoPlistFactsAndCountsFiles()
+    {
+        using var dir = new TempDirectory();
+        var app = AppTree.Create(dir.Combine("Foo.app"), "com.example.foo", resources: 4, shortVersion: "3.1");
+        Directory.CreateDirectory(Path.Combine(app, "Contents", "_CodeSignature"));
+        File.WriteAllText(Path.Combine(app, "Contents", "_CodeSignature", "CodeResources"), "<plist/>");
+
+        var facts = BundleInspector.Inspect(app)!;
+        Assert.Equal("com.example.foo", facts.BundleIdentifier);
+        Assert.Equal("3.1", facts.ShortVersion);
+        Assert.Equal("Foo", facts.Executable);
+        Assert.True(facts.HasInfoPlist);
+        Assert.Null(facts.InfoPlistError);
+        Assert.True(facts.HasMainExecutable);
+        Assert.True(facts.HasCodeResources);
+        Assert.Equal(7, facts.FileCount);
+        Assert.Empty(facts.WalkProblems);
+    }
+
+    [Fact]
+    public void Inspect_MalformedInfoPlist_RecordsTheParserReason_StillWalksTheTree()
+    {
+        using var dir = new TempDirectory();
+        var app = AppTree.Create(dir.Combine("Bad.app"), "x", resources: 1);
+        File.WriteAllText(Path.Combine(app, "Contents", "Info.plist"), "<plist><dict><key>CFBundleIdentifier</key></dict></plist>");
+
+        var facts = BundleInspector.Inspect(app)!;
+        Assert.True(facts.HasInfoPlist);
+        Assert.NotNull(facts.InfoPlistError);
+        Assert.Contains("Info.plist", facts.InfoPlistError, StringComparison.Ordinal);
+        Assert.Null(facts.BundleIdentifier);
+        Assert.Equal(3, facts.FileCount);
+    }
+
+    [Fact]
+    public void Inspect_ExecutableNameEscapingTheBundle_IsNotFollowed()
+    {
+        using var dir = new TempDirectory();
+        var app = AppTree.Create(dir.Combine("Evil.app"), "x");
+        File.WriteAllText(dir.Combine("secret"), "s");
+        File.WriteAllText(Path.Combine(app, "Contents", "Info.plist"), AppTree.InfoPlist("x", "../../../secret"));
+
+        var facts = BundleInspector.Inspect(app)!;
+        Assert.False(facts.HasMainExecutable);
+    }
+
+    [Fact]
+    public void Inspect_SymlinksInside_AreListedButNotFollowed()
+    {
+        using var dir = new TempDirectory();
+        var app = AppTree.Create(dir.Combine("Links.app"), "x", resources: 0);
+        var outside = Directory.CreateDirectory(dir.Combine("big")).FullName;
+        for (var i = 0; i < 5; i++)
+        {
+            File.WriteAllText(Path.Combine(outside, $"f{i}"), "data");
+        }
+
+        Directory.CreateSymbolicLink(Path.Combine(app, "Contents", "Resources", "out"), outside);
+        Directory.CreateSymbolicLink(Path.Combine(app, "Contents", "Resources", "loop"), Path.Combine(app, "Contents"));
+
+        var facts = BundleInspector.Inspect(app)!;
+        Assert.Equal(2, facts.FileCount);
+    }
+
+    [Fact]
+    public void Inspect_ContentChangeWithSameSize_ChangesTheFingerprint()
+    {
+        using var dir = new TempDirectory();
+        var app = AppTree.Create(dir.Combine("F.app"), "x", resources: 1);
+        var before = BundleInspector.Inspect(app)!.TreeFingerprint;
+        var resource = Path.Combine(app, "Contents", "Resources", "r0.txt");
+        File.WriteAllText(resource, "resource 9");
+        File.SetLastWriteTimeUtc(resource, DateTime.UtcNow.AddMinutes(5));
+        Assert.NotEqual(before, BundleInspector.Inspect(app)!.TreeFingerprint);
+    }
+
+    [Fact]
+    public void Inspect_MissingDirectory_ReturnsNull() =>
+        Assert.Null(BundleInspector.Inspect("/no/such/Gone.app"));
+}

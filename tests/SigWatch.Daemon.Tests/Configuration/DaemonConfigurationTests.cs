@@ -1,0 +1,75 @@
+using SigWatch.Daemon.Configuration;
+using SigWatch.Platform;
+using SigWatch.TestSupport;
+
+namespace SigWatch.Daemon.Tests.Configuration;
+
+public sealed class DaemonConfigurationTests
+{
+    private static readonly SigWatchPaths s_defaults = new("/def/state", "/def/run/d.sock", "/def/logs", null, ["/def/Downloads"]);
+
+    private static DaemonOptions Build(string[] args, Dictionary<string, string?>? env = null) =>
+        DaemonConfiguration.Build(DaemonCommandLine.Parse(args), s_defaults, name => env?.GetValueOrDefault(name));
+
+    [Fact]
+    public void Build_NothingGiven_UsesDefaults()
+    {
+        var options = Build([]);
+        Assert.Equal(["/def/Downloads"], options.Roots);
+        Assert.Equal("/def/state", options.StateDir);
+        Assert.Equal("/def/run/d.sock", options.Socket);
+        Assert.Equal(2.0, options.QuietWindowSeconds);
+    }
+
+    [Fact]
+    public void Build_Layers_FileOverDefaults_EnvironmentOverFile_CommandLineOverAll()
+    {
+        using var dir = new TempDirectory();
+        var config = dir.Combine("c.json");
+        File.WriteAllText(config, """{ "StateDir": "/file/state", "Socket": "/file/s.sock", "QuietWindowSeconds": 5, "Roots": ["/file/a", "/file/b"] }""");
+
+        var fileOnly = Build(["--config", config]);
+        Assert.Equal("/file/state", fileOnly.StateDir);
+        Assert.Equal(5, fileOnly.QuietWindowSeconds);
+        Assert.Equal(["/file/a", "/file/b"], fileOnly.Roots);
+
+        var env = new Dictionary<string, string?> { ["SIGWATCH_ROOTS"] = "/env/x:/env/y" };
+        var withEnv = Build(["--config", config], env);
+        Assert.Equal(["/env/x", "/env/y"], withEnv.Roots);
+
+        var all = Build(["--config", config, "--state-dir", "/cli/state", "--quiet-window", "0.5", "--root", "/cli/one"], env);
+        Assert.Equal("/cli/state", all.StateDir);
+        Assert.Equal("/file/s.sock", all.Socket);
+        Assert.Equal(0.5, all.QuietWindowSeconds);
+        // The list is replaced whole by the highest layer that names roots, never merged by index.
+        Assert.Equal(["/cli/one"], all.Roots);
+    }
+
+    [Fact]
+    public void Parse_RepeatedRoot_KeepsEveryRootInOrder()
+    {
+        var options = Build(["--root", "/a", "--root=/b", "--root", "/c/"]);
+        Assert.Equal(["/a", "/b", "/c"], options.Roots);
+    }
+
+    [Theory]
+    [InlineData("--nope")]
+    [InlineData("--socket")]
+    [InlineData("--quiet-window", "fast")]
+    public void Parse_BadArguments_ThrowUsageException(params string[] args) =>
+        Assert.Throws<UsageException>(() => DaemonCommandLine.Parse(args));
+
+    [Fact]
+    public void Build_MissingConfigFile_IsAUsageError()
+    {
+        var e = Assert.Throws<UsageException>(() => Build(["--config", "/no/such/sigwatch.json"]));
+        Assert.Contains("/no/such/sigwatch.json", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Validate_SocketPathTooLongForSunPath_IsReported()
+    {
+        var options = Build(["--socket", "/" + new string('s', 120)]);
+        Assert.Contains(options.Validate(), p => p.Contains("too long", StringComparison.Ordinal));
+    }
+}

@@ -1,0 +1,210 @@
+using System.Diagnostics;
+using System.Text.Json;
+using Microsoft.Data.Sqlite;
+using SigWatch.TestSupport;
+
+namespace SigWatch.Daemon.Tests.Integration;
+
+/// <summary>
+/// The real sigwatchd process, a real Unix socket, a real SQLite file and the real CLI process:
+/// the path a user takes, end to end.
+/// </summary>
+public sealed class DaemonEndToEndTests
+{
+    private static readonly TimeSpan s_wait = TimeSpan.FromSeconds(30);
+
+    [Fact]
+    public async Task Daemon_BundleCopiedInThenDeleted_ListedThenRemovedEvent_ExitsZeroOnSigterm_DatabaseIntact()
+    {
+        using var dir = new TempDirectory();
+        var root = Directory.CreateDirectory(dir.Combine("root")).FullName;
+        var staging = AppTree.Create(dir.Combine("staging", "Copied.app"), "com.example.copied", resources: 20);
+        await using var daemon = await DaemonProcess.StartAsync(dir, quietWindowSeconds: 0.5, root);
+
+        var app = Path.Combine(root, "Copied.app");
+        AppTree.CopyTree(staging, app);
+
+        using (var listed = await daemon.PollJsonAsync(["list"], j => Bundles(j).Any(b => b.GetProperty("path").GetString() == app), s_wait))
+        {
+            var bundle = Bundles(listed.RootElement).Single(b => b.GetProperty("path").GetString() == app);
+            var latest = bundle.GetProperty("latest");
+            Assert.Equal("com.example.copied", latest.GetProperty("bundleIdentifier").GetString());
+            Assert.Equal(22, latest.GetProperty("fileCount").GetInt64());
+            Assert.True(latest.GetProperty("hasMainExecutable").GetBoolean());
+            Assert.False(latest.GetProperty("hasCodeResources").GetBoolean());
+        }
+
+        Directory.Delete(app, recursive: true);
+        using (var events = await daemon.PollJsonAsync(["events"], j => Events(j).Any(e => Kind(e) == "bundle-removed"), s_wait))
+        {
+            var kinds = Events(events.RootElement).Where(e => e.GetProperty("bundlePath").GetString() == app).Select(Kind).ToArray();
+            Assert.Equal(new string?[] { "bundle-appeared", "bundle-removed" }, kinds);
+        }
+
+        Assert.Equal(0, await daemon.TerminateAsync());
+        Assert.Contains("stopped cleanly", daemon.Output, StringComparison.Ordinal);
+        Assert.Equal("ok", IntegrityCheck(daemon.DatabasePath));
+        Assert.False(File.Exists(daemon.Socket), "Kestrel removes its socket on a clean shutdown");
+    }
+
+    [Fact]
+    public async Task Daemon_Restarted_KeepsInventoryAndHistory_EventIdsKeepIncreasing()
+    {
+        using var dir = new TempDirectory();
+        var root = Directory.CreateDirectory(dir.Combine("root")).FullName;
+        var first = AppTree.Create(Path.Combine(root, "First.app"), "com.example.first");
+
+        long firstEventId;
+        await using (var daemon = await DaemonProcess.StartAsync(dir, 0.3, root))
+        {
+            using var events = await daemon.PollJsonAsync(["events"], j => Events(j).Any(e => e.GetProperty("bundlePath").GetString() == first), s_wait);
+            firstEventId = Events(events.RootElement).Single().GetProperty("id").GetInt64();
+            Assert.Equal(0, await daemon.TerminateAsync());
+        }
+
+        await using (var daemon = await DaemonProcess.StartAsync(dir, 0.3, root))
+        {
+            // The inventory is there at once (no re-assessment needed to answer).
+            var list = await daemon.CliAsync("list", "--json");
+            Assert.True(list.ExitCode == 0, list.ToString());
+            using (var doc = JsonDocument.Parse(list.Stdout))
+            {
+                Assert.Contains(Bundles(doc.RootElement), b => b.GetProperty("path").GetString() == first);
+            }
+
+            var second = AppTree.Create(Path.Combine(root, "Second.app"), "com.example.second");
+            using var events = await daemon.PollJsonAsync(["events"], j => Events(j).Any(e => e.GetProperty("bundlePath").GetString() == second), s_wait);
+            var all = Events(events.RootElement).ToArray();
+            var ids = all.Select(e => e.GetProperty("id").GetInt64()).ToArray();
+            Assert.Equal(ids.Order(), ids);
+            Assert.Equal(ids.Length, ids.Distinct().Count());
+            Assert.Contains(all, e => e.GetProperty("id").GetInt64() == firstEventId && e.GetProperty("bundlePath").GetString() == first);
+            var secondId = all.Single(e => e.GetProperty("bundlePath").GetString() == second).GetProperty("id").GetInt64();
+            Assert.True(secondId > firstEventId, $"event id {secondId} after restart must exceed {firstEventId}");
+            // The unchanged first bundle was reconciled at startup without a new event.
+            Assert.Single(all, e => e.GetProperty("bundlePath").GetString() == first);
+            Assert.Equal(0, await daemon.TerminateAsync());
+        }
+    }
+
+    [Fact]
+    public async Task Daemon_BundleStillBeingCopied_IsAssessedExactlyOnceAfterItSettles()
+    {
+        using var dir = new TempDirectory();
+        var root = Directory.CreateDirectory(dir.Combine("root")).FullName;
+        await using var daemon = await DaemonProcess.StartAsync(dir, quietWindowSeconds: 2.0, root);
+
+        var app = AppTree.Create(Path.Combine(root, "Slow.app"), "com.example.slow", resources: 0);
+        var resources = Path.Combine(app, "Contents", "Resources");
+        var copying = Stopwatch.StartNew();
+        for (var i = 0; i < 10; i++)
+        {
+            await Task.Delay(500);
+            await File.WriteAllTextAsync(Path.Combine(resources, $"late{i}.dat"), new string('x', 1000 * (i + 1)));
+        }
+
+        copying.Stop();
+
+        using var shown = await daemon.PollJsonAsync(["show", app], j => j.GetProperty("bundle").GetProperty("latest").ValueKind == JsonValueKind.Object, s_wait);
+        // Give a second, wrong, assessment every chance to happen before counting.
+        await Task.Delay(TimeSpan.FromSeconds(3));
+
+        var final = await daemon.CliAsync("show", app, "--json");
+        Assert.True(final.ExitCode == 0, final.ToString());
+        using var doc = JsonDocument.Parse(final.Stdout);
+        var latest = doc.RootElement.GetProperty("bundle").GetProperty("latest");
+        Assert.Equal(12, latest.GetProperty("fileCount").GetInt64()); // Info.plist, executable, 10 late files
+        Assert.Equal(0, doc.RootElement.GetProperty("history").GetArrayLength());
+
+        var events = await daemon.CliAsync("events", "--json");
+        using var eventsDoc = JsonDocument.Parse(events.Stdout);
+        var forApp = Events(eventsDoc.RootElement).Where(e => e.GetProperty("bundlePath").GetString() == app).ToArray();
+        Assert.Single(forApp);
+        Assert.Equal("bundle-appeared", Kind(forApp[0]));
+        var assessedAt = latest.GetProperty("assessedAt").GetDateTimeOffset();
+        Assert.True(copying.Elapsed >= TimeSpan.FromSeconds(5), "the copy simulation ran its full 5 s");
+        Assert.True(assessedAt >= DateTimeOffset.UtcNow - TimeSpan.FromSeconds(60));
+        Assert.Equal(0, await daemon.TerminateAsync());
+    }
+
+    [Fact]
+    public async Task Daemon_BundleChanged_RecordsChangedEventWithWhatChanged()
+    {
+        using var dir = new TempDirectory();
+        var root = Directory.CreateDirectory(dir.Combine("root")).FullName;
+        var utilities = Directory.CreateDirectory(Path.Combine(root, "Utilities")).FullName;
+        var app = AppTree.Create(Path.Combine(utilities, "Tool.app"), "com.example.tool", shortVersion: "1.0");
+        await using var daemon = await DaemonProcess.StartAsync(dir, 0.3, root);
+        await daemon.PollJsonAsync(["events"], j => Events(j).Any(e => e.GetProperty("bundlePath").GetString() == app), s_wait);
+
+        File.WriteAllText(Path.Combine(app, "Contents", "Info.plist"), AppTree.InfoPlist("com.example.tool", "Tool", "2.0"));
+        using var events = await daemon.PollJsonAsync(["events"], j => Events(j).Any(e => Kind(e) == "bundle-changed"), s_wait);
+        var changed = Events(events.RootElement).Single(e => Kind(e) == "bundle-changed");
+        Assert.Equal(app, changed.GetProperty("bundlePath").GetString());
+        Assert.Contains("CFBundleShortVersionString \"1.0\" -> \"2.0\"", changed.GetProperty("summary").GetString(), StringComparison.Ordinal);
+        Assert.Equal(0, await daemon.TerminateAsync());
+    }
+
+    [Fact]
+    public async Task EventsFollow_PrintsNewEventsAsTheyHappen()
+    {
+        using var dir = new TempDirectory();
+        var root = Directory.CreateDirectory(dir.Combine("root")).FullName;
+        await using var daemon = await DaemonProcess.StartAsync(dir, 0.3, root);
+
+        using var follower = Process.Start(Programs.StartInfo(Programs.CliDll, ["events", "--follow", "--json", "--socket", daemon.Socket]))!;
+        try
+        {
+            await Task.Delay(500);
+            var app = AppTree.Create(Path.Combine(root, "Live.app"), "com.example.live");
+            var lineTask = follower.StandardOutput.ReadLineAsync();
+            var finished = await Task.WhenAny(lineTask, Task.Delay(s_wait));
+            Assert.True(finished == lineTask, "no event line arrived while following:\n" + daemon.Output);
+            using var ev = JsonDocument.Parse((await lineTask)!);
+            Assert.Equal("bundle-appeared", Kind(ev.RootElement));
+            Assert.Equal(app, ev.RootElement.GetProperty("bundlePath").GetString());
+        }
+        finally
+        {
+            follower.Kill();
+            await follower.WaitForExitAsync();
+        }
+
+        // A live stream must not hold up shutdown.
+        Assert.Equal(0, await daemon.TerminateAsync(TimeSpan.FromSeconds(20)));
+    }
+
+    [Fact]
+    public async Task Rescan_PathOutsideRoots_IsRefused_BundleInsideRootIsQueued()
+    {
+        using var dir = new TempDirectory();
+        var root = Directory.CreateDirectory(dir.Combine("root")).FullName;
+        await using var daemon = await DaemonProcess.StartAsync(dir, 0.3, root);
+        using var channel = TestChannel.For(daemon.Socket);
+        var client = new Protos.V1.SigWatch.SigWatchClient(channel);
+
+        var outside = await Assert.ThrowsAsync<global::Grpc.Core.RpcException>(async () => await client.RescanAsync(new Protos.V1.RescanRequest { Path = "/etc" }));
+        Assert.Equal(global::Grpc.Core.StatusCode.InvalidArgument, outside.StatusCode);
+
+        var app = AppTree.Create(Path.Combine(root, "Queued.app"), "com.example.queued");
+        var response = await client.RescanAsync(new Protos.V1.RescanRequest { Path = app });
+        Assert.Equal(1, response.Queued);
+        await daemon.PollJsonAsync(["list"], j => Bundles(j).Any(b => b.GetProperty("path").GetString() == app), s_wait);
+        Assert.Equal(0, await daemon.TerminateAsync());
+    }
+
+    internal static IEnumerable<JsonElement> Bundles(JsonElement list) => list.GetProperty("bundles").EnumerateArray();
+
+    internal static IEnumerable<JsonElement> Events(JsonElement list) => list.GetProperty("events").EnumerateArray();
+
+    internal static string? Kind(JsonElement ev) => ev.GetProperty("kind").GetString();
+
+    internal static string IntegrityCheck(string databasePath)
+    {
+        using var connection = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = databasePath, Mode = SqliteOpenMode.ReadOnly, Pooling = false }.ToString());
+        connection.Open();
+        using var command = connection.CreateCommand();
+        command.CommandText = "PRAGMA integrity_check;";
+        return (string)command.ExecuteScalar()!;
+    }
+}

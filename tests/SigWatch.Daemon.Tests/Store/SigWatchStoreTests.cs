@@ -1,0 +1,186 @@
+using Microsoft.Data.Sqlite;
+using Microsoft.Extensions.Logging.Abstractions;
+using SigWatch.Core.Bundles;
+using SigWatch.Daemon.Store;
+using SigWatch.TestSupport;
+
+namespace SigWatch.Daemon.Tests.Store;
+
+/// <summary>The store against a real SQLite file in a temp directory.</summary>
+public sealed class SigWatchStoreTests : IDisposable
+{
+    private static readonly DateTimeOffset s_t0 = new(2026, 1, 2, 3, 4, 5, TimeSpan.Zero);
+    private readonly TempDirectory _dir = new();
+
+    private string DbPath => _dir.Combine("sigwatch.db");
+
+    private SigWatchStore OpenStore(EventHub? hub = null) => new(DbPath, hub ?? new EventHub(), NullLogger<SigWatchStore>.Instance);
+
+    private static BundleFacts Facts(string version = "1.0", long files = 3, string fingerprint = "f1") =>
+        new() { BundleIdentifier = "com.example.app", ShortVersion = version, FileCount = files, TotalSize = 100, HasInfoPlist = true, TreeFingerprint = fingerprint };
+
+    [Fact]
+    public void Open_NewFile_MigratesToLatestSchema_InWalMode()
+    {
+        using (var store = OpenStore())
+        {
+            Assert.Equal(Migrations.LatestVersion, store.SchemaVersion);
+        }
+
+        Assert.Equal(Migrations.LatestVersion.ToString(System.Globalization.CultureInfo.InvariantCulture), Pragma("user_version"));
+        Assert.Equal("wal", Pragma("journal_mode"));
+    }
+
+    [Fact]
+    public void Open_DatabaseFromNewerVersion_IsRefusedAndLeftUntouched()
+    {
+        using (OpenStore())
+        {
+        }
+
+        Pragma($"user_version = {Migrations.LatestVersion + 5}");
+        var e = Assert.Throws<InvalidOperationException>(() => OpenStore());
+        Assert.Contains("newer", e.Message, StringComparison.Ordinal);
+        Assert.Equal((Migrations.LatestVersion + 5).ToString(System.Globalization.CultureInfo.InvariantCulture), Pragma("user_version"));
+    }
+
+    [Fact]
+    public async Task RecordAssessment_NewThenSameThenDifferent_AppearedThenNothingThenChanged()
+    {
+        using var store = OpenStore();
+        var first = await store.RecordAssessmentAsync("/r/A.app", "/r", Facts(), s_t0);
+        Assert.Equal(EventKinds.BundleAppeared, Assert.Single(first.Events).Kind);
+        Assert.NotNull(first.Assessment);
+
+        var same = await store.RecordAssessmentAsync("/r/A.app", "/r", Facts(), s_t0.AddMinutes(1));
+        Assert.Null(same.Assessment);
+        Assert.Empty(same.Events);
+        Assert.Equal(s_t0.AddMinutes(1), store.GetBundle("/r/A.app")!.LastSeen);
+
+        var changed = await store.RecordAssessmentAsync("/r/A.app", "/r", Facts("2.0", files: 4, fingerprint: "f2"), s_t0.AddMinutes(2));
+        var ev = Assert.Single(changed.Events);
+        Assert.Equal(EventKinds.BundleChanged, ev.Kind);
+        Assert.Contains("CFBundleShortVersionString \"1.0\" -> \"2.0\"", ev.Summary, StringComparison.Ordinal);
+        Assert.Contains("files 3 -> 4", ev.Summary, StringComparison.Ordinal);
+        Assert.Equal(changed.Assessment!.Id, ev.AssessmentId);
+        Assert.Equal(2, store.GetAssessments(ev.BundleId, 10).Count);
+    }
+
+    [Fact]
+    public async Task RecordRemoval_ThenReappear_RemovedThenAppearedAgain_SameBundleId()
+    {
+        using var store = OpenStore();
+        var appeared = (await store.RecordAssessmentAsync("/r/A.app", "/r", Facts(), s_t0)).Events[0];
+        var removed = await store.RecordRemovalAsync("/r/A.app", s_t0.AddMinutes(1));
+        Assert.NotNull(removed);
+        Assert.Equal(EventKinds.BundleRemoved, removed.Kind);
+        Assert.Null(await store.RecordRemovalAsync("/r/A.app", s_t0.AddMinutes(2)));
+        Assert.Equal(s_t0.AddMinutes(1), store.GetBundle("/r/A.app")!.RemovedAt);
+        Assert.Empty(store.ListBundles(new BundleQuery(null, null, false, 0, 10)).Bundles);
+
+        var back = Assert.Single((await store.RecordAssessmentAsync("/r/A.app", "/r", Facts(), s_t0.AddMinutes(3))).Events);
+        Assert.Equal(EventKinds.BundleAppeared, back.Kind);
+        Assert.StartsWith("reappeared", back.Summary, StringComparison.Ordinal);
+        Assert.Equal(appeared.BundleId, back.BundleId);
+        Assert.Null(store.GetBundle("/r/A.app")!.RemovedAt);
+        Assert.Equal([appeared.Id, removed.Id, back.Id], store.ListEvents(0, 10).Select(e => e.Id));
+    }
+
+    [Fact]
+    public async Task RecordRemoval_UnknownBundle_RecordsNothing()
+    {
+        using var store = OpenStore();
+        Assert.Null(await store.RecordRemovalAsync("/r/Never.app", s_t0));
+        Assert.Equal(0, store.LastEventId());
+    }
+
+    [Fact]
+    public async Task EventIds_StrictlyIncrease_AcrossReopen()
+    {
+        long before;
+        using (var store = OpenStore())
+        {
+            await store.RecordAssessmentAsync("/r/A.app", "/r", Facts(), s_t0);
+            await store.RecordRemovalAsync("/r/A.app", s_t0);
+            before = store.LastEventId();
+        }
+
+        using (var store = OpenStore())
+        {
+            var ev = (await store.RecordAssessmentAsync("/r/B.app", "/r", Facts(), s_t0)).Events[0];
+            Assert.True(ev.Id > before);
+            Assert.Equal(3, store.ListEvents(0, 100).Count);
+            Assert.Equal([ev.Id], store.ListEvents(before, 100).Select(e => e.Id));
+        }
+    }
+
+    [Fact]
+    public async Task Publish_HappensAfterCommit_SubscribersSeeCommittedEvents()
+    {
+        var hub = new EventHub();
+        using var store = OpenStore(hub);
+        using var subscription = hub.Subscribe();
+        await store.RecordAssessmentAsync("/r/A.app", "/r", Facts(), s_t0);
+        Assert.True(subscription.Reader.TryRead(out var published));
+        // Visible to another connection, i.e. committed, by the time it was published.
+        Assert.Equal(published.Id, store.ListEvents(0, 10).Single().Id);
+    }
+
+    [Fact]
+    public async Task ListBundles_PagesByIdAndCountsAll_FiltersByRootAndText()
+    {
+        using var store = OpenStore();
+        for (var i = 0; i < 5; i++)
+        {
+            await store.RecordAssessmentAsync($"/a/App{i}.app", "/a", Facts(), s_t0);
+        }
+
+        await store.RecordAssessmentAsync("/b/Other.app", "/b", Facts(), s_t0);
+        var page1 = store.ListBundles(new BundleQuery("/a", null, false, 0, 2));
+        Assert.Equal(5, page1.Total);
+        Assert.Equal(["/a/App0.app", "/a/App1.app"], page1.Bundles.Select(b => b.Path));
+        var page2 = store.ListBundles(new BundleQuery("/a", null, false, page1.Bundles[^1].Id, 2));
+        Assert.Equal(["/a/App2.app", "/a/App3.app"], page2.Bundles.Select(b => b.Path));
+        Assert.Equal(["/b/Other.app"], store.ListBundles(new BundleQuery(null, "Other", false, 0, 10)).Bundles.Select(b => b.Path));
+        Assert.NotNull(page1.Bundles[0].Latest);
+    }
+
+    [Fact]
+    public async Task PresentBundlePathsUnder_TreatsLikeWildcardsLiterally()
+    {
+        using var store = OpenStore();
+        await store.RecordAssessmentAsync("/r/a_b/X.app", "/r", Facts(), s_t0);
+        await store.RecordAssessmentAsync("/r/axb/Y.app", "/r", Facts(), s_t0);
+        await store.RecordAssessmentAsync("/r/100%/Z.app", "/r", Facts(), s_t0);
+        Assert.Equal(["/r/a_b/X.app"], store.PresentBundlePathsUnder("/r/a_b"));
+        Assert.Equal(["/r/100%/Z.app"], store.PresentBundlePathsUnder("/r/100%"));
+        Assert.Equal(3, store.PresentBundlePathsUnder("/r").Count);
+    }
+
+    [Fact]
+    public async Task Dispose_CheckpointsWal_DatabaseIsCompleteAndIntact()
+    {
+        using (var store = OpenStore())
+        {
+            await store.RecordAssessmentAsync("/r/A.app", "/r", Facts(), s_t0);
+        }
+
+        Assert.True(!File.Exists(DbPath + "-wal") || new FileInfo(DbPath + "-wal").Length == 0);
+        Assert.Equal("ok", Pragma("integrity_check"));
+    }
+
+    private string Pragma(string pragma)
+    {
+        using var connection = new SqliteConnection($"Data Source={DbPath};Pooling=False");
+        connection.Open();
+        using var command = connection.CreateCommand();
+        command.CommandText = $"PRAGMA {pragma};";
+        return Convert.ToString(command.ExecuteScalar(), System.Globalization.CultureInfo.InvariantCulture) ?? string.Empty;
+    }
+
+    public void Dispose()
+    {
+        SqliteConnection.ClearAllPools();
+        _dir.Dispose();
+    }
+}

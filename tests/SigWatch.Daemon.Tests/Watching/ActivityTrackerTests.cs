@@ -1,0 +1,65 @@
+using SigWatch.Daemon.Watching;
+
+namespace SigWatch.Daemon.Tests.Watching;
+
+public sealed class ActivityTrackerTests
+{
+    /// <summary>A hand-driven clock (TimeProvider is the BCL's seam; the tracker is the real one).</summary>
+    private sealed class ManualTime : TimeProvider
+    {
+        public long Ticks { get; set; }
+
+        public override long TimestampFrequency => TimeSpan.TicksPerSecond;
+
+        public override long GetTimestamp() => Ticks;
+
+        public void Advance(TimeSpan by) => Ticks += by.Ticks;
+    }
+
+    private static readonly WorkItem s_app = new(WorkKind.Bundle, "/r/A.app", "/r");
+
+    [Fact]
+    public void TakeSettled_ActivityKeepsComing_NothingReleasedUntilQuiet()
+    {
+        var time = new ManualTime();
+        var tracker = new ActivityTracker(time);
+        for (var i = 0; i < 10; i++)
+        {
+            tracker.Touch(s_app);
+            time.Advance(TimeSpan.FromMilliseconds(500));
+            Assert.Empty(tracker.TakeSettled(TimeSpan.FromSeconds(2)));
+        }
+
+        time.Advance(TimeSpan.FromMilliseconds(1500));
+        Assert.Equal([s_app], tracker.TakeSettled(TimeSpan.FromSeconds(2)));
+        Assert.Empty(tracker.TakeSettled(TimeSpan.FromSeconds(2)));
+        Assert.Equal(0, tracker.PendingCount);
+    }
+
+    [Fact]
+    public void TakeSettled_ManyTouchesOfOneBundle_ReleaseItOnce()
+    {
+        var time = new ManualTime();
+        var tracker = new ActivityTracker(time);
+        var other = s_app with { Path = "/r/B.app" };
+        for (var i = 0; i < 1000; i++)
+        {
+            tracker.Touch(s_app);
+        }
+
+        tracker.Touch(other);
+        time.Advance(TimeSpan.FromSeconds(3));
+        Assert.Equal(2, tracker.TakeSettled(TimeSpan.FromSeconds(2)).Count);
+    }
+
+    [Fact]
+    public void AssessmentQueue_SameItemTwiceWhileWaiting_QueuedOnce_AgainAfterTaken()
+    {
+        var queue = new AssessmentQueue();
+        Assert.True(queue.TryEnqueue(s_app));
+        Assert.False(queue.TryEnqueue(s_app));
+        Assert.True(queue.Reader.TryRead(out var item));
+        queue.MarkTaken(item);
+        Assert.True(queue.TryEnqueue(s_app));
+    }
+}

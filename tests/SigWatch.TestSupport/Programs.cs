@@ -1,0 +1,81 @@
+using System.Diagnostics;
+using System.Reflection;
+using System.Text;
+
+namespace SigWatch.TestSupport;
+
+/// <summary>
+/// Runs SigWatch's real executables (sigwatchd, sigwatch) as child processes, from the build output
+/// of the same configuration as the running test assembly.
+/// </summary>
+public static class Programs
+{
+    public static string Configuration { get; } =
+        typeof(Programs).Assembly.GetCustomAttribute<AssemblyConfigurationAttribute>()?.Configuration ?? "Debug";
+
+    public static string DaemonDll => Built("SigWatch.Daemon", "sigwatchd.dll");
+
+    public static string CliDll => Built("SigWatch.Cli", "sigwatch.dll");
+
+    private static string Built(string project, string dll)
+    {
+        var path = Path.Combine(RepoPaths.Root, "src", project, "bin", Configuration, "net10.0", dll);
+        return File.Exists(path)
+            ? path
+            : throw new FileNotFoundException($"{dll} not built for {Configuration}; build the solution first (./scripts/test.sh does)", path);
+    }
+
+    public static string DotnetHost =>
+        Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") is { Length: > 0 } host && File.Exists(host) ? host : "dotnet";
+
+    public static ProcessStartInfo StartInfo(string dll, IEnumerable<string> args)
+    {
+        var info = new ProcessStartInfo(DotnetHost)
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            RedirectStandardInput = true,
+            UseShellExecute = false,
+            StandardOutputEncoding = Encoding.UTF8,
+            StandardErrorEncoding = Encoding.UTF8,
+        };
+        info.ArgumentList.Add("exec");
+        info.ArgumentList.Add(dll);
+        foreach (var arg in args)
+        {
+            info.ArgumentList.Add(arg);
+        }
+
+        // Keep children independent of the developer's own daemon and settings.
+        info.Environment.Remove("SIGWATCH_SOCKET");
+        info.Environment.Remove("SIGWATCH_ROOTS");
+        info.Environment.Remove("SIGWATCH_CONFIG");
+        return info;
+    }
+
+    /// <summary>Runs the CLI to completion (bounded by <paramref name="timeout"/>).</summary>
+    public static async Task<CliResult> RunCliAsync(IEnumerable<string> args, TimeSpan? timeout = null)
+    {
+        using var process = Process.Start(StartInfo(CliDll, args)) ?? throw new InvalidOperationException("could not start sigwatch");
+        process.StandardInput.Close();
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        using var cts = new CancellationTokenSource(timeout ?? TimeSpan.FromSeconds(60));
+        try
+        {
+            await process.WaitForExitAsync(cts.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+            process.Kill(entireProcessTree: true);
+            throw new TimeoutException($"sigwatch {string.Join(' ', args)} did not finish in time");
+        }
+
+        return new CliResult(process.ExitCode, await stdout.ConfigureAwait(false), await stderr.ConfigureAwait(false));
+    }
+}
+
+public sealed record CliResult(int ExitCode, string Stdout, string Stderr)
+{
+    public override string ToString() => $"exit {ExitCode}\n--- stdout\n{Stdout}\n--- stderr\n{Stderr}";
+}
