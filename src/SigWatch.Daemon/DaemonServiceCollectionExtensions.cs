@@ -1,10 +1,15 @@
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
+using SigWatch.Core.Bundles;
+using SigWatch.Core.FileSystem;
+using SigWatch.Core.Quarantine;
 using SigWatch.Daemon.Assessment;
 using SigWatch.Daemon.Configuration;
 using SigWatch.Daemon.Grpc;
 using SigWatch.Daemon.Store;
 using SigWatch.Daemon.Watching;
+using SigWatch.Platform;
+using SigWatch.Platform.Quarantine;
 
 namespace SigWatch.Daemon;
 
@@ -18,6 +23,10 @@ internal static class DaemonServiceCollectionExtensions
         services.AddSingleton<DaemonClock>();
         services.AddSingleton<EventHub>();
         services.AddSingleton(sp => new SigWatchStore(options.DatabasePath, sp.GetRequiredService<EventHub>(), sp.GetRequiredService<ILogger<SigWatchStore>>()));
+        services.AddSingleton<IExtendedAttributeReader>(ExtendedAttributes.Instance);
+        // Private copies of users' QuarantineEventsV2 databases go under our own state directory.
+        services.AddSingleton<IQuarantineEventLookup>(new QuarantineEventsDatabase(scratchDirectory: Path.Combine(options.StateDir, "scratch")));
+        services.AddSingleton(sp => new BundleInspectionContext(sp.GetRequiredService<IExtendedAttributeReader>(), sp.GetRequiredService<IQuarantineEventLookup>()));
         services.AddSingleton<ActivityTracker>();
         services.AddSingleton<AssessmentQueue>();
 

@@ -53,3 +53,15 @@ public static class ExternalTool
             .Any(dir => File.Exists(Path.Combine(dir, tool)));
     }
 }
+
+/// <summary>A fact about Linux-only behaviour (e.g. the user.* xattr namespace); skipped with the reason elsewhere.</summary>
+public sealed class LinuxFactAttribute : FactAttribute
+{
+    public LinuxFactAttribute()
+    {
+        if (!OperatingSystem.IsLinux())
+        {
+            Skip = "Linux-only behaviour (user.* extended attributes, Samba spellings)";
+        }
+    }
+}

@@ -50,11 +50,55 @@ internal sealed record AssessmentJson(
     bool HasMainExecutable,
     long FileCount,
     long TotalSize,
-    IReadOnlyList<string> WalkProblems);
+    IReadOnlyList<string> WalkProblems,
+    QuarantineJson? Quarantine);
+
+internal sealed record QuarantineJson(
+    bool Present,
+    string? Raw,
+    int? Flags,
+    IReadOnlyList<QuarantineFlagJson> NamedFlags,
+    DateTimeOffset? Time,
+    string? Agent,
+    string? EventId,
+    string? ParseError,
+    string UserApproved,
+    ProvenanceJson Provenance,
+    IReadOnlyList<string> WhereFroms,
+    string? WhereFromsError,
+    int QuarantinedFileCount,
+    IReadOnlyList<string> QuarantinedFiles,
+    string Story,
+    IReadOnlyList<string> Problems);
+
+internal sealed record QuarantineFlagJson(int Bit, string Name, string Meaning, string Confidence);
+
+internal sealed record ProvenanceJson(
+    string Status,
+    string? Detail,
+    DateTimeOffset? Time,
+    string? AgentName,
+    string? AgentBundleIdentifier,
+    string? DataUrl,
+    string? OriginUrl,
+    string? OriginTitle,
+    string? SenderName,
+    string? SenderAddress,
+    long? TypeNumber,
+    string? TypeName);
 
 internal sealed record EventListJson(IReadOnlyList<EventJson> Events, long LastId);
 
-internal sealed record EventJson(long Id, DateTimeOffset? Time, string Kind, long BundleId, string BundlePath, long? AssessmentId, string Summary);
+internal sealed record EventJson(
+    long Id,
+    DateTimeOffset? Time,
+    string Kind,
+    string Severity,
+    IReadOnlyList<string> Flags,
+    long BundleId,
+    string BundlePath,
+    long? AssessmentId,
+    string Summary);
 
 [JsonSourceGenerationOptions(
     PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase,
@@ -88,10 +132,24 @@ internal static class JsonMapping
     public static AssessmentJson ToJson(Assessment a) => new(
         a.Id, Time(a.AssessedAt), Text(a.BundleIdentifier), Text(a.BundleName), Text(a.ShortVersion), Text(a.BundleVersion),
         Text(a.Executable), a.HasInfoPlist, Text(a.InfoPlistError), a.HasCodeResources, a.HasMainExecutable, a.FileCount,
-        a.TotalSize, [.. a.WalkProblems]);
+        a.TotalSize, [.. a.WalkProblems], a.Quarantine is null ? null : ToJson(a.Quarantine));
+
+    public static QuarantineJson ToJson(Quarantine q) => new(
+        q.Present, Text(q.Raw), q.FlagsParsed ? (int)q.Flags : null,
+        [.. q.NamedFlags.Select(f => new QuarantineFlagJson((int)f.Bit, f.Name, f.Meaning, f.Confidence))],
+        Time(q.Time), Text(q.Agent), Text(q.EventId), Text(q.ParseError), q.UserApproved,
+        new ProvenanceJson(
+            q.Provenance?.Status ?? "no-event-id", Text(q.Provenance?.Detail ?? string.Empty), Time(q.Provenance?.Time),
+            Text(q.Provenance?.AgentName ?? string.Empty), Text(q.Provenance?.AgentBundleIdentifier ?? string.Empty),
+            Text(q.Provenance?.DataUrl ?? string.Empty), Text(q.Provenance?.OriginUrl ?? string.Empty),
+            Text(q.Provenance?.OriginTitle ?? string.Empty), Text(q.Provenance?.SenderName ?? string.Empty),
+            Text(q.Provenance?.SenderAddress ?? string.Empty), q.Provenance is { TypeNumber: >= 0 } p ? p.TypeNumber : null,
+            Text(q.Provenance?.TypeName ?? string.Empty)),
+        [.. q.WhereFroms], Text(q.WhereFromsError), q.QuarantinedFileCount, [.. q.QuarantinedFiles], q.Story, [.. q.Problems]);
 
     public static EventJson ToJson(Event e) => new(
-        e.Id, Time(e.Time), e.KindName, e.BundleId, e.BundlePath, e.AssessmentId == 0 ? null : e.AssessmentId, e.Summary);
+        e.Id, Time(e.Time), e.KindName, Text(e.Severity) ?? "info", [.. e.Flags], e.BundleId, e.BundlePath,
+        e.AssessmentId == 0 ? null : e.AssessmentId, e.Summary);
 
     public static DateTimeOffset? Time(Timestamp? t) => t?.ToDateTimeOffset();
 

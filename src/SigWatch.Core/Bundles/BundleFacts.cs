@@ -31,6 +31,9 @@ public sealed record BundleFacts
 
     public IReadOnlyList<string> WalkProblems { get; init; } = [];
 
+    /// <summary>The bundle's quarantine story (its own quarantine, provenance, quarantined files inside); null when not read.</summary>
+    public Quarantine.QuarantineStory? Quarantine { get; init; }
+
     /// <summary>
     /// SHA-256 over the sorted (relative path, type, size, mtime) listing of the tree: a cheap
     /// "did anything change" signal that does not read file contents.

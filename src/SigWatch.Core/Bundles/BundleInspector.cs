@@ -1,6 +1,8 @@
 using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
+using SigWatch.Core.FileSystem;
+using SigWatch.Core.Quarantine;
 
 namespace SigWatch.Core.Bundles;
 
@@ -19,8 +21,11 @@ public static class BundleInspector
     public const int MaxEntries = 2_000_000;
 
     /// <summary>Inspects <paramref name="bundlePath"/>; returns null when it is not a directory (any more).</summary>
-    public static BundleFacts? Inspect(string bundlePath)
+    /// <param name="bundlePath">The .app directory.</param>
+    /// <param name="context">Platform services; without extended-attribute access the quarantine story is not read.</param>
+    public static BundleFacts? Inspect(string bundlePath, BundleInspectionContext? context = null)
     {
+        context ??= BundleInspectionContext.None;
         var bundle = new DirectoryInfo(bundlePath);
         if (!bundle.Exists || bundle.LinkTarget is not null)
         {
@@ -31,7 +36,18 @@ public static class BundleInspector
         var problems = new List<string>();
         var info = InfoPlistFacts.ReadFile(layout.InfoPlistPath);
 
-        var walk = Walk(bundle, problems);
+        var quarantined = context.ExtendedAttributes is null ? null : new List<string>();
+        var walk = Walk(bundle, problems, context.ExtendedAttributes, quarantined);
+        QuarantineStory? story = null;
+        if (context.ExtendedAttributes is { } xattrs)
+        {
+            story = QuarantineStory.Read(bundlePath, xattrs, context.QuarantineEvents) with
+            {
+                QuarantinedFileCount = quarantined!.Count,
+                QuarantinedFiles = [.. quarantined.Order(StringComparer.Ordinal).Take(QuarantineStory.MaxListedFiles)],
+            };
+        }
+
         var mainExecutable = info.Executable is { Length: > 0 } exe && IsSafeFileName(exe)
             ? Path.Combine(layout.ExecutableDirectory, exe)
             : null;
@@ -53,6 +69,7 @@ public static class BundleInspector
             TotalSize = walk.Bytes,
             WalkProblems = problems,
             TreeFingerprint = walk.Fingerprint,
+            Quarantine = story,
         };
     }
 
@@ -61,9 +78,22 @@ public static class BundleInspector
     private static bool IsSafeFileName(string name) =>
         name is not ("." or "..") && name.IndexOfAny(['/', '\0']) < 0;
 
+    private static bool HasQuarantine(IExtendedAttributeReader xattrs, string path, string relative, List<string> problems)
+    {
+        try
+        {
+            return xattrs.Get(path, ExtendedAttributeNames.Quarantine) is not null;
+        }
+        catch (ExtendedAttributeException e)
+        {
+            problems.Add($"{relative}: {e.Message}");
+            return false;
+        }
+    }
+
     private readonly record struct WalkResult(long Files, long Bytes, string Fingerprint);
 
-    private static WalkResult Walk(DirectoryInfo bundle, List<string> problems)
+    private static WalkResult Walk(DirectoryInfo bundle, List<string> problems, IExtendedAttributeReader? xattrs, List<string>? quarantined)
     {
         var listing = new List<string>();
         long files = 0, bytes = 0;
@@ -95,6 +125,11 @@ public static class BundleInspector
                 var relative = Path.GetRelativePath(bundle.FullName, child.FullName);
                 try
                 {
+                    if (xattrs is not null && child.LinkTarget is null && HasQuarantine(xattrs, child.FullName, relative, problems))
+                    {
+                        quarantined!.Add(relative);
+                    }
+
                     if (child.LinkTarget is { } target)
                     {
                         listing.Add($"{relative}\0l\0{target}");
@@ -143,6 +178,12 @@ public static class BundleInspector
             return new WalkResult(files, bytes, Convert.ToHexStringLower(hash.GetHashAndReset()));
         }
     }
+}
+
+/// <summary>The platform services an inspection may use; each is optional.</summary>
+public sealed record BundleInspectionContext(IExtendedAttributeReader? ExtendedAttributes, IQuarantineEventLookup? QuarantineEvents)
+{
+    public static BundleInspectionContext None { get; } = new(null, null);
 }
 
 /// <summary>Where the parts of a bundle are, by layout (reference §8.7).</summary>

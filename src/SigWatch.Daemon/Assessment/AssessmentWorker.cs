@@ -15,6 +15,7 @@ namespace SigWatch.Daemon.Assessment;
 internal sealed class AssessmentWorker(
     AssessmentQueue queue,
     SigWatchStore store,
+    BundleInspectionContext inspection,
     TimeProvider time,
     ILogger<AssessmentWorker> logger) : BackgroundService
 {
@@ -83,7 +84,7 @@ internal sealed class AssessmentWorker(
 
     private async Task AssessBundleAsync(WorkItem item)
     {
-        var facts = BundleInspector.Inspect(item.Path);
+        var facts = BundleInspector.Inspect(item.Path, inspection);
         var now = time.GetUtcNow();
         if (facts is null)
         {

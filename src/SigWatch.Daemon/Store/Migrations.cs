@@ -40,6 +40,13 @@ internal static class Migrations
         );
         CREATE INDEX events_bundle ON events(bundle_id, id);
         """,
+
+        // 2: event severity and flags (quarantine-removed from a never-approved app is critical and
+        // flagged possible-gatekeeper-bypass). Existing events are informational.
+        """
+        ALTER TABLE events ADD COLUMN severity TEXT NOT NULL DEFAULT 'info';
+        ALTER TABLE events ADD COLUMN flags TEXT NOT NULL DEFAULT '';
+        """,
     ];
 
     public static int LatestVersion => All.Count;

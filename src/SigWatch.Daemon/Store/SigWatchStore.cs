@@ -87,13 +87,12 @@ internal sealed class SigWatchStore : IDisposable
             using var tx = connection.BeginTransaction();
             var existing = FindBundleRow(connection, tx, bundlePath);
             long bundleId;
-            string? kind;
-            string summary;
+            var changes = new List<AssessmentChange>();
+            var newRow = true;
             if (existing is null)
             {
                 bundleId = InsertBundle(connection, tx, bundlePath, root, now);
-                kind = EventKinds.BundleAppeared;
-                summary = DescribeAppeared(facts);
+                changes.Add(Appeared(facts, reappeared: false));
             }
             else
             {
@@ -101,34 +100,24 @@ internal sealed class SigWatchStore : IDisposable
                 var latest = LatestAssessmentRow(connection, tx, bundleId);
                 Execute(connection, "UPDATE bundles SET last_seen = $now, removed_at = NULL, root = $root WHERE id = $id;", tx,
                     ("$now", Format(now)), ("$root", root), ("$id", bundleId));
-                if (existing.Value.RemovedAt is not null)
+                if (existing.Value.RemovedAt is not null || latest is null)
                 {
-                    kind = EventKinds.BundleAppeared;
-                    summary = "reappeared: " + DescribeAppeared(facts);
-                }
-                else if (latest is null)
-                {
-                    kind = EventKinds.BundleAppeared;
-                    summary = DescribeAppeared(facts);
+                    changes.Add(Appeared(facts, reappeared: existing.Value.RemovedAt is not null));
                 }
                 else if (string.Equals(latest.Value.FactsJson, factsJson, StringComparison.Ordinal))
                 {
-                    kind = null;
-                    summary = string.Empty;
+                    newRow = false;
                 }
                 else
                 {
-                    kind = EventKinds.BundleChanged;
-                    var previous = JsonSerializer.Deserialize(latest.Value.FactsJson, StoreJson.Default.BundleFacts);
-                    summary = previous is null ? "changed" : string.Join("; ", facts.DescribeChangesFrom(previous));
-                    if (summary.Length == 0)
-                    {
-                        summary = "walk problems changed";
-                    }
+                    var previous = DeserializeFacts(latest.Value.FactsJson, latest.Value.Id);
+                    // Facts can differ without an event-worthy change (e.g. provenance became
+                    // readable): the new row is kept, silently.
+                    changes.AddRange(AssessmentChanges.Compare(previous, facts));
                 }
             }
 
-            if (kind is null)
+            if (!newRow)
             {
                 tx.Commit();
                 return new RecordOutcome(null, []);
@@ -137,9 +126,9 @@ internal sealed class SigWatchStore : IDisposable
             var assessmentId = InsertReturningId(connection, tx,
                 "INSERT INTO assessments (bundle_id, assessed_at, fingerprint, facts_json) VALUES ($b, $t, $f, $j);",
                 ("$b", bundleId), ("$t", Format(now)), ("$f", facts.TreeFingerprint), ("$j", factsJson));
-            var ev = InsertEvent(connection, tx, now, kind, bundleId, bundlePath, assessmentId, summary);
+            var events = changes.Select(c => InsertEvent(connection, tx, now, c, bundleId, bundlePath, assessmentId)).ToArray();
             tx.Commit();
-            outcome = new RecordOutcome(new AssessmentRecord(assessmentId, bundleId, now, facts), [ev]);
+            outcome = new RecordOutcome(new AssessmentRecord(assessmentId, bundleId, now, facts), events);
         }
         finally
         {
@@ -167,7 +156,7 @@ internal sealed class SigWatchStore : IDisposable
             }
 
             Execute(connection, "UPDATE bundles SET removed_at = $now WHERE id = $id;", tx, ("$now", Format(now)), ("$id", existing.Value.Id));
-            ev = InsertEvent(connection, tx, now, EventKinds.BundleRemoved, existing.Value.Id, bundlePath, null, "no longer on disk");
+            ev = InsertEvent(connection, tx, now, new AssessmentChange(EventKinds.BundleRemoved, ChangeSeverity.Info, "no longer on disk", []), existing.Value.Id, bundlePath, null);
             tx.Commit();
         }
         finally
@@ -246,7 +235,7 @@ internal sealed class SigWatchStore : IDisposable
         using var connection = Open();
         using var command = connection.CreateCommand();
         command.CommandText =
-            "SELECT e.id, e.time, e.kind, e.bundle_id, b.path, e.assessment_id, e.summary FROM events e JOIN bundles b ON b.id = e.bundle_id " +
+            "SELECT e.id, e.time, e.kind, e.bundle_id, b.path, e.assessment_id, e.summary, e.severity, e.flags FROM events e JOIN bundles b ON b.id = e.bundle_id " +
             "WHERE e.id > $after AND ($bundle = 0 OR e.bundle_id = $bundle) ORDER BY e.id LIMIT $limit;";
         command.Parameters.AddWithValue("$after", afterId);
         command.Parameters.AddWithValue("$bundle", bundleId);
@@ -262,7 +251,9 @@ internal sealed class SigWatchStore : IDisposable
                 reader.GetInt64(3),
                 reader.GetString(4),
                 reader.IsDBNull(5) ? null : reader.GetInt64(5),
-                reader.GetString(6)));
+                reader.GetString(6),
+                ParseSeverity(reader.GetString(7)),
+                reader.GetString(8).Split(',', StringSplitOptions.RemoveEmptyEntries)));
         }
 
         return list;
@@ -353,11 +344,31 @@ internal sealed class SigWatchStore : IDisposable
     private static DateTimeOffset Parse(string text) =>
         DateTimeOffset.Parse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal);
 
-    private static string DescribeAppeared(BundleFacts facts)
+    private static AssessmentChange Appeared(BundleFacts facts, bool reappeared)
     {
         var name = facts.BundleIdentifier ?? "(no CFBundleIdentifier)";
         var version = facts.ShortVersion is null ? string.Empty : " " + facts.ShortVersion;
-        return string.Create(CultureInfo.InvariantCulture, $"{name}{version}, {facts.FileCount} files, {facts.TotalSize} bytes");
+        var summary = string.Create(CultureInfo.InvariantCulture, $"{(reappeared ? "reappeared: " : string.Empty)}{name}{version}, {facts.FileCount} files, {facts.TotalSize} bytes");
+        if (facts.Quarantine is { } story)
+        {
+            summary += "; " + story.Describe();
+        }
+
+        return new AssessmentChange(EventKinds.BundleAppeared, ChangeSeverity.Info, summary, []);
+    }
+
+    private BundleFacts DeserializeFacts(string json, long assessmentId)
+    {
+        try
+        {
+            return JsonSerializer.Deserialize(json, StoreJson.Default.BundleFacts) ?? new BundleFacts();
+        }
+        catch (JsonException e)
+        {
+            // A damaged row must not take the whole query down: show it as unreadable.
+            _logger.LogWarning(e, "Store {Path}: assessment {Id} has unreadable facts", DatabasePath, assessmentId);
+            return new BundleFacts { WalkProblems = [$"stored facts unreadable: {e.Message}"] };
+        }
     }
 
     private readonly record struct BundleRow(long Id, string? RemovedAt);
@@ -389,13 +400,19 @@ internal sealed class SigWatchStore : IDisposable
             "INSERT INTO bundles (path, root, first_seen, last_seen) VALUES ($p, $r, $now, $now);",
             ("$p", path), ("$r", root), ("$now", Format(now)));
 
-    private static EventRecord InsertEvent(SqliteConnection connection, SqliteTransaction tx, DateTimeOffset now, string kind, long bundleId, string bundlePath, long? assessmentId, string summary)
+    private static EventRecord InsertEvent(SqliteConnection connection, SqliteTransaction tx, DateTimeOffset now, AssessmentChange change, long bundleId, string bundlePath, long? assessmentId)
     {
         var id = InsertReturningId(connection, tx,
-            "INSERT INTO events (time, kind, bundle_id, assessment_id, summary) VALUES ($t, $k, $b, $a, $s);",
-            ("$t", Format(now)), ("$k", kind), ("$b", bundleId), ("$a", assessmentId), ("$s", summary));
-        return new EventRecord(id, now, kind, bundleId, bundlePath, assessmentId, summary);
+            "INSERT INTO events (time, kind, bundle_id, assessment_id, summary, severity, flags) VALUES ($t, $k, $b, $a, $s, $sev, $f);",
+            ("$t", Format(now)), ("$k", change.Kind), ("$b", bundleId), ("$a", assessmentId), ("$s", change.Summary),
+            ("$sev", SeverityName(change.Severity)), ("$f", string.Join(',', change.Flags)));
+        return new EventRecord(id, now, change.Kind, bundleId, bundlePath, assessmentId, change.Summary, change.Severity, change.Flags);
     }
+
+    private static string SeverityName(ChangeSeverity severity) => severity.ToString().ToLowerInvariant();
+
+    private static ChangeSeverity ParseSeverity(string text) =>
+        Enum.TryParse<ChangeSeverity>(text, ignoreCase: true, out var severity) ? severity : ChangeSeverity.Info;
 
     private static long InsertReturningId(SqliteConnection connection, SqliteTransaction tx, string sql, params (string Name, object? Value)[] parameters)
     {
@@ -444,20 +461,8 @@ internal sealed class SigWatchStore : IDisposable
 
     private AssessmentRecord ReadAssessment(SqliteDataReader reader, int first)
     {
-        var json = reader.GetString(first + 3);
-        BundleFacts facts;
-        try
-        {
-            facts = JsonSerializer.Deserialize(json, StoreJson.Default.BundleFacts) ?? new BundleFacts();
-        }
-        catch (JsonException e)
-        {
-            // A damaged row must not take the whole query down: show it as unreadable.
-            _logger.LogWarning(e, "Store {Path}: assessment {Id} has unreadable facts", DatabasePath, reader.GetInt64(first));
-            facts = new BundleFacts { WalkProblems = [$"stored facts unreadable: {e.Message}"] };
-        }
-
-        return new AssessmentRecord(reader.GetInt64(first), reader.GetInt64(first + 1), Parse(reader.GetString(first + 2)), facts);
+        var id = reader.GetInt64(first);
+        return new AssessmentRecord(id, reader.GetInt64(first + 1), Parse(reader.GetString(first + 2)), DeserializeFacts(reader.GetString(first + 3), id));
     }
 
     private static void Execute(SqliteConnection connection, string sql, SqliteTransaction? tx = null, params (string Name, object? Value)[] parameters)

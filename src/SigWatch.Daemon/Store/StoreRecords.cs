@@ -6,8 +6,11 @@ namespace SigWatch.Daemon.Store;
 internal static class EventKinds
 {
     public const string BundleAppeared = "bundle-appeared";
-    public const string BundleChanged = "bundle-changed";
+    public const string BundleChanged = AssessmentChanges.BundleChanged;
     public const string BundleRemoved = "bundle-removed";
+    public const string QuarantineAdded = AssessmentChanges.QuarantineAdded;
+    public const string QuarantineRemoved = AssessmentChanges.QuarantineRemoved;
+    public const string QuarantineChanged = AssessmentChanges.QuarantineChanged;
 }
 
 internal sealed record BundleRecord(
@@ -28,7 +31,9 @@ internal sealed record EventRecord(
     long BundleId,
     string BundlePath,
     long? AssessmentId,
-    string Summary);
+    string Summary,
+    ChangeSeverity Severity,
+    IReadOnlyList<string> Flags);
 
 /// <summary>What recording an assessment did: the assessment row (if a new one was needed) and events.</summary>
 internal sealed record RecordOutcome(AssessmentRecord? Assessment, IReadOnlyList<EventRecord> Events);

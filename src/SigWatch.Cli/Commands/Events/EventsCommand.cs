@@ -73,6 +73,9 @@ internal sealed class EventsCommand(CliConsole console, string? socket, bool jso
         });
     }
 
-    private void WriteLine(Event ev) =>
-        console.Out.WriteLine($"#{ev.Id}  {Format.Time(JsonMapping.Time(ev.Time))}  {ev.KindName,-16}  {ev.BundlePath}  {ev.Summary}");
+    private void WriteLine(Event ev)
+    {
+        var severity = ev.Severity is "" or "info" ? string.Empty : ev.Severity.ToUpperInvariant() + ": ";
+        console.Out.WriteLine($"#{ev.Id}  {Format.Time(JsonMapping.Time(ev.Time))}  {ev.KindName,-18}  {ev.BundlePath}  {severity}{ev.Summary}");
+    }
 }

@@ -77,6 +77,34 @@ internal sealed class ShowCommand(CliConsole console, string? socket, bool json,
         o.WriteLine($"    Info.plist:     {(a.HasInfoPlist ? string.IsNullOrEmpty(a.InfoPlistError) ? "read" : "UNREADABLE: " + a.InfoPlistError : "missing")}");
         o.WriteLine($"    CodeResources:  {(a.HasCodeResources ? "present" : "none (no resource seal)")}");
         o.WriteLine($"    tree:           {a.FileCount} files, {Format.Size(a.TotalSize)}");
+        if (a.Quarantine is { } q)
+        {
+            o.WriteLine($"    quarantine:     {q.Story}");
+            if (q.Present)
+            {
+                var flags = q.FlagsParsed ? $"0x{q.Flags:x4} " : string.Empty;
+                var names = string.Join(", ", q.NamedFlags.Select(f => f.Confidence is "apple-source" or "observed" ? f.Name : $"{f.Name} ({f.Confidence})"));
+                o.WriteLine($"      value:        {q.Raw}");
+                o.WriteLine($"      flags:        {flags}{names}");
+                o.WriteLine($"      provenance:   {q.Provenance?.Status}{(string.IsNullOrEmpty(q.Provenance?.Detail) ? string.Empty : ": " + q.Provenance.Detail)}");
+            }
+
+            foreach (var url in q.WhereFroms)
+            {
+                o.WriteLine($"      where from:   {url}");
+            }
+
+            foreach (var file in q.QuarantinedFiles)
+            {
+                o.WriteLine($"      quarantined:  {file}");
+            }
+
+            if (q.QuarantinedFileCount > q.QuarantinedFiles.Count)
+            {
+                o.WriteLine($"      …and {q.QuarantinedFileCount - q.QuarantinedFiles.Count} more quarantined file(s)");
+            }
+        }
+
         foreach (var problem in a.WalkProblems)
         {
             o.WriteLine($"    problem:        {problem}");

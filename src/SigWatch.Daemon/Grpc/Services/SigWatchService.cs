@@ -4,6 +4,7 @@ using Google.Protobuf.WellKnownTypes;
 using Grpc.Core;
 using Microsoft.Extensions.Hosting;
 using SigWatch.Core.Bundles;
+using SigWatch.Core.Quarantine;
 using SigWatch.Daemon.Assessment;
 using SigWatch.Daemon.Configuration;
 using SigWatch.Daemon.Store;
@@ -312,8 +313,81 @@ internal sealed class SigWatchService(
             TotalSize = facts.TotalSize,
         };
         proto.WalkProblems.AddRange(facts.WalkProblems);
+        if (facts.Quarantine is { } story)
+        {
+            proto.Quarantine = ToProto(story);
+        }
+
         return proto;
     }
+
+    internal static Protos.V1.Quarantine ToProto(QuarantineStory story)
+    {
+        var q = story.Quarantine;
+        var proto = new Protos.V1.Quarantine
+        {
+            Present = q is not null,
+            Raw = q?.Raw ?? string.Empty,
+            FlagsParsed = q?.Flags is not null,
+            Flags = q?.Flags ?? 0,
+            Agent = q?.Agent ?? string.Empty,
+            EventId = q?.EventId ?? string.Empty,
+            ParseError = q?.ParseError ?? string.Empty,
+            UserApproved = q?.UserApproved switch { true => "yes", false => "no", null => "unknown" },
+            WhereFromsError = story.WhereFromsError ?? string.Empty,
+            QuarantinedFileCount = story.QuarantinedFileCount,
+            Story = story.Describe(),
+        };
+        if (q?.Time is { } time)
+        {
+            proto.Time = Timestamp.FromDateTimeOffset(time);
+        }
+
+        foreach (var flag in q?.NamedFlags ?? [])
+        {
+            proto.NamedFlags.Add(new Protos.V1.QuarantineFlag { Bit = flag.Bit, Name = flag.Name, Meaning = flag.Meaning, Confidence = ConfidenceName(flag.Confidence) });
+        }
+
+        var lookup = story.Provenance;
+        proto.Provenance = new Provenance
+        {
+            Status = lookup.Status switch
+            {
+                ProvenanceLookupStatus.NoEventId => "no-event-id",
+                ProvenanceLookupStatus.Found => "found",
+                ProvenanceLookupStatus.NotFound => "not-found",
+                ProvenanceLookupStatus.NoDatabase => "no-database",
+                _ => "unreadable",
+            },
+            Detail = lookup.Detail ?? string.Empty,
+            AgentName = lookup.Event?.AgentName ?? string.Empty,
+            AgentBundleIdentifier = lookup.Event?.AgentBundleIdentifier ?? string.Empty,
+            DataUrl = lookup.Event?.DataUrl ?? string.Empty,
+            OriginUrl = lookup.Event?.OriginUrl ?? string.Empty,
+            OriginTitle = lookup.Event?.OriginTitle ?? string.Empty,
+            SenderName = lookup.Event?.SenderName ?? string.Empty,
+            SenderAddress = lookup.Event?.SenderAddress ?? string.Empty,
+            TypeNumber = lookup.Event?.TypeNumber ?? -1,
+            TypeName = lookup.Event?.TypeName ?? string.Empty,
+        };
+        if (lookup.Event?.Time is { } eventTime)
+        {
+            proto.Provenance.Time = Timestamp.FromDateTimeOffset(eventTime);
+        }
+
+        proto.WhereFroms.AddRange(story.WhereFroms);
+        proto.QuarantinedFiles.AddRange(story.QuarantinedFiles);
+        proto.Problems.AddRange(story.Problems);
+        return proto;
+    }
+
+    private static string ConfidenceName(FlagConfidence confidence) => confidence switch
+    {
+        FlagConfidence.AppleSource => "apple-source",
+        FlagConfidence.Observed => "observed",
+        FlagConfidence.Community => "community",
+        _ => "unsure",
+    };
 
     internal static ProtoEvent ToProto(EventRecord ev) => new()
     {
@@ -324,9 +398,14 @@ internal sealed class SigWatchService(
             EventKinds.BundleAppeared => EventKind.BundleAppeared,
             EventKinds.BundleChanged => EventKind.BundleChanged,
             EventKinds.BundleRemoved => EventKind.BundleRemoved,
+            EventKinds.QuarantineAdded => EventKind.QuarantineAdded,
+            EventKinds.QuarantineRemoved => EventKind.QuarantineRemoved,
+            EventKinds.QuarantineChanged => EventKind.QuarantineChanged,
             _ => EventKind.Unspecified,
         },
         KindName = ev.Kind,
+        Severity = ev.Severity.ToString().ToLowerInvariant(),
+        Flags = { ev.Flags },
         BundleId = ev.BundleId,
         BundlePath = ev.BundlePath,
         AssessmentId = ev.AssessmentId ?? 0,
