@@ -325,7 +325,10 @@ public static class BinaryPropertyListReader
                 PlistThrow.Binary(PlistErrorReason.InvalidDate, offset, $"date {seconds} s from 2001-01-01 is outside years 1-9999");
             }
 
-            var utcTicks = Math.Clamp(Epoch.UtcTicks + (long)Math.Round(ticks), 0, DateTimeOffset.MaxValue.UtcTicks);
+            // Whole seconds convert exactly; only the fraction is rounded to the nearest tick.
+            var whole = Math.Floor(seconds);
+            var fractionTicks = (long)Math.Round((seconds - whole) * TimeSpan.TicksPerSecond);
+            var utcTicks = Math.Clamp(Epoch.UtcTicks + ((long)whole * TimeSpan.TicksPerSecond) + fractionTicks, 0, DateTimeOffset.MaxValue.UtcTicks);
             return new PlistDate(new DateTimeOffset(utcTicks, TimeSpan.Zero));
         }
 
