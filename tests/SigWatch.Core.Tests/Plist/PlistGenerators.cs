@@ -14,8 +14,10 @@ internal static class PlistGenerators
         "é", "ß", "日本", "\u00A0", "\U0001F600", "CF$UID", "&amp;", "Contents/Resources/",
     ];
 
-    public static readonly Gen<string> Text =
-        Gen.Int[0, s_fragments.Length - 1].Select(i => s_fragments[i]).Array[0, 8].Select(string.Concat);
+    public static readonly Gen<string> Text = TextFrom(s_fragments);
+
+    private static Gen<string> TextFrom(string[] fragments) =>
+        Gen.Int[0, fragments.Length - 1].Select(i => fragments[i]).Array[0, 8].Select(string.Concat);
 
     private static readonly Int128[] s_integerEdges =
     [
@@ -43,12 +45,28 @@ internal static class PlistGenerators
     public static readonly Gen<PlistValue> Data = Gen.Byte.Array[0, 100].Select(b => (PlistValue)new PlistData(b));
 
     /// <summary>Generator settings: which leaves may appear, and how deep and wide trees grow.</summary>
-    public sealed record Profile(bool Uids, Gen<PlistValue> Dates, Gen<PlistValue> Reals, int Depth = 4, int Width = 6);
+    public sealed record Profile(bool Uids, Gen<string> Text, Gen<PlistValue> Dates, Gen<PlistValue> Reals, int Depth = 4, int Width = 6);
 
-    public static Profile Full { get; } = new(Uids: true, Dates: Date(s_minSeconds, s_maxSeconds), Reals: Real);
+    public static Profile Full { get; } = new(Uids: true, Text: Text, Dates: Date(s_minSeconds, s_maxSeconds), Reals: Real);
 
     /// <summary>Everything XML can carry: no UIDs (XML has no UID element).</summary>
     public static Profile Xml { get; } = Full with { Uids = false };
+
+    /// <summary>
+    /// What libplist 2.2 (plistutil) carries faithfully; each restriction was checked against plistutil first.
+    /// </summary>
+    /// <remarks><para>
+    /// CR: plistutil writes a carriage return raw into XML, and XML end-of-line normalisation turns it into LF
+    /// for every conforming reader (seen: "a\rb" came back as "a\nb"), so CR is left out of cross-check strings.
+    /// </para><para>
+    /// Years before 1000: plistutil writes the year without zero padding ("847-09-12T05:23:13Z"), which is not
+    /// Apple's %04d format and which our reader rejects, so cross-check dates start at year 1000.
+    /// </para></remarks>
+    public static Profile CrossCheck { get; } = Xml with
+    {
+        Text = TextFrom([.. s_fragments.Where(f => !f.Contains('\r', StringComparison.Ordinal))]),
+        Dates = Date(new DateTimeOffset(1000, 1, 1, 0, 0, 0, TimeSpan.Zero).ToUnixTimeSeconds(), s_maxSeconds),
+    };
 
     public static Gen<PlistValue> Tree(Profile profile) => Value(profile, profile.Depth);
 
@@ -56,7 +74,7 @@ internal static class PlistGenerators
     {
         var leaves = new List<(int, IGen<PlistValue>)>
         {
-            (3, Text.Select(s => (PlistValue)new PlistString(s))),
+            (3, p.Text.Select(s => (PlistValue)new PlistString(s))),
             (3, Integer),
             (2, p.Reals),
             (1, Gen.Bool.Select(b => (PlistValue)PlistBoolean.From(b))),
@@ -76,7 +94,7 @@ internal static class PlistGenerators
 
         var child = Value(p, depth - 1);
         var array = child.Array[0, p.Width].Select(items => (PlistValue)new PlistArray(items));
-        var dict = Gen.Select(Text, child).Array[0, p.Width].Select(pairs =>
+        var dict = Gen.Select(p.Text, child).Array[0, p.Width].Select(pairs =>
             (PlistValue)new PlistDictionary(pairs.DistinctBy(kv => kv.Item1, StringComparer.Ordinal).Select(kv => KeyValuePair.Create(kv.Item1, kv.Item2))));
         return Gen.Frequency((3, leaf), (1, array), (1, dict));
     }
