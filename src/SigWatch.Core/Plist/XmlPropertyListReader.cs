@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Collections.Immutable;
 using System.Diagnostics.CodeAnalysis;
 using System.Globalization;
@@ -28,9 +29,20 @@ public static class XmlPropertyListReader
             PlistThrow.General(PlistErrorReason.DocumentTooLarge, $"{bytes.Length} bytes exceeds the limit of {options.MaxDocumentBytes}");
         }
 
-        // XmlReader needs a Stream; one copy of the input is cheap next to parsing it.
-        using var stream = new MemoryStream(bytes.ToArray(), writable: false);
-        return Read(stream, options);
+        // XmlReader needs a Stream. One copy of the input is cheap next to parsing it; the buffer is rented so a
+        // large document does not land a fresh array on the large-object heap per read. Rent may return a larger
+        // array, so the stream is sliced to the exact length. Nothing in the result refers to the buffer.
+        var buffer = ArrayPool<byte>.Shared.Rent(bytes.Length);
+        try
+        {
+            bytes.CopyTo(buffer);
+            using var stream = new MemoryStream(buffer, 0, bytes.Length, writable: false);
+            return Read(stream, options);
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
     }
 
     /// <summary>Reads an XML property list without throwing for bad input.</summary>
