@@ -71,6 +71,11 @@ public static class BinaryPropertyListReader
         private PlistValue?[] _decoded = [];
         private bool[] _onPath = [];
 
+        // Logical size (values in the expanded tree) of each decoded object. Sharing lets a few hundred bytes
+        // describe a tree of 2^60 values ([x, x] where x = [y, y] ...); decoding stays linear thanks to
+        // memoisation, but anyone walking the result would not, so the expanded size is held to MaxObjects.
+        private long[] _sizes = [];
+
         public Decoder(ReadOnlySpan<byte> data, PlistReaderOptions options)
         {
             _data = data;
@@ -147,6 +152,7 @@ public static class BinaryPropertyListReader
             _offsetTableOffset = (int)tableOffset;
             _decoded = new PlistValue?[_numObjects];
             _onPath = new bool[_numObjects];
+            _sizes = new long[_numObjects];
         }
 
         private readonly int GetObjectOffset(int objRef)
@@ -190,6 +196,7 @@ public static class BinaryPropertyListReader
             var type = marker >> 4;
             var info = marker & 0xF;
             PlistValue value;
+            long size = 1;
             switch (type)
             {
                 case TypeSimple:
@@ -235,7 +242,7 @@ public static class BinaryPropertyListReader
                     }
 
                     _onPath[objRef] = true;
-                    value = type == TypeDictionary ? ReadDictionary(offset, info, depth) : ReadArray(offset, info, depth);
+                    value = type == TypeDictionary ? ReadDictionary(offset, info, depth, out size) : ReadArray(offset, info, depth, out size);
                     _onPath[objRef] = false;
                     break;
                 default:
@@ -245,6 +252,7 @@ public static class BinaryPropertyListReader
             }
 
             _decoded[objRef] = value;
+            _sizes[objRef] = size;
             return value;
         }
 
@@ -422,24 +430,38 @@ public static class BinaryPropertyListReader
             return (int)objRef;
         }
 
-        private PlistArray ReadArray(int offset, int info, int depth)
+        /// <summary>Adds a child's expanded size to a container's, failing once the total passes MaxObjects.</summary>
+        private readonly void AddSize(ref long size, int childRef, int offset)
+        {
+            size += _sizes[childRef];
+            if (size > _options.MaxObjects)
+            {
+                PlistThrow.Binary(PlistErrorReason.ObjectLimitExceeded, offset, $"shared objects expand to more than {_options.MaxObjects} values");
+            }
+        }
+
+        private PlistArray ReadArray(int offset, int info, int depth, out long size)
         {
             var (start, count) = ReadCount(offset, info, _refSize);
             var builder = ImmutableArray.CreateBuilder<PlistValue>(count);
+            size = 1;
             for (var i = 0; i < count; i++)
             {
-                builder.Add(ReadObject(ReadRef(start, i), depth + 1));
+                var childRef = ReadRef(start, i);
+                builder.Add(ReadObject(childRef, depth + 1));
+                AddSize(ref size, childRef, offset);
             }
 
             return new PlistArray(builder.MoveToImmutable(), trusted: true);
         }
 
-        private PlistDictionary ReadDictionary(int offset, int info, int depth)
+        private PlistDictionary ReadDictionary(int offset, int info, int depth, out long size)
         {
             // Keys then values: 2 * count references.
             var (start, count) = ReadCount(offset, info, 2 * _refSize);
             var builder = ImmutableArray.CreateBuilder<KeyValuePair<string, PlistValue>>(count);
             var index = new Dictionary<string, int>(count, StringComparer.Ordinal);
+            size = 1;
             for (var i = 0; i < count; i++)
             {
                 var keyRef = ReadRef(start, i);
@@ -454,7 +476,10 @@ public static class BinaryPropertyListReader
                     PlistThrow.Binary(PlistErrorReason.DuplicateKey, offset, $"key '{Truncate(key.Value)}' occurs twice");
                 }
 
-                builder.Add(new(key.Value, ReadObject(ReadRef(start, count + i), depth + 1)));
+                var valueRef = ReadRef(start, count + i);
+                builder.Add(new(key.Value, ReadObject(valueRef, depth + 1)));
+                AddSize(ref size, keyRef, offset);
+                AddSize(ref size, valueRef, offset);
             }
 
             return new PlistDictionary(builder.MoveToImmutable(), index);

@@ -3,6 +3,7 @@ using System.Collections.Immutable;
 using System.Diagnostics.CodeAnalysis;
 using System.Globalization;
 using System.Numerics;
+using System.Runtime.InteropServices;
 using System.Text;
 using System.Xml;
 
@@ -141,6 +142,10 @@ public static class XmlPropertyListReader
     private sealed class Parser(XmlReader reader, Names names, PlistReaderOptions options)
     {
         private readonly IXmlLineInfo? _lineInfo = reader as IXmlLineInfo;
+
+        // Scratch lists reused per nesting level; each container is copied once into an exact-size array.
+        private readonly List<List<PlistValue>> _arrayScratch = [];
+        private readonly List<List<KeyValuePair<string, PlistValue>>> _dictScratch = [];
         private int _objects;
 
         public (int Line, int Column) Position => _lineInfo is { } li ? (li.LineNumber, li.LinePosition) : (0, 0);
@@ -305,7 +310,7 @@ public static class XmlPropertyListReader
                 return PlistArray.Empty;
             }
 
-            var items = ImmutableArray.CreateBuilder<PlistValue>();
+            var items = Scratch(_arrayScratch, depth);
             reader.Read();
             while (true)
             {
@@ -313,7 +318,7 @@ public static class XmlPropertyListReader
                 if (reader.NodeType == XmlNodeType.EndElement)
                 {
                     reader.Read();
-                    return new PlistArray(items.ToImmutable(), trusted: true);
+                    return new PlistArray(ImmutableCollectionsMarshal.AsImmutableArray(items.ToArray()), trusted: true);
                 }
 
                 items.Add(ReadValue(depth));
@@ -329,8 +334,8 @@ public static class XmlPropertyListReader
                 return PlistDictionary.Empty;
             }
 
-            var entries = ImmutableArray.CreateBuilder<KeyValuePair<string, PlistValue>>();
-            var index = new Dictionary<string, int>(StringComparer.Ordinal);
+            var entries = Scratch(_dictScratch, depth);
+            Dictionary<string, int>? index = null;
             reader.Read();
             while (true)
             {
@@ -338,7 +343,7 @@ public static class XmlPropertyListReader
                 if (reader.NodeType == XmlNodeType.EndElement)
                 {
                     reader.Read();
-                    return new PlistDictionary(entries.ToImmutable(), index);
+                    return new PlistDictionary(ImmutableCollectionsMarshal.AsImmutableArray(entries.ToArray()), index);
                 }
 
                 if (!ReferenceEquals(reader.LocalName, names.Key))
@@ -348,7 +353,7 @@ public static class XmlPropertyListReader
 
                 var (keyLine, keyColumn) = Position;
                 var key = ReadText();
-                if (!index.TryAdd(key, entries.Count))
+                if (IsDuplicate(entries, ref index, key))
                 {
                     PlistThrow.Xml(PlistErrorReason.DuplicateKey, keyLine, keyColumn, $"key '{BinaryPropertyListReader.Truncate(key)}' occurs twice");
                 }
@@ -361,6 +366,50 @@ public static class XmlPropertyListReader
 
                 entries.Add(new(key, ReadValue(depth)));
             }
+        }
+
+        private static List<T> Scratch<T>(List<List<T>> pool, int depth)
+        {
+            while (pool.Count <= depth)
+            {
+                pool.Add([]);
+            }
+
+            var list = pool[depth];
+            list.Clear();
+            return list;
+        }
+
+        /// <summary>
+        /// Whether <paramref name="key"/> is already among <paramref name="entries"/>: a scan while the dictionary is
+        /// small, then a hash index built once it grows past <see cref="PlistDictionary.LinearLookupMaxCount"/>
+        /// (and handed to the dictionary, which needs it from that size on).
+        /// </summary>
+        private static bool IsDuplicate(List<KeyValuePair<string, PlistValue>> entries, ref Dictionary<string, int>? index, string key)
+        {
+            if (index is null)
+            {
+                foreach (var entry in entries)
+                {
+                    if (string.Equals(entry.Key, key, StringComparison.Ordinal))
+                    {
+                        return true;
+                    }
+                }
+
+                if (entries.Count < PlistDictionary.LinearLookupMaxCount)
+                {
+                    return false;
+                }
+
+                index = new Dictionary<string, int>(StringComparer.Ordinal);
+                for (var i = 0; i < entries.Count; i++)
+                {
+                    index.Add(entries[i].Key, i);
+                }
+            }
+
+            return !index.TryAdd(key, entries.Count);
         }
 
         /// <summary>
@@ -419,16 +468,29 @@ public static class XmlPropertyListReader
         private PlistData ReadData()
         {
             var (line, column) = Position;
-            var text = ReadText();
+            var text = ReadText().AsSpan().Trim();
+
+            // Apple writes "\n\t\t<base64>\n\t\t": trimming first keeps single-line data (every hash in a
+            // CodeResources) on Convert's vectorised path, which drops to a slow path at the first whitespace.
+            // Whitespace inside is still allowed; the decoded length is at most 3/4 of the characters.
+            var maxLength = (text.Length / 4 * 3) + 3;
+            var rented = maxLength <= 256 ? null : ArrayPool<byte>.Shared.Rent(maxLength);
             try
             {
-                // Convert skips the spaces, tabs and newlines Apple puts around and inside the base64 lines.
-                return new PlistData(Convert.FromBase64String(text));
+                var destination = rented ?? stackalloc byte[256];
+                if (!Convert.TryFromBase64Chars(text, destination, out var written))
+                {
+                    PlistThrow.Xml(PlistErrorReason.InvalidBase64, line, column, "<data> is not valid base64");
+                }
+
+                return new PlistData(destination[..written].ToArray());
             }
-            catch (FormatException)
+            finally
             {
-                PlistThrow.Xml(PlistErrorReason.InvalidBase64, line, column, "<data> is not valid base64");
-                return null;
+                if (rented is not null)
+                {
+                    ArrayPool<byte>.Shared.Return(rented);
+                }
             }
         }
 

@@ -182,18 +182,32 @@ public sealed class BinaryPropertyListReaderTests
         PlistAssert.Equal(new PlistArray(new PlistArray(PlistBoolean.True), new PlistArray(PlistBoolean.True)), value);
     }
 
-    [Fact]
-    public void Read_SharedObjectDiamondChain_DecodesEachObjectOnce()
+    private static byte[] DiamondChain(int links)
     {
-        // Object i is [i+1, i+1]: 2^60 paths through 60 objects. Memoisation keeps this linear.
+        // Object i is [i+1, i+1]: 2^links paths through links+1 objects.
         var builder = new BplistBuilder();
-        for (var i = 0; i < 60; i++)
+        for (var i = 0; i < links; i++)
         {
             builder.Add(0xA2, (byte)(i + 1), (byte)(i + 1));
         }
 
         builder.Add(0x09);
-        Bounded(() => BinaryPropertyListReader.Read(builder.Build()));
+        return builder.Build();
+    }
+
+    [Fact]
+    public void Read_SharedObjectDiamondChain_Small_Decodes()
+    {
+        var value = (PlistArray)BinaryPropertyListReader.Read(DiamondChain(10));
+        Assert.Equal(2, value.Count);
+        Assert.Same(value[0], value[1]);
+    }
+
+    [Fact]
+    public void Read_SharedObjectDiamondChain_ExpandingPastLimit_ObjectLimitExceeded()
+    {
+        // 180 bytes that expand to 2^60 values: decoding is linear, but whoever walks the tree would not be.
+        Rejects(PlistErrorReason.ObjectLimitExceeded, DiamondChain(60));
     }
 
     [Fact]

@@ -276,3 +276,40 @@ public sealed class XmlPropertyListReaderTests
         PlistAssert.Equal(new PlistString("日本"), PropertyList.Read(bytes));
     }
 }
+
+public sealed class PlistDictionarySizeTests
+{
+    /// <summary>Dictionaries switch from scanning to a hash index past 8 entries; both sides of that edge must agree.</summary>
+    [Theory]
+    [InlineData(1)]
+    [InlineData(8)]
+    [InlineData(9)]
+    [InlineData(10)]
+    [InlineData(40)]
+    public void Read_DictionaryOfSize_LookupsAndDuplicatesWork(int count)
+    {
+        var body = new StringBuilder("<dict>");
+        for (var i = 0; i < count; i++)
+        {
+            body.Append($"<key>k{i}</key><integer>{i}</integer>");
+        }
+
+        var xml = "<plist version=\"1.0\">" + body + "</dict></plist>";
+        var dict = (PlistDictionary)PropertyList.Read(Encoding.UTF8.GetBytes(xml));
+        for (var i = 0; i < count; i++)
+        {
+            Assert.Equal(i, dict.GetInt64($"k{i}"));
+        }
+
+        Assert.False(dict.ContainsKey("missing"));
+        var copy = (PlistDictionary)PropertyList.Read(BinaryPropertyListWriter.Write(dict));
+        Assert.Equal(count - 1, copy.GetInt64($"k{count - 1}"));
+
+        // A repeat of the first, middle or last key is caught at every size.
+        foreach (var dup in new[] { 0, count / 2, count - 1 })
+        {
+            var withDup = "<plist version=\"1.0\">" + body + $"<key>k{dup}</key><true/></dict></plist>";
+            PlistAssert.RejectsXml(PlistErrorReason.DuplicateKey, withDup);
+        }
+    }
+}
