@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Buffers.Binary;
 using System.Collections.Immutable;
 using System.Diagnostics.CodeAnalysis;
@@ -85,7 +86,17 @@ public static class BinaryPropertyListReader
         public PlistValue ReadTop()
         {
             ReadTrailer();
-            return ReadObject(_topObject, depth: 0);
+            try
+            {
+                return ReadObject(_topObject, depth: 0);
+            }
+            finally
+            {
+                // Cleared on return: the pool must not keep the decoded tree alive.
+                ArrayPool<PlistValue?>.Shared.Return(_decoded, clearArray: true);
+                ArrayPool<bool>.Shared.Return(_onPath);
+                ArrayPool<long>.Shared.Return(_sizes);
+            }
         }
 
         private void ReadTrailer()
@@ -150,9 +161,14 @@ public static class BinaryPropertyListReader
             _numObjects = (int)numObjects;
             _topObject = (int)topObject;
             _offsetTableOffset = (int)tableOffset;
-            _decoded = new PlistValue?[_numObjects];
-            _onPath = new bool[_numObjects];
-            _sizes = new long[_numObjects];
+            // Per-object state, sized from the validated count. Rented: for a large plist these arrays would
+            // otherwise land on the large-object heap on every read. Rent may return longer, dirty arrays, so
+            // the used prefix is cleared.
+            _decoded = ArrayPool<PlistValue?>.Shared.Rent(_numObjects);
+            _onPath = ArrayPool<bool>.Shared.Rent(_numObjects);
+            _sizes = ArrayPool<long>.Shared.Rent(_numObjects);
+            Array.Clear(_decoded, 0, _numObjects);
+            Array.Clear(_onPath, 0, _numObjects);
         }
 
         private readonly int GetObjectOffset(int objRef)
@@ -460,7 +476,7 @@ public static class BinaryPropertyListReader
             // Keys then values: 2 * count references.
             var (start, count) = ReadCount(offset, info, 2 * _refSize);
             var builder = ImmutableArray.CreateBuilder<KeyValuePair<string, PlistValue>>(count);
-            var index = new Dictionary<string, int>(count, StringComparer.Ordinal);
+            Dictionary<string, int>? index = null;
             size = 1;
             for (var i = 0; i < count; i++)
             {
@@ -471,7 +487,7 @@ public static class BinaryPropertyListReader
                     return null;
                 }
 
-                if (!index.TryAdd(key.Value, i))
+                if (PlistDictionary.IsDuplicateKey(builder, ref index, key.Value))
                 {
                     PlistThrow.Binary(PlistErrorReason.DuplicateKey, offset, $"key '{Truncate(key.Value)}' occurs twice");
                 }

@@ -75,6 +75,39 @@ public sealed class PlistDictionary : PlistValue, IReadOnlyList<KeyValuePair<str
         return index;
     }
 
+    /// <summary>
+    /// For the readers: whether <paramref name="key"/> is already among <paramref name="entries"/> (and, if not, the
+    /// caller adds it next). A scan while the dictionary is small, then a hash index built once it grows past
+    /// <see cref="LinearLookupMaxCount"/>, which is handed on to the dictionary, as it needs one from that size on.
+    /// </summary>
+    internal static bool IsDuplicateKey<TList>(TList entries, ref Dictionary<string, int>? index, string key)
+        where TList : IList<KeyValuePair<string, PlistValue>>
+    {
+        if (index is null)
+        {
+            for (var i = 0; i < entries.Count; i++)
+            {
+                if (string.Equals(entries[i].Key, key, StringComparison.Ordinal))
+                {
+                    return true;
+                }
+            }
+
+            if (entries.Count < LinearLookupMaxCount)
+            {
+                return false;
+            }
+
+            index = new Dictionary<string, int>(StringComparer.Ordinal);
+            for (var i = 0; i < entries.Count; i++)
+            {
+                index.Add(entries[i].Key, i);
+            }
+        }
+
+        return !index.TryAdd(key, entries.Count);
+    }
+
     /// <summary>Position of <paramref name="key"/> in document order, or -1.</summary>
     private int IndexOf(string key)
     {

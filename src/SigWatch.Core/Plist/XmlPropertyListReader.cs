@@ -353,7 +353,7 @@ public static class XmlPropertyListReader
 
                 var (keyLine, keyColumn) = Position;
                 var key = ReadText();
-                if (IsDuplicate(entries, ref index, key))
+                if (PlistDictionary.IsDuplicateKey(entries, ref index, key))
                 {
                     PlistThrow.Xml(PlistErrorReason.DuplicateKey, keyLine, keyColumn, $"key '{BinaryPropertyListReader.Truncate(key)}' occurs twice");
                 }
@@ -378,38 +378,6 @@ public static class XmlPropertyListReader
             var list = pool[depth];
             list.Clear();
             return list;
-        }
-
-        /// <summary>
-        /// Whether <paramref name="key"/> is already among <paramref name="entries"/>: a scan while the dictionary is
-        /// small, then a hash index built once it grows past <see cref="PlistDictionary.LinearLookupMaxCount"/>
-        /// (and handed to the dictionary, which needs it from that size on).
-        /// </summary>
-        private static bool IsDuplicate(List<KeyValuePair<string, PlistValue>> entries, ref Dictionary<string, int>? index, string key)
-        {
-            if (index is null)
-            {
-                foreach (var entry in entries)
-                {
-                    if (string.Equals(entry.Key, key, StringComparison.Ordinal))
-                    {
-                        return true;
-                    }
-                }
-
-                if (entries.Count < PlistDictionary.LinearLookupMaxCount)
-                {
-                    return false;
-                }
-
-                index = new Dictionary<string, int>(StringComparer.Ordinal);
-                for (var i = 0; i < entries.Count; i++)
-                {
-                    index.Add(entries[i].Key, i);
-                }
-            }
-
-            return !index.TryAdd(key, entries.Count);
         }
 
         /// <summary>
@@ -511,9 +479,10 @@ public static class XmlPropertyListReader
         }
 
         /// <summary>
-        /// Optional sign, then decimal digits or a 0x/0X hex prefix and hex digits. CoreFoundation's XML parser
-        /// accepts the same (its parseIntegerTag skips a sign and honours a 0x prefix, as we read CFPropertyList.c);
-        /// the value must lie in [-2^63, 2^64-1] as there.
+        /// Optional sign, then decimal digits or a 0x/0X prefix and hex digits, with surrounding whitespace.
+        /// CF-Lite CFPropertyList.c parseIntegerTag accepts the same shapes (a sign, an isHex flag for "0x", digits,
+        /// "Hex digit in non-hex &lt;integer&gt;" otherwise) and fails with "Encountered &lt;integer&gt; too large
+        /// to represent" on overflow. The range here is the full [-2^63, 2^64-1] that binary plists can carry.
         /// </summary>
         internal static bool TryParseInteger(ReadOnlySpan<char> text, out Int128 value, out bool outOfRange)
         {

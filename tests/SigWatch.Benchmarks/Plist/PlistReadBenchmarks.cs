@@ -12,6 +12,9 @@ namespace SigWatch.Benchmarks.Plist;
 /// codesign writes: files (SHA-1 data), files2 (dicts with hash + hash2 data), rules and rules2.
 /// </summary>
 [MemoryDiagnoser]
+// Min and median as well as mean: the build machine is shared, and the minimum is the least disturbed estimate.
+[MinColumn]
+[MedianColumn]
 // More iterations than ShortRun: the build machine is shared, and the ratio is what matters.
 [SimpleJob(launchCount: 1, warmupCount: 5, iterationCount: 20)]
 public class PlistReadBenchmarks
