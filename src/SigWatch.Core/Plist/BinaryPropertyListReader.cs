@@ -77,6 +77,11 @@ public static class BinaryPropertyListReader
         // memoisation, but anyone walking the result would not, so the expanded size is held to MaxObjects.
         private long[] _sizes = [];
 
+        // Height of each decoded object (0 for scalars). A container decoded once at a shallow depth can be
+        // referenced again from deep down; its height is checked against the depth limit at every reference,
+        // so sharing cannot build a tree deeper than MaxDepth.
+        private int[] _heights = [];
+
         public Decoder(ReadOnlySpan<byte> data, PlistReaderOptions options)
         {
             _data = data;
@@ -96,6 +101,7 @@ public static class BinaryPropertyListReader
                 ArrayPool<PlistValue?>.Shared.Return(_decoded, clearArray: true);
                 ArrayPool<bool>.Shared.Return(_onPath);
                 ArrayPool<long>.Shared.Return(_sizes);
+                ArrayPool<int>.Shared.Return(_heights);
             }
         }
 
@@ -167,6 +173,7 @@ public static class BinaryPropertyListReader
             _decoded = ArrayPool<PlistValue?>.Shared.Rent(_numObjects);
             _onPath = ArrayPool<bool>.Shared.Rent(_numObjects);
             _sizes = ArrayPool<long>.Shared.Rent(_numObjects);
+            _heights = ArrayPool<int>.Shared.Rent(_numObjects);
             Array.Clear(_decoded, 0, _numObjects);
             Array.Clear(_onPath, 0, _numObjects);
         }
@@ -199,6 +206,11 @@ public static class BinaryPropertyListReader
         {
             if (_decoded[objRef] is { } done)
             {
+                if (depth + _heights[objRef] > _options.MaxDepth)
+                {
+                    PlistThrow.Binary(PlistErrorReason.DepthLimitExceeded, GetObjectOffset(objRef), $"shared object {objRef} nests deeper than {_options.MaxDepth} where it is referenced again");
+                }
+
                 return done;
             }
 
@@ -213,6 +225,7 @@ public static class BinaryPropertyListReader
             var info = marker & 0xF;
             PlistValue value;
             long size = 1;
+            var height = 0;
             switch (type)
             {
                 case TypeSimple:
@@ -258,7 +271,7 @@ public static class BinaryPropertyListReader
                     }
 
                     _onPath[objRef] = true;
-                    value = type == TypeDictionary ? ReadDictionary(offset, info, depth, out size) : ReadArray(offset, info, depth, out size);
+                    value = type == TypeDictionary ? ReadDictionary(offset, info, depth, out size, out height) : ReadArray(offset, info, depth, out size, out height);
                     _onPath[objRef] = false;
                     break;
                 default:
@@ -269,6 +282,7 @@ public static class BinaryPropertyListReader
 
             _decoded[objRef] = value;
             _sizes[objRef] = size;
+            _heights[objRef] = height;
             return value;
         }
 
@@ -456,28 +470,31 @@ public static class BinaryPropertyListReader
             }
         }
 
-        private PlistArray ReadArray(int offset, int info, int depth, out long size)
+        private PlistArray ReadArray(int offset, int info, int depth, out long size, out int height)
         {
             var (start, count) = ReadCount(offset, info, _refSize);
             var builder = ImmutableArray.CreateBuilder<PlistValue>(count);
             size = 1;
+            height = 1;
             for (var i = 0; i < count; i++)
             {
                 var childRef = ReadRef(start, i);
                 builder.Add(ReadObject(childRef, depth + 1));
                 AddSize(ref size, childRef, offset);
+                height = Math.Max(height, 1 + _heights[childRef]);
             }
 
             return new PlistArray(builder.MoveToImmutable(), trusted: true);
         }
 
-        private PlistDictionary ReadDictionary(int offset, int info, int depth, out long size)
+        private PlistDictionary ReadDictionary(int offset, int info, int depth, out long size, out int height)
         {
             // Keys then values: 2 * count references.
             var (start, count) = ReadCount(offset, info, 2 * _refSize);
             var builder = ImmutableArray.CreateBuilder<KeyValuePair<string, PlistValue>>(count);
             Dictionary<string, int>? index = null;
             size = 1;
+            height = 1;
             for (var i = 0; i < count; i++)
             {
                 var keyRef = ReadRef(start, i);
@@ -496,6 +513,7 @@ public static class BinaryPropertyListReader
                 builder.Add(new(key.Value, ReadObject(valueRef, depth + 1)));
                 AddSize(ref size, keyRef, offset);
                 AddSize(ref size, valueRef, offset);
+                height = Math.Max(height, 1 + _heights[valueRef]);
             }
 
             return new PlistDictionary(builder.MoveToImmutable(), index);

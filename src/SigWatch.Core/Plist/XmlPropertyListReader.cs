@@ -148,6 +148,9 @@ public static class XmlPropertyListReader
         private readonly List<List<KeyValuePair<string, PlistValue>>> _dictScratch = [];
         private int _objects;
 
+        // Reused buffer for <data> text, so base64 is decoded without building a string per element.
+        private char[] _chars = new char[256];
+
         public (int Line, int Column) Position => _lineInfo is { } li ? (li.LineNumber, li.LinePosition) : (0, 0);
 
         [DoesNotReturn]
@@ -433,10 +436,84 @@ public static class XmlPropertyListReader
             }
         }
 
+        /// <summary>
+        /// Like <see cref="ReadText"/>, but copies the text into <see cref="_chars"/> with ReadValueChunk
+        /// instead of materialising strings (CodeResources holds tens of thousands of base64 hashes).
+        /// Returns the number of characters.
+        /// </summary>
+        private int ReadTextIntoBuffer()
+        {
+            if (reader.IsEmptyElement)
+            {
+                reader.Read();
+                return 0;
+            }
+
+            var elementName = reader.LocalName;
+            reader.Read();
+            var length = 0;
+            while (true)
+            {
+                switch (reader.NodeType)
+                {
+                    case XmlNodeType.Text:
+                    case XmlNodeType.CDATA:
+                    case XmlNodeType.Whitespace:
+                    case XmlNodeType.SignificantWhitespace:
+                        if (!reader.CanReadValueChunk)
+                        {
+                            var value = reader.Value;
+                            EnsureChars(length + value.Length);
+                            value.CopyTo(_chars.AsSpan(length));
+                            length += value.Length;
+                            break;
+                        }
+
+                        while (true)
+                        {
+                            EnsureChars(length + 1);
+                            var read = reader.ReadValueChunk(_chars, length, _chars.Length - length);
+                            if (read == 0)
+                            {
+                                break;
+                            }
+
+                            length += read;
+                        }
+
+                        break;
+                    case XmlNodeType.EndElement:
+                        reader.Read();
+                        return length;
+                    case XmlNodeType.Element:
+                        Fail(PlistErrorReason.UnexpectedElement, $"<{BinaryPropertyListReader.Truncate(reader.LocalName)}> inside <{elementName}>");
+                        break;
+                    case XmlNodeType.Comment:
+                    case XmlNodeType.ProcessingInstruction:
+                        break;
+                    default:
+                        Fail(PlistErrorReason.UnexpectedContent, $"{reader.NodeType} inside <{elementName}>");
+                        break;
+                }
+
+                reader.Read();
+            }
+        }
+
+        private void EnsureChars(int needed)
+        {
+            if (needed > _chars.Length)
+            {
+                Array.Resize(ref _chars, Math.Max(needed, _chars.Length * 2));
+            }
+        }
+
         private PlistData ReadData()
         {
             var (line, column) = Position;
-            var text = ReadText().AsSpan().Trim();
+            // Length first: reading may replace _chars with a larger array.
+            var length = ReadTextIntoBuffer();
+            var text = _chars.AsSpan(0, length).Trim();
 
             // Apple writes "\n\t\t<base64>\n\t\t": trimming first keeps single-line data (every hash in a
             // CodeResources) on Convert's vectorised path, which drops to a slow path at the first whitespace.

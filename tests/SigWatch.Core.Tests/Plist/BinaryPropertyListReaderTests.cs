@@ -224,6 +224,45 @@ public sealed class BinaryPropertyListReaderTests
         Rejects(PlistErrorReason.DepthLimitExceeded, builder.Build());
     }
 
+    /// <summary>
+    /// Root [C, W]: C is a chain of <paramref name="chain"/> nested arrays ending in true; W is another such chain
+    /// whose innermost array refers back to C. Each container is decoded once, at a shallow depth, but the
+    /// tree through W is twice as deep.
+    /// </summary>
+    private static byte[] SharedDeepChain(int chain)
+    {
+        var builder = new BplistBuilder { RefSize = 2, OffsetSize = 2 };
+        var cStart = 1;
+        var wStart = cStart + chain + 1;
+        builder.Add([0xA2, .. builder.Ref((ulong)cStart), .. builder.Ref((ulong)wStart)]);
+        for (var i = 0; i < chain; i++)
+        {
+            builder.Add([0xA1, .. builder.Ref((ulong)(cStart + i + 1))]);
+        }
+
+        builder.Add(0x09);
+        for (var i = 0; i < chain; i++)
+        {
+            var next = i == chain - 1 ? cStart : wStart + i + 1;
+            builder.Add([0xA1, .. builder.Ref((ulong)next)]);
+        }
+
+        return builder.Build();
+    }
+
+    [Fact]
+    public void Read_SharedChainWithinDepth_Decodes()
+    {
+        Assert.IsType<PlistArray>(BinaryPropertyListReader.Read(SharedDeepChain(200)));
+    }
+
+    [Fact]
+    public void Read_SharedChainDeeperThanLimitThroughSharing_DepthLimitExceeded()
+    {
+        // 1 + 300 + 300 levels through W, although no container is first reached deeper than 301.
+        Rejects(PlistErrorReason.DepthLimitExceeded, SharedDeepChain(300));
+    }
+
     [Fact]
     public void Read_HugeExtendedCount_InvalidLengthWithoutAllocating()
     {
