@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Buffers.Binary;
 using System.Collections.Immutable;
 using System.Diagnostics.CodeAnalysis;
@@ -71,6 +72,16 @@ public static class BinaryPropertyListReader
         private PlistValue?[] _decoded = [];
         private bool[] _onPath = [];
 
+        // Logical size (values in the expanded tree) of each decoded object. Sharing lets a few hundred bytes
+        // describe a tree of 2^60 values ([x, x] where x = [y, y] ...); decoding stays linear thanks to
+        // memoisation, but anyone walking the result would not, so the expanded size is held to MaxObjects.
+        private long[] _sizes = [];
+
+        // Height of each decoded object (0 for scalars). A container decoded once at a shallow depth can be
+        // referenced again from deep down; its height is checked against the depth limit at every reference,
+        // so sharing cannot build a tree deeper than MaxDepth.
+        private int[] _heights = [];
+
         public Decoder(ReadOnlySpan<byte> data, PlistReaderOptions options)
         {
             _data = data;
@@ -80,7 +91,18 @@ public static class BinaryPropertyListReader
         public PlistValue ReadTop()
         {
             ReadTrailer();
-            return ReadObject(_topObject, depth: 0);
+            try
+            {
+                return ReadObject(_topObject, depth: 0);
+            }
+            finally
+            {
+                // Cleared on return: the pool must not keep the decoded tree alive.
+                ArrayPool<PlistValue?>.Shared.Return(_decoded, clearArray: true);
+                ArrayPool<bool>.Shared.Return(_onPath);
+                ArrayPool<long>.Shared.Return(_sizes);
+                ArrayPool<int>.Shared.Return(_heights);
+            }
         }
 
         private void ReadTrailer()
@@ -145,8 +167,15 @@ public static class BinaryPropertyListReader
             _numObjects = (int)numObjects;
             _topObject = (int)topObject;
             _offsetTableOffset = (int)tableOffset;
-            _decoded = new PlistValue?[_numObjects];
-            _onPath = new bool[_numObjects];
+            // Per-object state, sized from the validated count. Rented: for a large plist these arrays would
+            // otherwise land on the large-object heap on every read. Rent may return longer, dirty arrays, so
+            // the used prefix is cleared.
+            _decoded = ArrayPool<PlistValue?>.Shared.Rent(_numObjects);
+            _onPath = ArrayPool<bool>.Shared.Rent(_numObjects);
+            _sizes = ArrayPool<long>.Shared.Rent(_numObjects);
+            _heights = ArrayPool<int>.Shared.Rent(_numObjects);
+            Array.Clear(_decoded, 0, _numObjects);
+            Array.Clear(_onPath, 0, _numObjects);
         }
 
         private readonly int GetObjectOffset(int objRef)
@@ -177,6 +206,11 @@ public static class BinaryPropertyListReader
         {
             if (_decoded[objRef] is { } done)
             {
+                if (depth + _heights[objRef] > _options.MaxDepth)
+                {
+                    PlistThrow.Binary(PlistErrorReason.DepthLimitExceeded, GetObjectOffset(objRef), $"shared object {objRef} nests deeper than {_options.MaxDepth} where it is referenced again");
+                }
+
                 return done;
             }
 
@@ -190,6 +224,8 @@ public static class BinaryPropertyListReader
             var type = marker >> 4;
             var info = marker & 0xF;
             PlistValue value;
+            long size = 1;
+            var height = 0;
             switch (type)
             {
                 case TypeSimple:
@@ -235,7 +271,7 @@ public static class BinaryPropertyListReader
                     }
 
                     _onPath[objRef] = true;
-                    value = type == TypeDictionary ? ReadDictionary(offset, info, depth) : ReadArray(offset, info, depth);
+                    value = type == TypeDictionary ? ReadDictionary(offset, info, depth, out size, out height) : ReadArray(offset, info, depth, out size, out height);
                     _onPath[objRef] = false;
                     break;
                 default:
@@ -245,6 +281,8 @@ public static class BinaryPropertyListReader
             }
 
             _decoded[objRef] = value;
+            _sizes[objRef] = size;
+            _heights[objRef] = height;
             return value;
         }
 
@@ -325,7 +363,10 @@ public static class BinaryPropertyListReader
                 PlistThrow.Binary(PlistErrorReason.InvalidDate, offset, $"date {seconds} s from 2001-01-01 is outside years 1-9999");
             }
 
-            var utcTicks = Math.Clamp(Epoch.UtcTicks + (long)Math.Round(ticks), 0, DateTimeOffset.MaxValue.UtcTicks);
+            // Whole seconds convert exactly; only the fraction is rounded to the nearest tick.
+            var whole = Math.Floor(seconds);
+            var fractionTicks = (long)Math.Round((seconds - whole) * TimeSpan.TicksPerSecond);
+            var utcTicks = Math.Clamp(Epoch.UtcTicks + ((long)whole * TimeSpan.TicksPerSecond) + fractionTicks, 0, DateTimeOffset.MaxValue.UtcTicks);
             return new PlistDate(new DateTimeOffset(utcTicks, TimeSpan.Zero));
         }
 
@@ -419,24 +460,41 @@ public static class BinaryPropertyListReader
             return (int)objRef;
         }
 
-        private PlistArray ReadArray(int offset, int info, int depth)
+        /// <summary>Adds a child's expanded size to a container's, failing once the total passes MaxObjects.</summary>
+        private readonly void AddSize(ref long size, int childRef, int offset)
+        {
+            size += _sizes[childRef];
+            if (size > _options.MaxObjects)
+            {
+                PlistThrow.Binary(PlistErrorReason.ObjectLimitExceeded, offset, $"shared objects expand to more than {_options.MaxObjects} values");
+            }
+        }
+
+        private PlistArray ReadArray(int offset, int info, int depth, out long size, out int height)
         {
             var (start, count) = ReadCount(offset, info, _refSize);
             var builder = ImmutableArray.CreateBuilder<PlistValue>(count);
+            size = 1;
+            height = 1;
             for (var i = 0; i < count; i++)
             {
-                builder.Add(ReadObject(ReadRef(start, i), depth + 1));
+                var childRef = ReadRef(start, i);
+                builder.Add(ReadObject(childRef, depth + 1));
+                AddSize(ref size, childRef, offset);
+                height = Math.Max(height, 1 + _heights[childRef]);
             }
 
             return new PlistArray(builder.MoveToImmutable(), trusted: true);
         }
 
-        private PlistDictionary ReadDictionary(int offset, int info, int depth)
+        private PlistDictionary ReadDictionary(int offset, int info, int depth, out long size, out int height)
         {
             // Keys then values: 2 * count references.
             var (start, count) = ReadCount(offset, info, 2 * _refSize);
             var builder = ImmutableArray.CreateBuilder<KeyValuePair<string, PlistValue>>(count);
-            var index = new Dictionary<string, int>(count, StringComparer.Ordinal);
+            Dictionary<string, int>? index = null;
+            size = 1;
+            height = 1;
             for (var i = 0; i < count; i++)
             {
                 var keyRef = ReadRef(start, i);
@@ -446,12 +504,16 @@ public static class BinaryPropertyListReader
                     return null;
                 }
 
-                if (!index.TryAdd(key.Value, i))
+                if (PlistDictionary.IsDuplicateKey(builder, ref index, key.Value))
                 {
                     PlistThrow.Binary(PlistErrorReason.DuplicateKey, offset, $"key '{Truncate(key.Value)}' occurs twice");
                 }
 
-                builder.Add(new(key.Value, ReadObject(ReadRef(start, count + i), depth + 1)));
+                var valueRef = ReadRef(start, count + i);
+                builder.Add(new(key.Value, ReadObject(valueRef, depth + 1)));
+                AddSize(ref size, keyRef, offset);
+                AddSize(ref size, valueRef, offset);
+                height = Math.Max(height, 1 + _heights[valueRef]);
             }
 
             return new PlistDictionary(builder.MoveToImmutable(), index);

@@ -114,7 +114,7 @@ public static class BinaryPropertyListWriter
     private static void WriteSized(Stream s, ulong value, int size, Span<byte> scratch)
     {
         BinaryPrimitives.WriteUInt64BigEndian(scratch, value);
-        s.Write(scratch[(8 - size)..]);
+        s.Write(scratch.Slice(8 - size, size));
     }
 
     private static void WriteMarkerAndCount(Stream s, int type, int count)
@@ -163,7 +163,13 @@ public static class BinaryPropertyListWriter
                 break;
             case PlistDate d:
                 s.WriteByte(MarkerDate);
-                BinaryPrimitives.WriteDoubleBigEndian(scratch, (d.Value.UtcTicks - Epoch.UtcTicks) / (double)TimeSpan.TicksPerSecond);
+                {
+                    // Whole seconds and the tick remainder separately: a tick count near year 9999 (~2.5e17) is
+                    // not exact in a double, but the whole seconds (< 2^53) are.
+                    var whole = Math.DivRem(d.Value.UtcTicks - Epoch.UtcTicks, TimeSpan.TicksPerSecond, out var rest);
+                    BinaryPrimitives.WriteDoubleBigEndian(scratch, whole + (rest / (double)TimeSpan.TicksPerSecond));
+                }
+
                 s.Write(scratch);
                 break;
             case PlistData data:

@@ -22,10 +22,16 @@ namespace SigWatch.Core.Plist;
 public sealed class PlistDictionary : PlistValue, IReadOnlyList<KeyValuePair<string, PlistValue>>
 {
     /// <summary>The shared empty dictionary.</summary>
-    public static readonly PlistDictionary Empty = new([], new Dictionary<string, int>(StringComparer.Ordinal));
+    public static readonly PlistDictionary Empty = new(ImmutableArray<KeyValuePair<string, PlistValue>>.Empty, null);
+
+    /// <summary>
+    /// Up to this many entries, lookups scan the entries instead of hashing: most dictionaries in a
+    /// CodeResources are 2-3 entry hash records, and a hash index per record doubled the read cost.
+    /// </summary>
+    internal const int LinearLookupMaxCount = 8;
 
     private readonly ImmutableArray<KeyValuePair<string, PlistValue>> _entries;
-    private readonly Dictionary<string, int> _index;
+    private readonly Dictionary<string, int>? _index;
 
     /// <summary>A dictionary of <paramref name="entries"/> in the given order.</summary>
     /// <exception cref="ArgumentException">A key occurs twice.</exception>
@@ -33,24 +39,92 @@ public sealed class PlistDictionary : PlistValue, IReadOnlyList<KeyValuePair<str
     {
         ArgumentNullException.ThrowIfNull(entries);
         _entries = [.. entries];
-        _index = new Dictionary<string, int>(_entries.Length, StringComparer.Ordinal);
+        var index = new Dictionary<string, int>(_entries.Length, StringComparer.Ordinal);
         for (var i = 0; i < _entries.Length; i++)
         {
             var (key, value) = _entries[i];
             ArgumentNullException.ThrowIfNull(key, nameof(entries));
             ArgumentNullException.ThrowIfNull(value, nameof(entries));
-            if (!_index.TryAdd(key, i))
+            if (!index.TryAdd(key, i))
             {
                 throw new ArgumentException($"Duplicate property-list dictionary key '{key}'.", nameof(entries));
             }
         }
+
+        _index = _entries.Length > LinearLookupMaxCount ? index : null;
     }
 
-    /// <summary>Used by the readers, which have already built the index and rejected duplicates.</summary>
-    internal PlistDictionary(ImmutableArray<KeyValuePair<string, PlistValue>> entries, Dictionary<string, int> index)
+    /// <summary>
+    /// Used by the readers, which have already rejected duplicates; <paramref name="index"/> is required
+    /// above <see cref="LinearLookupMaxCount"/> entries and ignored below.
+    /// </summary>
+    internal PlistDictionary(ImmutableArray<KeyValuePair<string, PlistValue>> entries, Dictionary<string, int>? index)
     {
         _entries = entries;
-        _index = index;
+        _index = entries.Length > LinearLookupMaxCount ? index ?? BuildIndex(entries) : null;
+    }
+
+    private static Dictionary<string, int> BuildIndex(ImmutableArray<KeyValuePair<string, PlistValue>> entries)
+    {
+        var index = new Dictionary<string, int>(entries.Length, StringComparer.Ordinal);
+        for (var i = 0; i < entries.Length; i++)
+        {
+            index[entries[i].Key] = i;
+        }
+
+        return index;
+    }
+
+    /// <summary>
+    /// For the readers: whether <paramref name="key"/> is already among <paramref name="entries"/> (and, if not, the
+    /// caller adds it next). A scan while the dictionary is small, then a hash index built once it grows past
+    /// <see cref="LinearLookupMaxCount"/>, which is handed on to the dictionary, as it needs one from that size on.
+    /// </summary>
+    internal static bool IsDuplicateKey<TList>(TList entries, ref Dictionary<string, int>? index, string key)
+        where TList : IList<KeyValuePair<string, PlistValue>>
+    {
+        if (index is null)
+        {
+            for (var i = 0; i < entries.Count; i++)
+            {
+                if (string.Equals(entries[i].Key, key, StringComparison.Ordinal))
+                {
+                    return true;
+                }
+            }
+
+            if (entries.Count < LinearLookupMaxCount)
+            {
+                return false;
+            }
+
+            index = new Dictionary<string, int>(StringComparer.Ordinal);
+            for (var i = 0; i < entries.Count; i++)
+            {
+                index.Add(entries[i].Key, i);
+            }
+        }
+
+        return !index.TryAdd(key, entries.Count);
+    }
+
+    /// <summary>Position of <paramref name="key"/> in document order, or -1.</summary>
+    private int IndexOf(string key)
+    {
+        if (_index is not null)
+        {
+            return _index.TryGetValue(key, out var i) ? i : -1;
+        }
+
+        for (var i = 0; i < _entries.Length; i++)
+        {
+            if (string.Equals(_entries[i].Key, key, StringComparison.Ordinal))
+            {
+                return i;
+            }
+        }
+
+        return -1;
     }
 
     /// <inheritdoc />
@@ -74,7 +148,8 @@ public sealed class PlistDictionary : PlistValue, IReadOnlyList<KeyValuePair<str
     public bool TryGetValue(string key, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out PlistValue? value)
     {
         ArgumentNullException.ThrowIfNull(key);
-        if (_index.TryGetValue(key, out var i))
+        var i = IndexOf(key);
+        if (i >= 0)
         {
             value = _entries[i].Value;
             return true;
@@ -85,7 +160,11 @@ public sealed class PlistDictionary : PlistValue, IReadOnlyList<KeyValuePair<str
     }
 
     /// <summary>Whether <paramref name="key"/> is present.</summary>
-    public bool ContainsKey(string key) => _index.ContainsKey(key);
+    public bool ContainsKey(string key)
+    {
+        ArgumentNullException.ThrowIfNull(key);
+        return IndexOf(key) >= 0;
+    }
 
     /// <summary>The string at <paramref name="key"/>, or null when absent or not a string.</summary>
     public string? GetString(string key) => TryGetValue(key, out var v) && v is PlistString s ? s.Value : null;

@@ -1,7 +1,9 @@
+using System.Buffers;
 using System.Collections.Immutable;
 using System.Diagnostics.CodeAnalysis;
 using System.Globalization;
 using System.Numerics;
+using System.Runtime.InteropServices;
 using System.Text;
 using System.Xml;
 
@@ -28,9 +30,20 @@ public static class XmlPropertyListReader
             PlistThrow.General(PlistErrorReason.DocumentTooLarge, $"{bytes.Length} bytes exceeds the limit of {options.MaxDocumentBytes}");
         }
 
-        // XmlReader needs a Stream; one copy of the input is cheap next to parsing it.
-        using var stream = new MemoryStream(bytes.ToArray(), writable: false);
-        return Read(stream, options);
+        // XmlReader needs a Stream. One copy of the input is cheap next to parsing it; the buffer is rented so a
+        // large document does not land a fresh array on the large-object heap per read. Rent may return a larger
+        // array, so the stream is sliced to the exact length. Nothing in the result refers to the buffer.
+        var buffer = ArrayPool<byte>.Shared.Rent(bytes.Length);
+        try
+        {
+            bytes.CopyTo(buffer);
+            using var stream = new MemoryStream(buffer, 0, bytes.Length, writable: false);
+            return Read(stream, options);
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
     }
 
     /// <summary>Reads an XML property list without throwing for bad input.</summary>
@@ -129,7 +142,14 @@ public static class XmlPropertyListReader
     private sealed class Parser(XmlReader reader, Names names, PlistReaderOptions options)
     {
         private readonly IXmlLineInfo? _lineInfo = reader as IXmlLineInfo;
+
+        // Scratch lists reused per nesting level; each container is copied once into an exact-size array.
+        private readonly List<List<PlistValue>> _arrayScratch = [];
+        private readonly List<List<KeyValuePair<string, PlistValue>>> _dictScratch = [];
         private int _objects;
+
+        // Reused buffer for <data> text, so base64 is decoded without building a string per element.
+        private char[] _chars = new char[256];
 
         public (int Line, int Column) Position => _lineInfo is { } li ? (li.LineNumber, li.LinePosition) : (0, 0);
 
@@ -293,7 +313,7 @@ public static class XmlPropertyListReader
                 return PlistArray.Empty;
             }
 
-            var items = ImmutableArray.CreateBuilder<PlistValue>();
+            var items = Scratch(_arrayScratch, depth);
             reader.Read();
             while (true)
             {
@@ -301,7 +321,7 @@ public static class XmlPropertyListReader
                 if (reader.NodeType == XmlNodeType.EndElement)
                 {
                     reader.Read();
-                    return new PlistArray(items.ToImmutable(), trusted: true);
+                    return new PlistArray(ImmutableCollectionsMarshal.AsImmutableArray(items.ToArray()), trusted: true);
                 }
 
                 items.Add(ReadValue(depth));
@@ -317,8 +337,8 @@ public static class XmlPropertyListReader
                 return PlistDictionary.Empty;
             }
 
-            var entries = ImmutableArray.CreateBuilder<KeyValuePair<string, PlistValue>>();
-            var index = new Dictionary<string, int>(StringComparer.Ordinal);
+            var entries = Scratch(_dictScratch, depth);
+            Dictionary<string, int>? index = null;
             reader.Read();
             while (true)
             {
@@ -326,7 +346,7 @@ public static class XmlPropertyListReader
                 if (reader.NodeType == XmlNodeType.EndElement)
                 {
                     reader.Read();
-                    return new PlistDictionary(entries.ToImmutable(), index);
+                    return new PlistDictionary(ImmutableCollectionsMarshal.AsImmutableArray(entries.ToArray()), index);
                 }
 
                 if (!ReferenceEquals(reader.LocalName, names.Key))
@@ -336,7 +356,7 @@ public static class XmlPropertyListReader
 
                 var (keyLine, keyColumn) = Position;
                 var key = ReadText();
-                if (!index.TryAdd(key, entries.Count))
+                if (PlistDictionary.IsDuplicateKey(entries, ref index, key))
                 {
                     PlistThrow.Xml(PlistErrorReason.DuplicateKey, keyLine, keyColumn, $"key '{BinaryPropertyListReader.Truncate(key)}' occurs twice");
                 }
@@ -349,6 +369,18 @@ public static class XmlPropertyListReader
 
                 entries.Add(new(key, ReadValue(depth)));
             }
+        }
+
+        private static List<T> Scratch<T>(List<List<T>> pool, int depth)
+        {
+            while (pool.Count <= depth)
+            {
+                pool.Add([]);
+            }
+
+            var list = pool[depth];
+            list.Clear();
+            return list;
         }
 
         /// <summary>
@@ -404,19 +436,106 @@ public static class XmlPropertyListReader
             }
         }
 
+        /// <summary>
+        /// Like <see cref="ReadText"/>, but copies the text into <see cref="_chars"/> with ReadValueChunk
+        /// instead of materialising strings (CodeResources holds tens of thousands of base64 hashes).
+        /// Returns the number of characters.
+        /// </summary>
+        private int ReadTextIntoBuffer()
+        {
+            if (reader.IsEmptyElement)
+            {
+                reader.Read();
+                return 0;
+            }
+
+            var elementName = reader.LocalName;
+            reader.Read();
+            var length = 0;
+            while (true)
+            {
+                switch (reader.NodeType)
+                {
+                    case XmlNodeType.Text:
+                    case XmlNodeType.CDATA:
+                    case XmlNodeType.Whitespace:
+                    case XmlNodeType.SignificantWhitespace:
+                        if (!reader.CanReadValueChunk)
+                        {
+                            var value = reader.Value;
+                            EnsureChars(length + value.Length);
+                            value.CopyTo(_chars.AsSpan(length));
+                            length += value.Length;
+                            break;
+                        }
+
+                        while (true)
+                        {
+                            EnsureChars(length + 1);
+                            var read = reader.ReadValueChunk(_chars, length, _chars.Length - length);
+                            if (read == 0)
+                            {
+                                break;
+                            }
+
+                            length += read;
+                        }
+
+                        break;
+                    case XmlNodeType.EndElement:
+                        reader.Read();
+                        return length;
+                    case XmlNodeType.Element:
+                        Fail(PlistErrorReason.UnexpectedElement, $"<{BinaryPropertyListReader.Truncate(reader.LocalName)}> inside <{elementName}>");
+                        break;
+                    case XmlNodeType.Comment:
+                    case XmlNodeType.ProcessingInstruction:
+                        break;
+                    default:
+                        Fail(PlistErrorReason.UnexpectedContent, $"{reader.NodeType} inside <{elementName}>");
+                        break;
+                }
+
+                reader.Read();
+            }
+        }
+
+        private void EnsureChars(int needed)
+        {
+            if (needed > _chars.Length)
+            {
+                Array.Resize(ref _chars, Math.Max(needed, _chars.Length * 2));
+            }
+        }
+
         private PlistData ReadData()
         {
             var (line, column) = Position;
-            var text = ReadText();
+            // Length first: reading may replace _chars with a larger array.
+            var length = ReadTextIntoBuffer();
+            var text = _chars.AsSpan(0, length).Trim();
+
+            // Apple writes "\n\t\t<base64>\n\t\t": trimming first keeps single-line data (every hash in a
+            // CodeResources) on Convert's vectorised path, which drops to a slow path at the first whitespace.
+            // Whitespace inside is still allowed; the decoded length is at most 3/4 of the characters.
+            var maxLength = (text.Length / 4 * 3) + 3;
+            var rented = maxLength <= 256 ? null : ArrayPool<byte>.Shared.Rent(maxLength);
             try
             {
-                // Convert skips the spaces, tabs and newlines Apple puts around and inside the base64 lines.
-                return new PlistData(Convert.FromBase64String(text));
+                var destination = rented ?? stackalloc byte[256];
+                if (!Convert.TryFromBase64Chars(text, destination, out var written))
+                {
+                    PlistThrow.Xml(PlistErrorReason.InvalidBase64, line, column, "<data> is not valid base64");
+                }
+
+                return new PlistData(destination[..written].ToArray());
             }
-            catch (FormatException)
+            finally
             {
-                PlistThrow.Xml(PlistErrorReason.InvalidBase64, line, column, "<data> is not valid base64");
-                return null;
+                if (rented is not null)
+                {
+                    ArrayPool<byte>.Shared.Return(rented);
+                }
             }
         }
 
@@ -437,9 +556,10 @@ public static class XmlPropertyListReader
         }
 
         /// <summary>
-        /// Optional sign, then decimal digits or a 0x/0X hex prefix and hex digits. CoreFoundation's XML parser
-        /// accepts the same (its parseIntegerTag skips a sign and honours a 0x prefix, as we read CFPropertyList.c);
-        /// the value must lie in [-2^63, 2^64-1] as there.
+        /// Optional sign, then decimal digits or a 0x/0X prefix and hex digits, with surrounding whitespace.
+        /// CF-Lite CFPropertyList.c parseIntegerTag accepts the same shapes (a sign, an isHex flag for "0x", digits,
+        /// "Hex digit in non-hex &lt;integer&gt;" otherwise) and fails with "Encountered &lt;integer&gt; too large
+        /// to represent" on overflow. The range here is the full [-2^63, 2^64-1] that binary plists can carry.
         /// </summary>
         internal static bool TryParseInteger(ReadOnlySpan<char> text, out Int128 value, out bool outOfRange)
         {
