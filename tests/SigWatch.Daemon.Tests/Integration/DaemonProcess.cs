@@ -60,7 +60,10 @@ internal sealed class DaemonProcess : IAsyncDisposable
     }
 
     /// <summary>Starts sigwatchd and waits until its socket answers.</summary>
-    public static async Task<DaemonProcess> StartAsync(TempDirectory dir, double quietWindowSeconds = 1.0, params string[] roots)
+    public static Task<DaemonProcess> StartAsync(TempDirectory dir, double quietWindowSeconds = 1.0, params string[] roots) =>
+        StartAsync(dir, quietWindowSeconds, new Dictionary<string, string>(), roots);
+
+    public static async Task<DaemonProcess> StartAsync(TempDirectory dir, double quietWindowSeconds, IReadOnlyDictionary<string, string> environment, params string[] roots)
     {
         var socket = dir.Combine("run", "d.sock");
         var state = dir.Combine("state");
@@ -70,7 +73,13 @@ internal sealed class DaemonProcess : IAsyncDisposable
             args.AddRange(["--root", root]);
         }
 
-        var process = Process.Start(Programs.StartInfo(Programs.DaemonDll, args)) ?? throw new InvalidOperationException("could not start sigwatchd");
+        var info = Programs.StartInfo(Programs.DaemonDll, args);
+        foreach (var (name, value) in environment)
+        {
+            info.Environment[name] = value;
+        }
+
+        var process = Process.Start(info) ?? throw new InvalidOperationException("could not start sigwatchd");
         process.StandardInput.Close();
         var daemon = new DaemonProcess(process, socket, state);
         await daemon.WaitUntilListeningAsync(TimeSpan.FromSeconds(30));
