@@ -45,6 +45,29 @@ public sealed class SigWatchStoreTests : IDisposable
     }
 
     [Fact]
+    public void Open_Version1Database_MigratesForwardKeepingItsEvents()
+    {
+        using (var connection = new SqliteConnection($"Data Source={DbPath};Pooling=False"))
+        {
+            connection.Open();
+            using var command = connection.CreateCommand();
+            command.CommandText = Migrations.All[0] + """
+                PRAGMA user_version = 1;
+                INSERT INTO bundles (path, root, first_seen, last_seen) VALUES ('/r/Old.app', '/r', '2025-01-01T00:00:00.0000000Z', '2025-01-01T00:00:00.0000000Z');
+                INSERT INTO events (time, kind, bundle_id, assessment_id, summary) VALUES ('2025-01-01T00:00:00.0000000Z', 'bundle-appeared', 1, NULL, 'old');
+                """;
+            command.ExecuteNonQuery();
+        }
+
+        using var store = OpenStore();
+        Assert.Equal(Migrations.LatestVersion, store.SchemaVersion);
+        var old = Assert.Single(store.ListEvents(0, 10));
+        Assert.Equal("old", old.Summary);
+        Assert.Equal(ChangeSeverity.Info, old.Severity);
+        Assert.Empty(old.Flags);
+    }
+
+    [Fact]
     public async Task RecordAssessment_NewThenSameThenDifferent_AppearedThenNothingThenChanged()
     {
         using var store = OpenStore();
