@@ -484,7 +484,7 @@ public static class BinaryPropertyListReader
                 height = Math.Max(height, 1 + _heights[childRef]);
             }
 
-            return new PlistArray(builder.MoveToImmutable(), trusted: true);
+            return PlistArray.FromReader(builder.MoveToImmutable());
         }
 
         private PlistDictionary ReadDictionary(int offset, int info, int depth, out long size, out int height)

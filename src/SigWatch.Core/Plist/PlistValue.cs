@@ -313,12 +313,13 @@ public sealed class PlistArray : PlistValue, IReadOnlyList<PlistValue>
     {
     }
 
-    internal PlistArray(ImmutableArray<PlistValue> items, bool trusted) => Items = items;
-
+    /// <summary>Wraps <paramref name="items"/> without copying or null checks: for the readers, which build non-null items.</summary>
     private PlistArray(ImmutableArray<PlistValue> items) => Items = items;
 
     /// <summary>The elements in order.</summary>
     public ImmutableArray<PlistValue> Items { get; }
+
+    internal static PlistArray FromReader(ImmutableArray<PlistValue> items) => items.IsEmpty ? Empty : new PlistArray(items);
 
     /// <inheritdoc />
     public int Count => Items.Length;

@@ -321,7 +321,7 @@ public static class XmlPropertyListReader
                 if (reader.NodeType == XmlNodeType.EndElement)
                 {
                     reader.Read();
-                    return new PlistArray(ImmutableCollectionsMarshal.AsImmutableArray(items.ToArray()), trusted: true);
+                    return PlistArray.FromReader(ImmutableCollectionsMarshal.AsImmutableArray(items.ToArray()));
                 }
 
                 items.Add(ReadValue(depth));

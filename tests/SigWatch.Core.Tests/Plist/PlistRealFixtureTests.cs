@@ -95,4 +95,24 @@ public sealed class PlistRealFixtureTests
         var written = XmlPropertyListWriter.Write(PropertyList.Read(original));
         Assert.Equal(System.Text.Encoding.UTF8.GetString(original), System.Text.Encoding.UTF8.GetString(written));
     }
+
+    /// <summary>
+    /// Binary Info.plists written by Xcode (CoreFoundation's writer) come back byte for byte from our binary
+    /// writer: same object order, sharing, and widths. Compiled storyboard Info.plists are left out: ibtool
+    /// writes without sharing equal strings (one 258-byte file repeats a string three times), which our
+    /// writer, like CoreFoundation, stores once.
+    /// </summary>
+    public static TheoryData<string> XcodeBinaryInfoPlists() =>
+        Rows(FixturePaths().Where(p =>
+            p.EndsWith("Info.plist", StringComparison.Ordinal)
+            && !p.Contains(".storyboardc/", StringComparison.Ordinal)
+            && PropertyList.DetectFormat(File.ReadAllBytes(Path.Combine(RepoPaths.RealFixtures, p))) == PropertyListFormat.Binary).ToList());
+
+    [RealFixturesTheory]
+    [MemberData(nameof(XcodeBinaryInfoPlists))]
+    public void Write_RealBinaryInfoPlist_ReproducesXcodeBytes(string relativePath)
+    {
+        var original = File.ReadAllBytes(Path.Combine(RepoPaths.RealFixtures, relativePath));
+        Assert.Equal(original, BinaryPropertyListWriter.Write(PropertyList.Read(original)));
+    }
 }
