@@ -1,0 +1,556 @@
+using System.Buffers;
+using System.Collections.Immutable;
+using System.Diagnostics.CodeAnalysis;
+using System.Globalization;
+using System.Numerics;
+using System.Text;
+using System.Xml;
+
+namespace SigWatch.Core.Plist;
+
+/// <summary>
+/// Reads XML property lists (Apple's PropertyList-1.0 DTD) from untrusted bytes.
+/// </summary>
+/// <remarks>
+/// DTDs are never processed: Apple's <c>&lt;!DOCTYPE plist ...&gt;</c> is accepted and ignored, no external
+/// resource is ever resolved, and a reference to an entity declared in an internal subset is an error
+/// (so entity-expansion bombs fail at once). Predefined (<c>&amp;amp;</c>) and numeric character references decode.
+/// Nesting deeper than <see cref="PlistReaderOptions.MaxDepth"/> is rejected before recursing.
+/// </remarks>
+public static class XmlPropertyListReader
+{
+    /// <summary>Reads an XML property list.</summary>
+    /// <exception cref="PlistFormatException">The input is malformed or over a limit; <see cref="PlistFormatException.Line"/>/<see cref="PlistFormatException.Column"/> say where.</exception>
+    public static PlistValue Read(ReadOnlySpan<byte> bytes, PlistReaderOptions? options = null)
+    {
+        options ??= PlistReaderOptions.Default;
+        if (bytes.Length > options.MaxDocumentBytes)
+        {
+            PlistThrow.General(PlistErrorReason.DocumentTooLarge, $"{bytes.Length} bytes exceeds the limit of {options.MaxDocumentBytes}");
+        }
+
+        // XmlReader needs a Stream. One copy of the input is cheap next to parsing it; the buffer is rented so a
+        // large document does not land a fresh array on the large-object heap per read. Rent may return a larger
+        // array, so the stream is sliced to the exact length. Nothing in the result refers to the buffer.
+        var buffer = ArrayPool<byte>.Shared.Rent(bytes.Length);
+        try
+        {
+            bytes.CopyTo(buffer);
+            using var stream = new MemoryStream(buffer, 0, bytes.Length, writable: false);
+            return Read(stream, options);
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
+
+    /// <summary>Reads an XML property list without throwing for bad input.</summary>
+    /// <param name="bytes">The input.</param>
+    /// <param name="value">The value on success; treat as uninitialised on failure.</param>
+    /// <param name="error">The error on failure; treat as uninitialised on success.</param>
+    /// <param name="options">Limits; <see cref="PlistReaderOptions.Default"/> when null.</param>
+    public static bool TryRead(ReadOnlySpan<byte> bytes, [NotNullWhen(true)] out PlistValue? value, [NotNullWhen(false)] out PlistFormatException? error, PlistReaderOptions? options = null)
+    {
+        try
+        {
+            value = Read(bytes, options);
+            error = null;
+            return true;
+        }
+        catch (PlistFormatException ex)
+        {
+            value = null;
+            error = ex;
+            return false;
+        }
+    }
+
+    internal static XmlReaderSettings CreateSettings(PlistReaderOptions options, XmlNameTable? names = null) => new()
+    {
+        // Ignore (not Prohibit): Apple's files all carry a DOCTYPE. Ignore skips it without loading or expanding anything.
+        DtdProcessing = DtdProcessing.Ignore,
+        XmlResolver = null,
+        MaxCharactersFromEntities = PlistReaderOptions.DefaultMaxCharactersFromEntities,
+        MaxCharactersInDocument = options.MaxDocumentBytes,
+        IgnoreComments = true,
+        IgnoreProcessingInstructions = true,
+        // Whitespace inside <string> is content, so whitespace nodes are kept and skipped by hand elsewhere.
+        IgnoreWhitespace = false,
+        CloseInput = false,
+        NameTable = names,
+    };
+
+    private static PlistValue Read(Stream stream, PlistReaderOptions options)
+    {
+        var names = new Names();
+        using var reader = XmlReader.Create(stream, CreateSettings(options, names.Table));
+        var parser = new Parser(reader, names, options);
+        try
+        {
+            return parser.ParseDocument();
+        }
+        catch (PlistFormatException)
+        {
+            throw;
+        }
+        catch (XmlException ex)
+        {
+            throw new PlistFormatException(PlistErrorReason.MalformedXml, ex.Message, line: ex.LineNumber, column: ex.LinePosition, inner: ex);
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            // Anything else XmlReader raises (e.g. a decoder failure) is still bad input, never a crash.
+            var (line, column) = parser.Position;
+            throw new PlistFormatException(PlistErrorReason.MalformedXml, ex.Message, line: line, column: column, inner: ex);
+        }
+    }
+
+    /// <summary>Element names atomised in the reader's name table, so matching is a reference compare.</summary>
+    private sealed class Names
+    {
+        public readonly NameTable Table = new();
+        public readonly string Plist;
+        public readonly string Dict;
+        public readonly string Array;
+        public readonly string Key;
+        public readonly string String;
+        public readonly string Integer;
+        public readonly string Real;
+        public readonly string True;
+        public readonly string False;
+        public readonly string Date;
+        public readonly string Data;
+
+        public Names()
+        {
+            Plist = Table.Add("plist");
+            Dict = Table.Add("dict");
+            Array = Table.Add("array");
+            Key = Table.Add("key");
+            String = Table.Add("string");
+            Integer = Table.Add("integer");
+            Real = Table.Add("real");
+            True = Table.Add("true");
+            False = Table.Add("false");
+            Date = Table.Add("date");
+            Data = Table.Add("data");
+        }
+    }
+
+    private sealed class Parser(XmlReader reader, Names names, PlistReaderOptions options)
+    {
+        private readonly IXmlLineInfo? _lineInfo = reader as IXmlLineInfo;
+        private int _objects;
+
+        public (int Line, int Column) Position => _lineInfo is { } li ? (li.LineNumber, li.LinePosition) : (0, 0);
+
+        [DoesNotReturn]
+        private void Fail(PlistErrorReason reason, string detail)
+        {
+            var (line, column) = Position;
+            PlistThrow.Xml(reason, line, column, detail);
+        }
+
+        public PlistValue ParseDocument()
+        {
+            // MoveToContent skips the declaration, DOCTYPE, comments and whitespace.
+            if (reader.MoveToContent() != XmlNodeType.Element)
+            {
+                Fail(PlistErrorReason.MissingValue, "no root element");
+            }
+
+            PlistValue value;
+            if (ReferenceEquals(reader.LocalName, names.Plist))
+            {
+                // <plist version="1.0"> wraps exactly one value. CoreFoundation also accepts a bare value as root.
+                if (reader.IsEmptyElement)
+                {
+                    Fail(PlistErrorReason.MissingValue, "<plist/> holds no value");
+                }
+
+                reader.Read();
+                SkipInsignificant();
+                if (reader.NodeType != XmlNodeType.Element)
+                {
+                    Fail(PlistErrorReason.MissingValue, "<plist> holds no value");
+                }
+
+                value = ReadValue(0);
+                SkipInsignificant();
+                if (reader.NodeType != XmlNodeType.EndElement)
+                {
+                    Fail(PlistErrorReason.UnexpectedContent, "<plist> holds more than one value");
+                }
+
+                reader.Read();
+            }
+            else
+            {
+                value = ReadValue(0);
+            }
+
+            SkipInsignificant();
+            if (!reader.EOF)
+            {
+                Fail(PlistErrorReason.UnexpectedContent, "content after the root value");
+            }
+
+            return value;
+        }
+
+        /// <summary>Moves past whitespace; non-whitespace text is an error.</summary>
+        private void SkipInsignificant()
+        {
+            while (true)
+            {
+                switch (reader.NodeType)
+                {
+                    case XmlNodeType.Whitespace:
+                    case XmlNodeType.SignificantWhitespace:
+                    case XmlNodeType.Comment:
+                    case XmlNodeType.ProcessingInstruction:
+                    case XmlNodeType.XmlDeclaration:
+                    case XmlNodeType.DocumentType:
+                        reader.Read();
+                        break;
+                    case XmlNodeType.Text:
+                    case XmlNodeType.CDATA:
+                        Fail(PlistErrorReason.UnexpectedContent, "text where only elements may appear");
+                        break;
+                    default:
+                        return;
+                }
+            }
+        }
+
+        /// <summary>Reads the value element the reader is on and leaves the reader on the node after it.</summary>
+        private PlistValue ReadValue(int depth)
+        {
+            if (++_objects > options.MaxObjects)
+            {
+                Fail(PlistErrorReason.ObjectLimitExceeded, $"more than {options.MaxObjects} values");
+            }
+
+            var name = reader.LocalName;
+            if (ReferenceEquals(name, names.Dict))
+            {
+                return ReadDictionary(depth + 1);
+            }
+
+            if (ReferenceEquals(name, names.Array))
+            {
+                return ReadArray(depth + 1);
+            }
+
+            if (ReferenceEquals(name, names.String))
+            {
+                return new PlistString(ReadText());
+            }
+
+            if (ReferenceEquals(name, names.Data))
+            {
+                return ReadData();
+            }
+
+            if (ReferenceEquals(name, names.Integer))
+            {
+                return ReadInteger();
+            }
+
+            if (ReferenceEquals(name, names.True) || ReferenceEquals(name, names.False))
+            {
+                var value = ReferenceEquals(name, names.True);
+                if (ReadText().AsSpan().Trim().Length != 0)
+                {
+                    Fail(PlistErrorReason.UnexpectedContent, $"<{name}> must be empty");
+                }
+
+                return PlistBoolean.From(value);
+            }
+
+            if (ReferenceEquals(name, names.Real))
+            {
+                return ReadReal();
+            }
+
+            if (ReferenceEquals(name, names.Date))
+            {
+                return ReadDate();
+            }
+
+            if (ReferenceEquals(name, names.Key))
+            {
+                Fail(PlistErrorReason.UnexpectedElement, "<key> outside a dictionary, or two keys in a row");
+            }
+
+            Fail(PlistErrorReason.UnexpectedElement, $"<{BinaryPropertyListReader.Truncate(name)}> is not a property-list element");
+            return null;
+        }
+
+        private void CheckDepth(int depth)
+        {
+            if (depth > options.MaxDepth)
+            {
+                Fail(PlistErrorReason.DepthLimitExceeded, $"containers nest deeper than {options.MaxDepth}");
+            }
+        }
+
+        private PlistArray ReadArray(int depth)
+        {
+            CheckDepth(depth);
+            if (reader.IsEmptyElement)
+            {
+                reader.Read();
+                return PlistArray.Empty;
+            }
+
+            var items = ImmutableArray.CreateBuilder<PlistValue>();
+            reader.Read();
+            while (true)
+            {
+                SkipInsignificant();
+                if (reader.NodeType == XmlNodeType.EndElement)
+                {
+                    reader.Read();
+                    return new PlistArray(items.ToImmutable(), trusted: true);
+                }
+
+                items.Add(ReadValue(depth));
+            }
+        }
+
+        private PlistDictionary ReadDictionary(int depth)
+        {
+            CheckDepth(depth);
+            if (reader.IsEmptyElement)
+            {
+                reader.Read();
+                return PlistDictionary.Empty;
+            }
+
+            var entries = ImmutableArray.CreateBuilder<KeyValuePair<string, PlistValue>>();
+            var index = new Dictionary<string, int>(StringComparer.Ordinal);
+            reader.Read();
+            while (true)
+            {
+                SkipInsignificant();
+                if (reader.NodeType == XmlNodeType.EndElement)
+                {
+                    reader.Read();
+                    return new PlistDictionary(entries.ToImmutable(), index);
+                }
+
+                if (!ReferenceEquals(reader.LocalName, names.Key))
+                {
+                    Fail(PlistErrorReason.KeyWithoutValue, $"<{BinaryPropertyListReader.Truncate(reader.LocalName)}> in a dictionary where a <key> is expected");
+                }
+
+                var (keyLine, keyColumn) = Position;
+                var key = ReadText();
+                if (!index.TryAdd(key, entries.Count))
+                {
+                    PlistThrow.Xml(PlistErrorReason.DuplicateKey, keyLine, keyColumn, $"key '{BinaryPropertyListReader.Truncate(key)}' occurs twice");
+                }
+
+                SkipInsignificant();
+                if (reader.NodeType != XmlNodeType.Element || ReferenceEquals(reader.LocalName, names.Key))
+                {
+                    Fail(PlistErrorReason.KeyWithoutValue, $"key '{BinaryPropertyListReader.Truncate(key)}' is not followed by a value");
+                }
+
+                entries.Add(new(key, ReadValue(depth)));
+            }
+        }
+
+        /// <summary>
+        /// Reads the text content of a leaf element (text, CDATA, whitespace; comments are already skipped)
+        /// and moves past its end tag. A child element is an error.
+        /// </summary>
+        private string ReadText()
+        {
+            if (reader.IsEmptyElement)
+            {
+                reader.Read();
+                return string.Empty;
+            }
+
+            var elementName = reader.LocalName;
+            reader.Read();
+            string? first = null;
+            StringBuilder? builder = null;
+            while (true)
+            {
+                switch (reader.NodeType)
+                {
+                    case XmlNodeType.Text:
+                    case XmlNodeType.CDATA:
+                    case XmlNodeType.Whitespace:
+                    case XmlNodeType.SignificantWhitespace:
+                        if (first is null)
+                        {
+                            first = reader.Value;
+                        }
+                        else
+                        {
+                            builder ??= new StringBuilder(first);
+                            builder.Append(reader.Value);
+                        }
+
+                        break;
+                    case XmlNodeType.EndElement:
+                        reader.Read();
+                        return builder?.ToString() ?? first ?? string.Empty;
+                    case XmlNodeType.Element:
+                        Fail(PlistErrorReason.UnexpectedElement, $"<{BinaryPropertyListReader.Truncate(reader.LocalName)}> inside <{elementName}>");
+                        break;
+                    case XmlNodeType.Comment:
+                    case XmlNodeType.ProcessingInstruction:
+                        break;
+                    default:
+                        Fail(PlistErrorReason.UnexpectedContent, $"{reader.NodeType} inside <{elementName}>");
+                        break;
+                }
+
+                reader.Read();
+            }
+        }
+
+        private PlistData ReadData()
+        {
+            var (line, column) = Position;
+            var text = ReadText();
+            try
+            {
+                // Convert skips the spaces, tabs and newlines Apple puts around and inside the base64 lines.
+                return new PlistData(Convert.FromBase64String(text));
+            }
+            catch (FormatException)
+            {
+                PlistThrow.Xml(PlistErrorReason.InvalidBase64, line, column, "<data> is not valid base64");
+                return null;
+            }
+        }
+
+        private PlistInteger ReadInteger()
+        {
+            var (line, column) = Position;
+            var text = ReadText();
+            if (!TryParseInteger(text.AsSpan().Trim(), out var value, out var outOfRange))
+            {
+                PlistThrow.Xml(
+                    outOfRange ? PlistErrorReason.IntegerOutOfRange : PlistErrorReason.InvalidInteger,
+                    line,
+                    column,
+                    outOfRange ? "<integer> beyond the 64-bit range" : $"<integer> '{BinaryPropertyListReader.Truncate(text)}' is not an integer");
+            }
+
+            return new PlistInteger(value);
+        }
+
+        /// <summary>
+        /// Optional sign, then decimal digits or a 0x/0X hex prefix and hex digits. CoreFoundation's XML parser
+        /// accepts the same (its parseIntegerTag skips a sign and honours a 0x prefix, as we read CFPropertyList.c);
+        /// the value must lie in [-2^63, 2^64-1] as there.
+        /// </summary>
+        internal static bool TryParseInteger(ReadOnlySpan<char> text, out Int128 value, out bool outOfRange)
+        {
+            value = 0;
+            outOfRange = false;
+            var negative = false;
+            if (text.Length > 0 && (text[0] == '-' || text[0] == '+'))
+            {
+                negative = text[0] == '-';
+                text = text[1..];
+            }
+
+            var style = NumberStyles.None;
+            if (text.Length > 2 && text[0] == '0' && (text[1] == 'x' || text[1] == 'X'))
+            {
+                text = text[2..];
+                style = NumberStyles.AllowHexSpecifier;
+            }
+
+            if (text.Length == 0)
+            {
+                return false;
+            }
+
+            foreach (var c in text)
+            {
+                if (!(style == NumberStyles.None ? char.IsAsciiDigit(c) : char.IsAsciiHexDigit(c)))
+                {
+                    return false;
+                }
+            }
+
+            // Any digit string parses into a BigInteger; range is checked afterwards so "too big" is told apart from "not a number".
+            var magnitude = BigInteger.Parse(style == NumberStyles.None ? text : string.Concat("0", text), style, CultureInfo.InvariantCulture);
+            if (negative)
+            {
+                magnitude = -magnitude;
+            }
+
+            if (magnitude < (BigInteger)long.MinValue || magnitude > (BigInteger)ulong.MaxValue)
+            {
+                outOfRange = true;
+                return false;
+            }
+
+            value = (Int128)magnitude;
+            return true;
+        }
+
+        private PlistReal ReadReal()
+        {
+            var (line, column) = Position;
+            var text = ReadText();
+            if (!TryParseReal(text.AsSpan().Trim(), out var value))
+            {
+                PlistThrow.Xml(PlistErrorReason.InvalidReal, line, column, $"<real> '{BinaryPropertyListReader.Truncate(text)}' is not a number");
+            }
+
+            return new PlistReal(value);
+        }
+
+        /// <summary>
+        /// Decimal/exponent notation, or the spellings CoreFoundation writes and reads for non-finite values:
+        /// "nan", "inf"/"infinity" with an optional sign, any case.
+        /// </summary>
+        internal static bool TryParseReal(ReadOnlySpan<char> text, out double value)
+        {
+            var unsigned = text.Length > 0 && (text[0] == '+' || text[0] == '-') ? text[1..] : text;
+            var sign = text.Length > 0 && text[0] == '-' ? -1.0 : 1.0;
+            if (unsigned.Equals("nan", StringComparison.OrdinalIgnoreCase))
+            {
+                value = double.NaN;
+                return true;
+            }
+
+            if (unsigned.Equals("inf", StringComparison.OrdinalIgnoreCase) || unsigned.Equals("infinity", StringComparison.OrdinalIgnoreCase))
+            {
+                value = sign * double.PositiveInfinity;
+                return true;
+            }
+
+            return double.TryParse(text, NumberStyles.AllowLeadingSign | NumberStyles.AllowDecimalPoint | NumberStyles.AllowExponent, CultureInfo.InvariantCulture, out value);
+        }
+
+        private PlistDate ReadDate()
+        {
+            var (line, column) = Position;
+            var text = ReadText();
+            if (!DateTimeOffset.TryParseExact(
+                    text.AsSpan().Trim(),
+                    "yyyy-MM-dd'T'HH:mm:ss'Z'",
+                    CultureInfo.InvariantCulture,
+                    DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal,
+                    out var value))
+            {
+                PlistThrow.Xml(PlistErrorReason.InvalidDate, line, column, $"<date> '{BinaryPropertyListReader.Truncate(text)}' is not YYYY-MM-DDTHH:MM:SSZ");
+            }
+
+            return new PlistDate(value);
+        }
+    }
+}
