@@ -11,7 +11,7 @@ public sealed class CodeSignatureVerifierOptions
     public TimeProvider Clock { get; init; } = TimeProvider.System;
 
     /// <summary>Decodes the CMS cdhashes plist (V1 hash agility); without it that attribute is reported unchecked.</summary>
-    public Func<ReadOnlyMemory<byte>, IReadOnlyList<byte[]>?>? CdHashesPlistDecoder { get; init; }
+    public Func<ReadOnlyMemory<byte>, IReadOnlyList<byte[]>?>? CdHashesPlistDecoder { get; init; } = CdHashesPlist.Decode;
 }
 
 /// <summary>

@@ -175,3 +175,31 @@ public class CmsSignatureVerifierTests
         }
     }
 }
+
+public class CdHashesPlistTests
+{
+    [Fact]
+    public void Decode_CodesignShape_ReturnsHashesInOrder()
+    {
+        var xml = """
+            <?xml version="1.0" encoding="UTF-8"?>
+            <!DOCTYPE plist PUBLIC "-//Apple//DTD PLIST 1.0//EN" "http://www.apple.com/DTDs/PropertyList-1.0.dtd">
+            <plist version="1.0"><dict><key>cdhashes</key><array>
+            <data>AQIDBAUGBwgJCgsMDQ4PEBESExQ=</data><data>FBMSERAPDg0MCwoJCAcGBQQDAgE=</data>
+            </array></dict></plist>
+            """u8.ToArray();
+
+        var hashes = CdHashesPlist.Decode(xml)!;
+
+        Assert.Equal(2, hashes.Count);
+        Assert.Equal(Enumerable.Range(1, 20).Select(i => (byte)i), hashes[0]);
+    }
+
+    [Theory]
+    [InlineData("<plist><dict><key>cdhashes</key><string>x</string></dict></plist>")]
+    [InlineData("<plist><dict><key>cdhashes</key><array><string>x</string></array></dict></plist>")]
+    [InlineData("<plist><array/></plist>")]
+    [InlineData("not a plist")]
+    public void Decode_OtherShapes_ReturnsNull(string xml) =>
+        Assert.Null(CdHashesPlist.Decode(System.Text.Encoding.UTF8.GetBytes(xml)));
+}

@@ -51,6 +51,9 @@ public class RealArtifactTests(ITestOutputHelper output)
         Assert.DoesNotContain(report.Findings, f => f.Severity == FindingSeverity.Error);
         Assert.Contains(report.Findings, f => f.Kind == FindingKind.RevocationNotChecked);
         Assert.Contains(report.Findings, f => f.Kind == FindingKind.NotarizationNotChecked);
+        Assert.Equal(arch.Best.CdHashHex, Convert.ToHexStringLower(Assert.Single(arch.Cms.CdHashesPlist!)));
+        Assert.Single(arch.Cms.CdHashes2!);
+        Assert.DoesNotContain(report.Findings, f => f.Kind == FindingKind.CdHashAttributeUnchecked);
     }
 
     [RealFixturesTheory]
@@ -63,6 +66,7 @@ public class RealArtifactTests(ITestOutputHelper output)
 
         AssertSlicesMatch(facts.GetProperty("slices"), report);
         Assert.Equal(ExpectedVerdict(facts.GetProperty("slices")), report.Verdict);
+        Assert.DoesNotContain(report.Findings, f => f.Kind is FindingKind.CdHashAttributeUnchecked or FindingKind.CdHashAttributeMismatch);
     }
 
     [RealFixturesTheory]
