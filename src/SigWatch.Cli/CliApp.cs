@@ -24,7 +24,7 @@ internal static class CliApp
     private static IEnumerable<Command> CreateCommands(CliConsole console)
     {
         // One line per command folder; keep alphabetical.
-        yield break;
+        yield return Commands.Check.CheckCommandDefinition.Create(console);
     }
 
     public static int Run(string[] args, CliConsole console)
