@@ -26,7 +26,10 @@ public sealed class CmsSignatureVerifier
         "2.5.29.54", // inhibitAnyPolicy
     ];
 
+    private const int MaxCachedChains = 256;
+
     private readonly Func<ReadOnlyMemory<byte>, IReadOnlyList<byte[]>?>? _cdHashesPlistDecoder;
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, ChainEvaluation> _chainCache = new(StringComparer.Ordinal);
 
     /// <param name="cdHashesPlistDecoder">
     /// Decodes the V1 attribute's XML plist into its <c>cdhashes</c> array (null result = undecodable). Without a
@@ -37,7 +40,29 @@ public sealed class CmsSignatureVerifier
         _cdHashesPlistDecoder = cdHashesPlistDecoder;
     }
 
+    /// <summary>
+    /// Verifies <paramref name="cms"/> over the slot-0 CodeDirectory of <paramref name="signature"/>. Never throws for
+    /// hostile input: .NET decodes certificates and attributes lazily, so a corrupt structure can surface anywhere
+    /// as a <see cref="CryptographicException"/>; it becomes a cms-signature-invalid finding.
+    /// </summary>
     public CmsSignatureReport Verify(ReadOnlyMemory<byte> cms, CodeSignature signature, DateTimeOffset now,
+        string architecture, string? path, List<Finding> findings)
+    {
+        ArgumentNullException.ThrowIfNull(signature);
+        ArgumentNullException.ThrowIfNull(findings);
+        try
+        {
+            return VerifyCore(cms, signature, now, architecture, path, findings);
+        }
+        catch (Exception e) when (e is CryptographicException or AsnContentException)
+        {
+            findings.Add(new Finding(FindingKind.CmsSignatureInvalid, FindingSeverity.Error,
+                $"CMS structure is corrupt: {e.Message}", path, architecture));
+            return new CmsSignatureReport { Classification = SignatureClassification.Untrusted };
+        }
+    }
+
+    private CmsSignatureReport VerifyCore(ReadOnlyMemory<byte> cms, CodeSignature signature, DateTimeOffset now,
         string architecture, string? path, List<Finding> findings)
     {
         var primary = signature.Primary ?? throw new ArgumentException("signature has no slot-0 CodeDirectory", nameof(signature));
@@ -233,7 +258,7 @@ public sealed class CmsSignatureVerifier
         return entries;
     }
 
-    private static (DateTimeOffset? Time, bool HasToken) CheckTimestamp(SignedCms signedCms, SignerInfo signer, DateTimeOffset now,
+    private (DateTimeOffset? Time, bool HasToken) CheckTimestamp(SignedCms signedCms, SignerInfo signer, DateTimeOffset now,
         Action<FindingKind, FindingSeverity, string> add)
     {
         foreach (var attribute in signer.UnsignedAttributes)
@@ -280,7 +305,7 @@ public sealed class CmsSignatureVerifier
     private sealed record ChainEvaluation(bool Trusted, string? Anchor, string? Problem, List<X509Certificate2> Elements,
         List<(X509Certificate2 Certificate, DateTimeOffset NotBefore, DateTimeOffset NotAfter)> Expired);
 
-    private static ChainResult BuildChain(SignedCms signedCms, X509Certificate2? leaf, DateTimeOffset time, CodeDirectory primary,
+    private ChainResult BuildChain(SignedCms signedCms, X509Certificate2? leaf, DateTimeOffset time, CodeDirectory primary,
         Action<FindingKind, FindingSeverity, string> add)
     {
         var bag = signedCms.Certificates.Select(CertificateInfo.From).ToList();
@@ -317,7 +342,39 @@ public sealed class CmsSignatureVerifier
     /// Builds a chain with the pinned Apple roots from <paramref name="extra"/> as the only trust anchors and sorts
     /// its statuses into tolerated (Apple critical extensions, expiry — reported separately) and fatal.
     /// </summary>
-    private static ChainEvaluation EvaluateChain(X509Certificate2 leaf, X509Certificate2Collection extra, DateTimeOffset time)
+    private ChainEvaluation EvaluateChain(X509Certificate2 leaf, X509Certificate2Collection extra, DateTimeOffset time)
+    {
+        // Chain building dominates the cost of a CMS check and its inputs repeat across files of one vendor (and
+        // across architectures of one file), so results are cached by the exact certificates and the time to the second.
+        var key = ChainCacheKey(leaf, extra, time);
+        if (_chainCache.TryGetValue(key, out var cached))
+        {
+            return cached;
+        }
+
+        var evaluation = EvaluateChainUncached(leaf, extra, time);
+        if (_chainCache.Count >= MaxCachedChains)
+        {
+            _chainCache.Clear();
+        }
+
+        _chainCache[key] = evaluation;
+        return evaluation;
+    }
+
+    private static string ChainCacheKey(X509Certificate2 leaf, X509Certificate2Collection extra, DateTimeOffset time)
+    {
+        using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        hash.AppendData(leaf.RawDataMemory.Span);
+        foreach (var certificate in extra)
+        {
+            hash.AppendData(certificate.RawDataMemory.Span);
+        }
+
+        return $"{Convert.ToHexString(hash.GetHashAndReset())}@{time.ToUnixTimeSeconds()}";
+    }
+
+    private static ChainEvaluation EvaluateChainUncached(X509Certificate2 leaf, X509Certificate2Collection extra, DateTimeOffset time)
     {
         var roots = extra.Where(c => AppleTrust.RootPins.ContainsKey(c.GetCertHashString(HashAlgorithmName.SHA256))).ToList();
         using var chain = new X509Chain();

@@ -267,6 +267,7 @@ public sealed class CodeDirectory
                 $"hash slots [{start}, {end}) are not inside the {span.Length}-byte CodeDirectory");
         }
 
+        var slotsOk = false;
         if (PageSizeLog2 >= 32)
         {
             Add(MalformedDataReason.InvalidFieldValue, CodeDirectoryLayout.PageSize, $"pageSize log2 {PageSizeLog2}");
@@ -282,6 +283,10 @@ public sealed class CodeDirectory
                 Add(MalformedDataReason.InvalidFieldValue, CodeDirectoryLayout.NCodeSlots,
                     $"nCodeSlots {CodeSlotCount} does not cover codeLimit {limit} with page size 2^{PageSizeLog2} (expected {expected})");
             }
+            else
+            {
+                slotsOk = true;
+            }
         }
 
         if (ScatterOffset != 0)
@@ -291,7 +296,9 @@ public sealed class CodeDirectory
             Add(MalformedDataReason.InvalidFieldValue, CodeDirectoryLayout.ScatterOffset, "scatter vector present (obsolete, not supported)");
         }
 
-        CanCheckHashes = hashTypeOk && rangeOk && PageSizeLog2 < 32 && ScatterOffset == 0;
+        // Page hashes are only compared when the slots map onto [0, codeLimit) exactly; otherwise the integrity
+        // issue above already makes the signature invalid and guessing a mapping could only mislead.
+        CanCheckHashes = hashTypeOk && rangeOk && slotsOk && ScatterOffset == 0;
         Issues = issues;
     }
 

@@ -23,6 +23,7 @@ public sealed class CodeSignatureVerifierOptions
 public sealed class CodeSignatureVerifier(CodeSignatureVerifierOptions? options = null)
 {
     private readonly CodeSignatureVerifierOptions _options = options ?? new CodeSignatureVerifierOptions();
+    private readonly CmsSignatureVerifier _cmsVerifier = new((options ?? new CodeSignatureVerifierOptions()).CdHashesPlistDecoder);
 
     /// <summary>Reads the file once into memory and verifies it. I/O errors propagate to the caller.</summary>
     public VerificationReport VerifyFile(string path) => Verify(File.ReadAllBytes(path), path);
@@ -181,8 +182,7 @@ public sealed class CodeSignatureVerifier(CodeSignatureVerifierOptions? options 
             return (null, adHocClass);
         }
 
-        var verifier = new CmsSignatureVerifier(_options.CdHashesPlistDecoder);
-        var report = verifier.Verify(cms, signature, _options.Clock.GetUtcNow(), architecture, path, findings);
+        var report = _cmsVerifier.Verify(cms, signature, _options.Clock.GetUtcNow(), architecture, path, findings);
         if (report.ChainTrusted && report.Classification is SignatureClassification.DeveloperId)
         {
             findings.Add(new Finding(FindingKind.NotarizationNotChecked, FindingSeverity.Info,
