@@ -30,6 +30,7 @@ public sealed class CmsSignatureVerifier
 
     private readonly Func<ReadOnlyMemory<byte>, IReadOnlyList<byte[]>?>? _cdHashesPlistDecoder;
     private readonly System.Collections.Concurrent.ConcurrentDictionary<string, ChainEvaluation> _chainCache = new(StringComparer.Ordinal);
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, (CmsSignatureReport Report, List<Finding> Findings)> _resultCache = new(StringComparer.Ordinal);
 
     /// <param name="cdHashesPlistDecoder">
     /// Decodes the V1 attribute's XML plist into its <c>cdhashes</c> array (null result = undecodable). Without a
@@ -50,16 +51,50 @@ public sealed class CmsSignatureVerifier
     {
         ArgumentNullException.ThrowIfNull(signature);
         ArgumentNullException.ThrowIfNull(findings);
+
+        // The outcome is a pure function of the CMS bytes, the CodeDirectories it is checked against and the clock
+        // (to the minute, for signatures without a secure timestamp), so a long-lived verifier re-checking unchanged
+        // code reuses it; the key covers every input exactly.
+        var key = ResultCacheKey(cms.Span, signature, now);
+        if (_resultCache.TryGetValue(key, out var cached))
+        {
+            findings.AddRange(cached.Findings.Select(f => f with { Path = path, Architecture = architecture }));
+            return cached.Report;
+        }
+
+        var produced = new List<Finding>();
+        CmsSignatureReport report;
         try
         {
-            return VerifyCore(cms, signature, now, architecture, path, findings);
+            report = VerifyCore(cms, signature, now, architecture, path, produced);
         }
         catch (Exception e) when (e is CryptographicException or AsnContentException)
         {
-            findings.Add(new Finding(FindingKind.CmsSignatureInvalid, FindingSeverity.Error,
+            produced.Add(new Finding(FindingKind.CmsSignatureInvalid, FindingSeverity.Error,
                 $"CMS structure is corrupt: {e.Message}", path, architecture));
-            return new CmsSignatureReport { Classification = SignatureClassification.Untrusted };
+            report = new CmsSignatureReport { Classification = SignatureClassification.Untrusted };
         }
+
+        findings.AddRange(produced);
+        if (_resultCache.Count >= MaxCachedChains)
+        {
+            _resultCache.Clear();
+        }
+
+        _resultCache[key] = (report, produced);
+        return report;
+    }
+
+    private static string ResultCacheKey(ReadOnlySpan<byte> cms, CodeSignature signature, DateTimeOffset now)
+    {
+        using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        hash.AppendData(cms);
+        foreach (var entry in signature.CodeDirectories)
+        {
+            hash.AppendData(SHA256.HashData(entry.Directory.Bytes.Span));
+        }
+
+        return $"{Convert.ToHexString(hash.GetHashAndReset())}@{now.ToUnixTimeSeconds() / 60}";
     }
 
     private CmsSignatureReport VerifyCore(ReadOnlyMemory<byte> cms, CodeSignature signature, DateTimeOffset now,

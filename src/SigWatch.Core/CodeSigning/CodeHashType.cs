@@ -77,6 +77,15 @@ public static class CodeHashing
         }
     }
 
+    /// <summary>The algorithm behind a hash type (truncated SHA-256 is SHA-256 cut to 20 bytes).</summary>
+    public static HashAlgorithmName AlgorithmName(CodeHashType type) => type switch
+    {
+        CodeHashType.Sha1 => HashAlgorithmName.SHA1,
+        CodeHashType.Sha256 or CodeHashType.Sha256Truncated => HashAlgorithmName.SHA256,
+        CodeHashType.Sha384 => HashAlgorithmName.SHA384,
+        _ => throw new ArgumentOutOfRangeException(nameof(type), type, "unsupported code hash type"),
+    };
+
     /// <summary>The full digest as a new array (used for cdhashes, not on the page hot path).</summary>
     public static byte[] Hash(CodeHashType type, ReadOnlySpan<byte> source)
     {

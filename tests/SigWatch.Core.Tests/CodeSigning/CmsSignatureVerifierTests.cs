@@ -203,3 +203,36 @@ public class CdHashesPlistTests
     public void Decode_OtherShapes_ReturnsNull(string xml) =>
         Assert.Null(CdHashesPlist.Decode(System.Text.Encoding.UTF8.GetBytes(xml)));
 }
+
+public class CmsResultCacheTests
+{
+    private static readonly string s_dylib = Path.Combine(Path.GetDirectoryName(RealArtifacts.LibCoreClr())!, "libSystem.Native.dylib");
+
+    [Fact]
+    public void Verify_SameVerifierTwice_ReplaysFindingsWithTheNewPath()
+    {
+        var verifier = new CodeSignatureVerifier();
+        var bytes = File.ReadAllBytes(s_dylib);
+
+        var first = verifier.Verify(bytes, "first");
+        var second = verifier.Verify(bytes, "second");
+
+        Assert.Equal(first.Findings.Select(f => f.Kind), second.Findings.Select(f => f.Kind));
+        Assert.All(second.Findings, f => Assert.Equal("second", f.Path));
+        Assert.Same(first.Architectures[0].Cms, second.Architectures[0].Cms);
+    }
+
+    [Fact]
+    public void Verify_CodeDirectoryChangedAfterCachedValidResult_StillFails()
+    {
+        var verifier = new CodeSignatureVerifier();
+        var bytes = File.ReadAllBytes(s_dylib);
+        Assert.Equal(SignatureVerdict.Valid, verifier.Verify(bytes, "x").Verdict);
+        var cd = verifier.Verify(bytes, "x").Architectures[0].Best!;
+        bytes[cd.FileOffset + cd.IdentOffset] ^= 0x20;
+
+        var report = verifier.Verify(bytes, "x");
+
+        Assert.Contains(report.Findings, f => f.Kind == FindingKind.CmsSignatureInvalid);
+    }
+}
