@@ -69,6 +69,9 @@ public sealed class Requirement
         }
     }
 
+    /// <summary>Parses the text of one requirement (see <see cref="RequirementParser"/>).</summary>
+    public static Requirement Parse(string text) => new(RequirementParser.ParseExpression(text));
+
     /// <summary>The blob bytes (header + payload), byte-identical to the decoded input when this came from <see cref="Decode"/>.</summary>
     public byte[] ToBlob() => RequirementEncoder.EncodeBlob(Kind, _payload);
 
@@ -136,7 +139,10 @@ public sealed class RequirementSet
         }
     }
 
-    /// <summary>The blob bytes, entries in the order held (Apple's encoder sorts by type).</summary>
+    /// <summary>Parses <c>designated =&gt; … library =&gt; …</c> text (see <see cref="RequirementParser"/>).</summary>
+    public static RequirementSet Parse(string text) => RequirementParser.ParseSet(text);
+
+    /// <summary>The blob bytes, entries in the order held (Apple's encoder sorts by type; <see cref="RequirementParser"/> does too).</summary>
     public byte[] ToBlob() => RequirementEncoder.EncodeSet(this);
 
     /// <summary>
