@@ -144,7 +144,7 @@ internal sealed class RequirementLexer
             return ReadPath(line, column);
         }
 
-        if (c == '<' && char.IsAsciiDigit(Peek(1)))
+        if (c == '<' && (char.IsAsciiDigit(Peek(1)) || (Peek(1) == '-' && char.IsAsciiDigit(Peek(2)))))
         {
             Advance();
             var start = _position;

@@ -82,7 +82,7 @@ public static class RequirementTextWriter
     };
 
     /// <summary>Apple's bare/quoted/hex choice for a datum (reqdumper.cpp <c>Dumper::data</c>).</summary>
-    internal static void AppendData(StringBuilder output, ReadOnlySpan<byte> data, bool dotOkay)
+    internal static void AppendData(StringBuilder output, ReadOnlySpan<byte> data, bool dotOkay, bool readable = false)
     {
         var mode = PrintMode.Simple;
         for (var n = 0; n < data.Length; n++)
@@ -114,6 +114,12 @@ public static class RequirementTextWriter
             mode = PrintMode.Printable; // reserved word; needs quotes
         }
 
+        if (mode == PrintMode.Simple && readable && dotOkay && !IsDotKey(data))
+        {
+            // reqdumper prints keys such as "a." or "a..b" bare although the lexer cannot read them back.
+            mode = PrintMode.Printable;
+        }
+
         switch (mode)
         {
             case PrintMode.Simple:
@@ -139,6 +145,52 @@ public static class RequirementTextWriter
         }
     }
 
+    /// <summary>The lexer's DOTKEY: <c>IDENT ("." (IDENT | INTEGER))*</c>, IDENT = letter then letters/digits.</summary>
+    internal static bool IsDotKey(ReadOnlySpan<byte> data)
+    {
+        var i = 0;
+        var expectIdent = true;
+        while (true)
+        {
+            if (i >= data.Length)
+            {
+                return false;
+            }
+
+            if (char.IsAsciiLetter((char)data[i]))
+            {
+                while (i < data.Length && IsAlnum(data[i]))
+                {
+                    i++;
+                }
+            }
+            else if (!expectIdent && char.IsAsciiDigit((char)data[i]))
+            {
+                while (i < data.Length && char.IsAsciiDigit((char)data[i]))
+                {
+                    i++;
+                }
+            }
+            else
+            {
+                return false;
+            }
+
+            if (i == data.Length)
+            {
+                return true;
+            }
+
+            if (data[i] != '.')
+            {
+                return false;
+            }
+
+            i++;
+            expectIdent = false;
+        }
+    }
+
     // C-locale ctype classes, which is what reqdumper.cpp gets on every Mac.
     private static bool IsAlnum(byte c) => char.IsAsciiLetterOrDigit((char)c);
 
@@ -157,6 +209,8 @@ public static class RequirementTextWriter
 
     private readonly struct Writer(StringBuilder output, RequirementTextStyle style)
     {
+        private bool Readable => style == RequirementTextStyle.RoundTrip;
+
         public void Expr(RequirementExpression expression, Level level)
         {
             switch (expression)
@@ -182,7 +236,7 @@ public static class RequirementTextWriter
                     break;
                 case LegacyInfoExpression legacy:
                     output.Append("info[");
-                    AppendData(output, legacy.Key.Span, dotOkay: true);
+                    AppendData(output, legacy.Key.Span, dotOkay: true, Readable);
                     output.Append("] = ");
                     AppendData(output, legacy.Value.Span, dotOkay: false);
                     break;
@@ -202,13 +256,13 @@ public static class RequirementTextWriter
                     break;
                 case InfoExpression info:
                     output.Append("info[");
-                    AppendData(output, info.Key.Span, dotOkay: true);
+                    AppendData(output, info.Key.Span, dotOkay: true, Readable);
                     output.Append(']');
                     Match(info.Match);
                     break;
                 case EntitlementExpression entitlement:
                     output.Append("entitlement[");
-                    AppendData(output, entitlement.Key.Span, dotOkay: true);
+                    AppendData(output, entitlement.Key.Span, dotOkay: true, Readable);
                     output.Append(']');
                     Match(entitlement.Match);
                     break;
@@ -306,7 +360,7 @@ public static class RequirementTextWriter
         {
             if (field.Kind == CertificateFieldKind.Subject)
             {
-                AppendData(output, field.Key.Span, dotOkay: true);
+                AppendData(output, field.Key.Span, dotOkay: true, Readable);
                 return;
             }
 

@@ -12,20 +12,25 @@ public static class RequirementTimestamp
 
     public static bool TryToDateTime(long seconds, out DateTime value)
     {
-        var min = (long)(DateTime.MinValue - Epoch).TotalSeconds;
-        var max = (long)(DateTime.MaxValue - Epoch).TotalSeconds;
+        // Whole seconds, so tick arithmetic is exact where double seconds would round far from 2001.
+        var min = (DateTime.MinValue - Epoch).Ticks / TimeSpan.TicksPerSecond;
+        var max = (DateTime.MaxValue - Epoch).Ticks / TimeSpan.TicksPerSecond;
         if (seconds < min || seconds > max)
         {
             value = default;
             return false;
         }
 
-        value = Epoch.AddSeconds(seconds);
+        value = Epoch.AddTicks(seconds * TimeSpan.TicksPerSecond);
         return true;
     }
 
-    public static long FromDateTime(DateTime value) =>
-        (long)Math.Floor((value.ToUniversalTime() - Epoch).TotalSeconds);
+    /// <summary>Seconds since 2001, with any fraction dropped toward the past (CFAbsoluteTime cast to int64).</summary>
+    public static long FromDateTime(DateTime value)
+    {
+        var ticks = (value.ToUniversalTime() - Epoch).Ticks;
+        return ticks >= 0 ? ticks / TimeSpan.TicksPerSecond : -((-ticks + TimeSpan.TicksPerSecond - 1) / TimeSpan.TicksPerSecond);
+    }
 
     public static string ToGeneralizedTime(DateTime value) =>
         value.ToString("yyyyMMddHHmmss'Z'", CultureInfo.InvariantCulture);

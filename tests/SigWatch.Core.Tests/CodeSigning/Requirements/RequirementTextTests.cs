@@ -185,4 +185,15 @@ public sealed class RequirementTextTests
 
         Assert.Equal("certificate leaf[\"field.0x8001\"] /* exists */", tree.ToString());
     }
+
+    [Fact]
+    public void ToString_DottedKeyThatIsNotADotKey_BareCanonicallyQuotedForRoundTrip()
+    {
+        // reqdumper's dotString() accepts any alnum/dot run, but the lexer's DOTKEY cannot read "a..b" back.
+        var tree = new InfoExpression(D("a..b"), RequirementMatch.Exists);
+
+        Assert.Equal("info[a..b] /* exists */", tree.ToString());
+        Assert.Equal("info[\"a..b\"] /* exists */", RequirementTextWriter.Write(tree, RequirementTextStyle.RoundTrip));
+        Assert.Equal(tree, RequirementParser.ParseExpression(RequirementTextWriter.Write(tree, RequirementTextStyle.RoundTrip)));
+    }
 }
