@@ -82,7 +82,12 @@ public static class RequirementTextWriter
     };
 
     /// <summary>Apple's bare/quoted/hex choice for a datum (reqdumper.cpp <c>Dumper::data</c>).</summary>
-    internal static void AppendData(StringBuilder output, ReadOnlySpan<byte> data, bool dotOkay, bool readable = false)
+    /// <param name="readable">
+    /// RoundTrip style: also quote what the grammar could not read back bare (dotted keys that are not DOTKEYs) and,
+    /// when <paramref name="textOnly"/> (identifier, key and name positions, which take no 0xhex), quote non-ASCII
+    /// UTF-8 that reqdumper would print as hex.
+    /// </param>
+    internal static void AppendData(StringBuilder output, ReadOnlySpan<byte> data, bool dotOkay, bool readable = false, bool textOnly = false)
     {
         var mode = PrintMode.Simple;
         for (var n = 0; n < data.Length; n++)
@@ -120,21 +125,27 @@ public static class RequirementTextWriter
             mode = PrintMode.Printable;
         }
 
+        if (mode == PrintMode.Binary && readable && textOnly && System.Text.Unicode.Utf8.IsValid(data))
+        {
+            mode = PrintMode.Printable;
+        }
+
         switch (mode)
         {
             case PrintMode.Simple:
                 output.Append(Encoding.ASCII.GetString(data));
                 break;
             case PrintMode.Printable:
+                // Printable data is ASCII (or, in RoundTrip style, valid UTF-8); the dumper writes the bytes as they are.
                 output.Append('"');
-                foreach (var c in data)
+                foreach (var c in Encoding.UTF8.GetString(data))
                 {
-                    if (c is (byte)'\\' or (byte)'"')
+                    if (c is '\\' or '"')
                     {
                         output.Append('\\');
                     }
 
-                    output.Append((char)c);
+                    output.Append(c);
                 }
 
                 output.Append('"');
@@ -220,7 +231,7 @@ public static class RequirementTextWriter
                     break;
                 case IdentifierExpression id:
                     output.Append("identifier ");
-                    AppendData(output, id.Identifier.Span, dotOkay: false);
+                    AppendData(output, id.Identifier.Span, dotOkay: false, Readable, textOnly: true);
                     break;
                 case AppleAnchorExpression:
                     output.Append("anchor apple");
@@ -236,7 +247,7 @@ public static class RequirementTextWriter
                     break;
                 case LegacyInfoExpression legacy:
                     output.Append("info[");
-                    AppendData(output, legacy.Key.Span, dotOkay: true, Readable);
+                    AppendData(output, legacy.Key.Span, dotOkay: true, Readable, textOnly: true);
                     output.Append("] = ");
                     AppendData(output, legacy.Value.Span, dotOkay: false);
                     break;
@@ -256,13 +267,13 @@ public static class RequirementTextWriter
                     break;
                 case InfoExpression info:
                     output.Append("info[");
-                    AppendData(output, info.Key.Span, dotOkay: true, Readable);
+                    AppendData(output, info.Key.Span, dotOkay: true, Readable, textOnly: true);
                     output.Append(']');
                     Match(info.Match);
                     break;
                 case EntitlementExpression entitlement:
                     output.Append("entitlement[");
-                    AppendData(output, entitlement.Key.Span, dotOkay: true, Readable);
+                    AppendData(output, entitlement.Key.Span, dotOkay: true, Readable, textOnly: true);
                     output.Append(']');
                     Match(entitlement.Match);
                     break;
@@ -285,11 +296,11 @@ public static class RequirementTextWriter
                     break;
                 case NamedAnchorExpression named:
                     output.Append("anchor apple ");
-                    AppendData(output, named.Name.Span, dotOkay: false);
+                    AppendData(output, named.Name.Span, dotOkay: false, Readable, textOnly: true);
                     break;
                 case NamedCodeExpression code:
                     output.Append('(');
-                    AppendData(output, code.Name.Span, dotOkay: false);
+                    AppendData(output, code.Name.Span, dotOkay: false, Readable, textOnly: true);
                     output.Append(')');
                     break;
                 case PlatformExpression platform:
@@ -360,7 +371,7 @@ public static class RequirementTextWriter
         {
             if (field.Kind == CertificateFieldKind.Subject)
             {
-                AppendData(output, field.Key.Span, dotOkay: true, Readable);
+                AppendData(output, field.Key.Span, dotOkay: true, Readable, textOnly: true);
                 return;
             }
 

@@ -13,8 +13,12 @@ public sealed class RequirementPropertyTests
 
     // Identifiers, keys and names are "identifierString"/"stringvalue" in the grammar (a DOTKEY or a quoted string,
     // never 0xhex), so only printable ASCII (plus tab/newline, which the dumper prints raw) can be written as text.
+    // Non-ASCII text is quoted only by the RoundTrip style (reqdumper prints it as hex, which these positions reject).
     private static readonly Gen<RequirementData> TextData =
-        Gen.Char['\t', '~'].Where(c => c is '\t' or '\n' or >= ' ').Array[0, 12]
+        Gen.Frequency(
+                (20, Gen.Char['\t', '~'].Where(c => c is '\t' or '\n' or >= ' ')),
+                (1, Gen.OneOf('é', 'ß', '漢', '\u00a0')))
+            .Array[0, 12]
             .Select(chars => RequirementData.FromString(new string(chars)));
 
     private static readonly Gen<RequirementData> KeyLike =
@@ -167,14 +171,20 @@ public sealed class RequirementPropertyTests
 
     // Two reqdumper.cpp quirks make codesign's own text unreadable by its grammar: "certificate 2trusted" and keys
     // that are alphanumeric-with-dots but not DOTKEYs (e.g. "subject." or "a..b"), which it prints bare.
+    // Non-ASCII identifiers, keys and names are printed as 0xhex, which those grammar positions do not accept.
     private static bool IsUnreadableInCanonicalText(RequirementExpression node) => node switch
     {
         TrustedCertificateExpression => true,
-        InfoExpression i => IsBareButNotDotKey(i.Key),
-        EntitlementExpression e => IsBareButNotDotKey(e.Key),
-        CertificateFieldExpression { Kind: CertificateFieldKind.Subject } c => IsBareButNotDotKey(c.Key),
+        IdentifierExpression i => NonAscii(i.Identifier),
+        NamedAnchorExpression n => NonAscii(n.Name),
+        NamedCodeExpression n => NonAscii(n.Name),
+        InfoExpression i => IsBareButNotDotKey(i.Key) || NonAscii(i.Key),
+        EntitlementExpression e => IsBareButNotDotKey(e.Key) || NonAscii(e.Key),
+        CertificateFieldExpression { Kind: CertificateFieldKind.Subject } c => IsBareButNotDotKey(c.Key) || NonAscii(c.Key),
         _ => false,
     };
+
+    private static bool NonAscii(RequirementData data) => data.Span.IndexOfAnyInRange((byte)0x80, (byte)0xFF) >= 0;
 
     private static bool IsBareButNotDotKey(RequirementData key) =>
         key.Length > 0 && !char.IsAsciiDigit((char)key.Span[0])
