@@ -254,15 +254,15 @@ public sealed class RequirementEvaluator
                 return Result(apple, true, "leaf " + CertificateInspector.Describe(chain[0]), "signed by Apple Software Signing");
             }
 
-            // reqinterp.cpp appleSigned also accepts code whose cdhash is in the kernel trust cache: Apple's own
-            // platform binaries, which may carry no certificates at all. That cannot be checked offline.
-            if (chain.Count == 0 && subject.PlatformIdentifier != 0)
+            // reqinterp.cpp appleSigned first accepts any code whose cdhash is in the kernel trust cache (static or
+            // loadable); such code may carry no certificates at all. Offline that cannot be ruled out for
+            // certificate-less code, so it is Unknown rather than a possibly wrong "not satisfied".
+            if (chain.Count == 0)
             {
-                return Unknown(apple, "no certificates; an Apple platform binary may still be in the kernel trust cache");
+                return Unknown(apple, "no certificates; only the kernel trust cache could make this Apple code");
             }
 
-            return Result(apple, false, chain.Count == 0 ? "no certificates (ad-hoc)" : "leaf " + CertificateInspector.Describe(chain[0]),
-                "not signed by Apple's Software Signing chain");
+            return Result(apple, false, "leaf " + CertificateInspector.Describe(chain[0]), "not signed by Apple's Software Signing chain");
         }
 
         private ClauseEvaluation WithCertificate(RequirementExpression clause, int slot, Func<X509Certificate2, ClauseEvaluation> evaluate)

@@ -19,7 +19,7 @@ public sealed class RequirementEvaluatorTests
     [Fact]
     public void Evaluate_IdentifierDiffers_ExplainsWithTheValueSeen()
     {
-        var result = Evaluate("identifier \"com.apple.unzip\" and anchor apple", new RequirementSubject { Identifier = "com.apple.zipinfo", Certificates = [] , PlatformIdentifier = 0 });
+        var result = Evaluate("identifier \"com.apple.unzip\" and anchor apple", new RequirementSubject { Identifier = "com.apple.zipinfo", Certificates = [], PlatformIdentifier = 0 });
 
         Assert.Equal(RequirementOutcome.NotSatisfied, result.Outcome);
         Assert.Equal("identifier \"com.apple.unzip\"", result.DecisiveClause!.Clause.ToString());
@@ -85,14 +85,22 @@ public sealed class RequirementEvaluatorTests
     }
 
     [Theory]
-    [InlineData(2, RequirementOutcome.Unknown)] // a platform binary may be in the kernel trust cache
-    [InlineData(null, RequirementOutcome.Unknown)]
-    [InlineData(0, RequirementOutcome.NotSatisfied)]
-    public void Evaluate_AnchorAppleOnAdHocCode_UnknownUnlessNotAPlatformBinary(int? platform, RequirementOutcome expected)
+    [InlineData(2)]
+    [InlineData(null)]
+    [InlineData(0)]
+    public void Evaluate_AnchorAppleOnCodeWithoutCertificates_IsUnknownBecauseOfTheTrustCache(int? platform)
     {
+        // reqinterp.cpp appleSigned: a kernel trust-cache hit satisfies "anchor apple" with no chain at all.
         var result = Evaluate("anchor apple", new RequirementSubject { Certificates = [], PlatformIdentifier = platform });
 
-        Assert.Equal(expected, result.Outcome);
+        Assert.Equal(RequirementOutcome.Unknown, result.Outcome);
+        Assert.Contains("trust cache", result.Explanation, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Evaluate_AnchorAppleOnThirdPartyChain_IsNotSatisfied()
+    {
+        Assert.Equal(RequirementOutcome.NotSatisfied, Evaluate("anchor apple", DeveloperIdSubject()).Outcome);
     }
 
     [Fact]
