@@ -40,25 +40,50 @@ internal static class CertificateInspector
     /// <summary>
     /// The first value of the subject attribute with this OID (SecCertificateCopySubjectAttributeValue), or null.
     /// </summary>
-    public static string? SubjectAttribute(X509Certificate2 certificate, string oid)
+    public static string? SubjectAttribute(X509Certificate2 certificate, string oid) =>
+        SubjectAttributes(certificate).FirstOrDefault(a => a.Oid == oid).Value;
+
+    /// <summary>
+    /// Every attribute of the subject name in order, multi-valued RDNs included, read from the DER
+    /// (Name ::= SEQUENCE OF SET OF AttributeTypeAndValue). Values that are not strings are skipped; an undecodable
+    /// name yields what was read before the damage, as a failed Security.framework look-up yields nothing.
+    /// </summary>
+    public static IReadOnlyList<(string Oid, string Value)> SubjectAttributes(X509Certificate2 certificate)
     {
+        var result = new List<(string, string)>();
         try
         {
-            foreach (var rdn in certificate.SubjectName.EnumerateRelativeDistinguishedNames())
+            var name = new AsnReader(certificate.SubjectName.RawData, AsnEncodingRules.DER).ReadSequence();
+            while (name.HasData)
             {
-                if (rdn.GetSingleElementType().Value == oid)
+                var rdn = name.ReadSetOf();
+                while (rdn.HasData)
                 {
-                    return rdn.GetSingleElementValue();
+                    var attribute = rdn.ReadSequence();
+                    var type = attribute.ReadObjectIdentifier();
+                    var tag = attribute.PeekTag();
+                    if (tag.TagClass == TagClass.Universal && IsStringTag((UniversalTagNumber)tag.TagValue))
+                    {
+                        result.Add((type, attribute.ReadCharacterString((UniversalTagNumber)tag.TagValue)));
+                    }
                 }
             }
         }
+        catch (AsnContentException)
+        {
+            // Keep what was read.
+        }
         catch (CryptographicException)
         {
-            // A multi-valued or undecodable RDN: treated as "no value", as a failed Security.framework look-up is.
+            // Keep what was read.
         }
 
-        return null;
+        return result;
     }
+
+    private static bool IsStringTag(UniversalTagNumber tag) => tag is UniversalTagNumber.UTF8String or UniversalTagNumber.PrintableString
+        or UniversalTagNumber.IA5String or UniversalTagNumber.T61String or UniversalTagNumber.BMPString
+        or UniversalTagNumber.UniversalString or UniversalTagNumber.VisibleString or UniversalTagNumber.NumericString;
 
     public static bool HasExtension(X509Certificate2 certificate, string oid) => FindExtension(certificate, oid) is not null;
 
@@ -132,22 +157,7 @@ internal static class CertificateInspector
     /// <summary>SecCertificateCopyEmailAddresses: subject emailAddress attributes and rfc822Name alternative names.</summary>
     public static IReadOnlyList<string> EmailAddresses(X509Certificate2 certificate)
     {
-        var result = new List<string>();
-        try
-        {
-            foreach (var rdn in certificate.SubjectName.EnumerateRelativeDistinguishedNames())
-            {
-                if (rdn.GetSingleElementType().Value == EmailAddressOid && rdn.GetSingleElementValue() is { } email)
-                {
-                    result.Add(email);
-                }
-            }
-        }
-        catch (CryptographicException)
-        {
-            // Undecodable subject: no addresses from it.
-        }
-
+        var result = SubjectAttributes(certificate).Where(a => a.Oid == EmailAddressOid).Select(a => a.Value).ToList();
         if (FindExtension(certificate, SubjectAltNameOid) is { } san)
         {
             try

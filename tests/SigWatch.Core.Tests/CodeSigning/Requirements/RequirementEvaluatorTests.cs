@@ -210,6 +210,15 @@ public sealed class RequirementEvaluatorTests
     }
 
     [Fact]
+    public void Evaluate_MultiValuedRdn_FindsTheAttributeInsideIt()
+    {
+        var chain = Chain(MultiValuedName("Dev", "TEAMX", "Org"), []);
+        Assert.Contains(chain[0].SubjectName.EnumerateRelativeDistinguishedNames(), rdn => rdn.HasMultipleElements);
+
+        Assert.Equal(RequirementOutcome.Satisfied, Evaluate("certificate leaf[subject.OU] = TEAMX", new RequirementSubject { Certificates = chain }).Outcome);
+    }
+
+    [Fact]
     public void Evaluate_DateExtension_ComparesAsDates()
     {
         var chain = Chain("CN=Dev", [DateExtension("1.2.840.113635.100.6.1.33", "20200101000000Z")]);

@@ -22,6 +22,41 @@ internal static class TestCertificates
     public static IReadOnlyList<X509Certificate2> Chain(
         string leafSubject, IEnumerable<X509Extension> leafExtensions,
         string intermediateSubject = "CN=Test Intermediate, O=Test CA", IEnumerable<X509Extension>? intermediateExtensions = null,
+        string rootSubject = "CN=Test Root, O=Test CA") =>
+        Chain(new X500DistinguishedName(leafSubject), leafExtensions, intermediateSubject, intermediateExtensions, rootSubject);
+
+    /// <summary>A subject whose first RDN is multi-valued: { CN=cn + OU=ou }, then O=o.</summary>
+    public static X500DistinguishedName MultiValuedName(string cn, string ou, string o)
+    {
+        var writer = new AsnWriter(AsnEncodingRules.DER);
+        using (writer.PushSequence())
+        {
+            using (writer.PushSetOf())
+            {
+                foreach (var (oid, value) in new[] { ("2.5.4.3", cn), ("2.5.4.11", ou) })
+                {
+                    using (writer.PushSequence())
+                    {
+                        writer.WriteObjectIdentifier(oid);
+                        writer.WriteCharacterString(UniversalTagNumber.UTF8String, value);
+                    }
+                }
+            }
+
+            using (writer.PushSetOf())
+            using (writer.PushSequence())
+            {
+                writer.WriteObjectIdentifier("2.5.4.10");
+                writer.WriteCharacterString(UniversalTagNumber.UTF8String, o);
+            }
+        }
+
+        return new X500DistinguishedName(writer.Encode());
+    }
+
+    public static IReadOnlyList<X509Certificate2> Chain(
+        X500DistinguishedName leafSubject, IEnumerable<X509Extension> leafExtensions,
+        string intermediateSubject = "CN=Test Intermediate, O=Test CA", IEnumerable<X509Extension>? intermediateExtensions = null,
         string rootSubject = "CN=Test Root, O=Test CA")
     {
         using var rootKey = ECDsa.Create(ECCurve.NamedCurves.nistP256);
