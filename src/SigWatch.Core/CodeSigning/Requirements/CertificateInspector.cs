@@ -8,7 +8,8 @@ namespace SigWatch.Core.CodeSigning.Requirements;
 /// <summary>
 /// The certificate look-ups reqinterp.cpp and csutilities.cpp make through Security.framework, done with the .NET
 /// X.509 types: subject attributes, extension presence, certificate policies, Apple's date extensions and e-mail
-/// addresses. Malformed extension contents read as "absent" rather than throwing.
+/// addresses. Content that cannot be decoded raises <see cref="CryptographicException"/>, which the evaluator turns
+/// into Unknown rather than a guess; only the date extension follows Apple in reading a non-UTF8String value as absent.
 /// </summary>
 internal static class CertificateInspector
 {
@@ -45,9 +46,9 @@ internal static class CertificateInspector
 
     /// <summary>
     /// Every attribute of the subject name in order, multi-valued RDNs included, read from the DER
-    /// (Name ::= SEQUENCE OF SET OF AttributeTypeAndValue). Values that are not strings are skipped; an undecodable
-    /// name yields what was read before the damage, as a failed Security.framework look-up yields nothing.
+    /// (Name ::= SEQUENCE OF SET OF AttributeTypeAndValue). Values that are not strings are skipped.
     /// </summary>
+    /// <exception cref="CryptographicException">The name is not valid DER.</exception>
     public static IReadOnlyList<(string Oid, string Value)> SubjectAttributes(X509Certificate2 certificate)
     {
         var result = new List<(string, string)>();
@@ -69,17 +70,16 @@ internal static class CertificateInspector
                 }
             }
         }
-        catch (AsnContentException)
+        catch (AsnContentException ex)
         {
-            // Keep what was read.
-        }
-        catch (CryptographicException)
-        {
-            // Keep what was read.
+            throw Malformed("subject name", ex);
         }
 
         return result;
     }
+
+    private static CryptographicException Malformed(string what, Exception inner) =>
+        new($"the certificate's {what} cannot be decoded", inner);
 
     private static bool IsStringTag(UniversalTagNumber tag) => tag is UniversalTagNumber.UTF8String or UniversalTagNumber.PrintableString
         or UniversalTagNumber.IA5String or UniversalTagNumber.T61String or UniversalTagNumber.BMPString
@@ -89,6 +89,7 @@ internal static class CertificateInspector
 
     public static X509Extension? FindExtension(X509Certificate2 certificate, string oid)
     {
+        // An undecodable extensions list throws CryptographicException; the evaluator reports the clause as Unknown.
         foreach (var extension in certificate.Extensions)
         {
             if (extension.Oid?.Value == oid)
@@ -101,6 +102,7 @@ internal static class CertificateInspector
     }
 
     /// <summary>Whether the certificatePolicies extension lists <paramref name="oid"/> (qualifiers ignored, as csutilities.cpp says).</summary>
+    /// <exception cref="CryptographicException">The extension is not valid DER.</exception>
     public static bool HasPolicy(X509Certificate2 certificate, string oid)
     {
         if (FindExtension(certificate, CertificatePoliciesOid) is not { } extension)
@@ -121,9 +123,9 @@ internal static class CertificateInspector
                 }
             }
         }
-        catch (AsnContentException)
+        catch (AsnContentException ex)
         {
-            return false;
+            throw Malformed("certificatePolicies extension", ex);
         }
 
         return false;
@@ -176,9 +178,9 @@ internal static class CertificateInspector
                     }
                 }
             }
-            catch (AsnContentException)
+            catch (AsnContentException ex)
             {
-                // Malformed alternative names: keep what the subject gave.
+                throw Malformed("subjectAltName extension", ex);
             }
         }
 

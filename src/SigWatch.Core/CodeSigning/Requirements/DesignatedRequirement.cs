@@ -63,12 +63,24 @@ public static class DesignatedRequirementSynthesizer
 
     /// <summary>
     /// The default DR, or null when the subject lacks what the rule needs (no certificate chain information, no
-    /// identifier, no cdhash for ad-hoc code, or a leaf without the CN/OU the rule embeds).
+    /// identifier, no cdhash for ad-hoc code, a leaf without the CN/OU the rule embeds, or undecodable certificates).
     /// </summary>
     public static DesignatedRequirement? Synthesize(IRequirementSubject subject, AppleRootCertificates appleRoots)
     {
         ArgumentNullException.ThrowIfNull(subject);
         ArgumentNullException.ThrowIfNull(appleRoots);
+        try
+        {
+            return SynthesizeCore(subject, appleRoots);
+        }
+        catch (CryptographicException)
+        {
+            return null; // a certificate whose name or extensions cannot be decoded gives no basis for a DR
+        }
+    }
+
+    private static DesignatedRequirement? SynthesizeCore(IRequirementSubject subject, AppleRootCertificates appleRoots)
+    {
         if (subject.Certificates is not { } chain)
         {
             return null;

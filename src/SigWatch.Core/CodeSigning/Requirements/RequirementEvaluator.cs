@@ -159,6 +159,19 @@ public sealed class RequirementEvaluator
 
         private ClauseEvaluation Leaf(RequirementExpression expression)
         {
+            try
+            {
+                return DecideLeaf(expression);
+            }
+            catch (CryptographicException ex)
+            {
+                // A certificate part that does not decode is not evidence either way.
+                return Unknown(expression, ex.Message);
+            }
+        }
+
+        private ClauseEvaluation DecideLeaf(RequirementExpression expression)
+        {
             switch (expression)
             {
                 case ConstantExpression c:

@@ -247,6 +247,18 @@ public sealed class RequirementEvaluatorTests
         Assert.Equal(RequirementOutcome.Satisfied, RequirementEvaluator.Default.Evaluate(email, subject).Outcome);
     }
 
+    [Fact]
+    public void Evaluate_UndecodablePoliciesExtension_IsUnknownNotAbsent()
+    {
+        var chain = Chain("CN=Dev", [new X509Extension("2.5.29.32", [0x30, 0x05, 0x01], critical: false)]);
+        var subject = new RequirementSubject { Certificates = chain };
+
+        var result = Evaluate("certificate leaf[policy.1.2.840.113635.100.5.1] absent", subject);
+
+        Assert.Equal(RequirementOutcome.Unknown, result.Outcome);
+        Assert.Contains("certificatePolicies", result.Explanation, StringComparison.Ordinal);
+    }
+
     [Theory]
     [InlineData("anchor trusted")]
     [InlineData("certificate 1 trusted")]
