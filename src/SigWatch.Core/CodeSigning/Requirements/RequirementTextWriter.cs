@@ -1,3 +1,4 @@
+using System.Collections.Frozen;
 using System.Globalization;
 using System.Text;
 
@@ -14,9 +15,12 @@ public enum RequirementTextStyle
     Canonical,
 
     /// <summary>
-    /// Canonical text, plus parentheses wherever the tree is not the left-nested shape the parser builds, and dates
-    /// as <c>timestamp "YYYYMMDDhhmmssZ"</c>; parsing this text and encoding it reproduces the original program bytes
-    /// (except for the legacy opInfoKeyValue and unknown generic opcodes, which have no source form).
+    /// Canonical text with the changes needed to read the same tree back: parentheses wherever the tree is not the
+    /// left-nested shape the parser builds, dates as <c>timestamp "YYYYMMDDhhmmssZ"</c>, <c>certificate N trusted</c>
+    /// with its space, and quotes around keys that are not lexer DOTKEYs and around non-ASCII identifiers, keys and
+    /// names. Parsing this text and encoding it reproduces the original program bytes (except for the legacy
+    /// opInfoKeyValue, unknown generic opcodes and unknown match operations, which have no source form, and
+    /// identifiers or keys that are not UTF-8).
     /// </summary>
     RoundTrip,
 }
@@ -44,12 +48,12 @@ public static class RequirementTextWriter
     }
 
     /// <summary>Reserved words (RequirementKeywords.h) plus the empty string, which reqdumper.cpp also quotes.</summary>
-    internal static readonly HashSet<string> Keywords = new(StringComparer.Ordinal)
+    internal static readonly FrozenSet<string> Keywords = new[]
     {
         "guest", "host", "designated", "library", "plugin", "or", "and", "always", "true", "never", "false",
         "identifier", "cdhash", "platform", "notarized", "legacy", "anchor", "apple", "generic", "certificate",
         "cert", "trusted", "info", "entitlement", "exists", "absent", "leaf", "root", "timestamp", string.Empty,
-    };
+    }.ToFrozenSet(StringComparer.Ordinal);
 
     /// <summary>Text of one requirement: <c>Dumper::dump</c> drops a single leading space from the whole output.</summary>
     public static string Write(RequirementExpression expression, RequirementTextStyle style)
