@@ -248,6 +248,8 @@ public sealed class RequirementEvaluator
                     return Dictionary(entitlement, subject.Entitlements, "entitlements", entitlement.Key, entitlement.Match);
                 case CertificateFieldExpression field:
                     return WithCertificate(field, field.Slot, cert => CertificateField(field, cert));
+                case UnknownOperationExpression { IsSkip: true } skip:
+                    return Unknown(skip, "a generic-skip opcode with no expression after it"); // only hand-built trees
                 case UnknownOperationExpression unknown:
                     return Result(unknown, false, null, "unknown opcode marked generic-false evaluates to false");
                 default:

@@ -125,6 +125,21 @@ public sealed class RequirementEvaluatorTests
         Assert.Equal("identifier b", Evaluate("identifier b or identifier c", subject).DecisiveClause!.Clause.ToString());
     }
 
+    [Fact]
+    public void Evaluate_NegatedClauseThatHolds_ExplainsThroughTheNegation()
+    {
+        var result = Evaluate("identifier a and ! entitlement[\"com.apple.security.get-task-allow\"] exists", new RequirementSubject
+        {
+            Identifier = "a",
+            Entitlements = new Dictionary<string, object?> { ["com.apple.security.get-task-allow"] = true },
+        });
+
+        Assert.Equal(RequirementOutcome.NotSatisfied, result.Outcome);
+        Assert.Equal(
+            "not satisfied: ! entitlement[\"com.apple.security.get-task-allow\"] /* exists */: negated clause is satisfied: matches (found true)",
+            result.Explanation);
+    }
+
     [Theory]
     [InlineData("info[CFBundleShortVersionString] >= \"1.10\"", "1.9", RequirementOutcome.NotSatisfied)]
     [InlineData("info[CFBundleShortVersionString] >= \"1.10\"", "1.10.1", RequirementOutcome.Satisfied)]
