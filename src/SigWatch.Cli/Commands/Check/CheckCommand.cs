@@ -1,0 +1,198 @@
+using System.Globalization;
+using System.Text.Json;
+using SigWatch.Cli.Output;
+using SigWatch.Core.CodeSigning;
+using SigWatch.Core.Verification;
+
+namespace SigWatch.Cli.Commands.Check;
+
+/// <summary>
+/// <c>sigwatch check PATH [--json]</c>: reads the file once, verifies every architecture in-process (no daemon,
+/// any OS) and prints either a <c>codesign -dvvv</c>-like description with a verdict line, or the JSON contract.
+/// Exit codes: 0 valid, 1 invalid or unsigned, 5 the path cannot be read.
+/// </summary>
+internal sealed class CheckCommand(CliConsole console, string path, bool json)
+{
+    public int Execute()
+    {
+        if (Directory.Exists(path))
+        {
+            console.Error.WriteLine($"sigwatch: {path}: is a directory; checking bundles is not available in this version (check the main executable instead)");
+            return ExitCodes.CannotRead;
+        }
+
+        byte[] bytes;
+        try
+        {
+            bytes = File.ReadAllBytes(path);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or NotSupportedException)
+        {
+            console.Error.WriteLine($"sigwatch: cannot read {path}: {e.Message}");
+            return ExitCodes.CannotRead;
+        }
+
+        var report = new CodeSignatureVerifier().Verify(bytes, path);
+        if (json)
+        {
+            console.Out.WriteLine(JsonSerializer.Serialize(ToJson(report), CheckJsonContext.Relaxed.CheckJsonOutput));
+        }
+        else
+        {
+            WriteHuman(report);
+        }
+
+        return report.Verdict == SignatureVerdict.Valid ? ExitCodes.Ok : ExitCodes.Invalid;
+    }
+
+    internal static CheckJsonOutput ToJson(VerificationReport report)
+    {
+        var findings = report.Findings.Select(f => new CheckJsonFinding(
+            f.KindName, f.Severity.ToString().ToLowerInvariant(), f.Path, f.Architecture, f.Detail, f.Offset)).ToList();
+        var primary = report.Architectures.FirstOrDefault(a => a.IsSigned && a.Best is not null);
+        CheckJsonSignature? signature = null;
+        if (primary is not null)
+        {
+            var best = primary.Best!;
+            signature = new CheckJsonSignature(
+                best.Identifier,
+                best.TeamId,
+                SignatureClassifications.Name(report.Classification),
+                (best.Flags & CodeDirectoryFlags.Runtime) != 0,
+                Format(report),
+                report.Architectures.Select(ToJson).ToList(),
+                primary.Cms?.Certificates.Select(c => new CheckJsonCertificate(c.Subject, c.Issuer, c.Sha256, c.Sha1, c.NotBefore, c.NotAfter)).ToList() ?? [],
+                primary.Cms?.DeclaredSigningTime,
+                primary.Cms?.TimestampedSigningTime,
+                primary.Signature?.Entitlements?.Xml,
+                DesignatedRequirement: null);
+        }
+
+        return new CheckJsonOutput(report.Path, report.Kind, Verdict(report.Verdict), signature, findings);
+    }
+
+    private static CheckJsonArchitecture ToJson(ArchitectureReport arch)
+    {
+        var best = arch.Best;
+        return new CheckJsonArchitecture(
+            arch.Architecture,
+            best?.CdHashHex,
+            arch.CodeDirectories.Select(c => c.Directory.CdHashHex).ToList(),
+            best is null ? null : $"0x{best.Version:x}",
+            best is null ? null : CodeHashing.Name(best.HashType),
+            best is null ? [] : CodeDirectoryFlagNames.Describe(best.Flags),
+            best?.PageSize,
+            best?.CodeLimit,
+            SignatureClassifications.Name(arch.Classification),
+            best?.Identifier,
+            best?.TeamId,
+            best is { RuntimeVersion: not 0 } ? PackedVersion(best.RuntimeVersion) : null,
+            arch.CodeDirectories.Select(c => new CheckJsonCodeDirectory(
+                CodeSigningSlot.Name(c.Slot),
+                CodeHashing.Name(c.Directory.HashType),
+                c.Directory.CdHashHex,
+                Convert.ToHexStringLower(c.Directory.FullCdHash),
+                c.Directory.CodeSlotCount,
+                c.PagesMatched,
+                c.SpecialSlots.Select(s => new CheckJsonSpecialSlot(-(int)s.Slot, s.SlotName, s.Status.ToString().ToLowerInvariant())).ToList())).ToList());
+    }
+
+    private void WriteHuman(VerificationReport report)
+    {
+        var o = console.Out;
+        o.WriteLine($"Executable={report.Path}");
+        if (report.Kind == "macho")
+        {
+            o.WriteLine($"Format={Format(report)}");
+        }
+
+        foreach (var arch in report.Architectures)
+        {
+            if (report.Architectures.Count > 1)
+            {
+                o.WriteLine($"--- architecture {arch.Architecture}");
+            }
+
+            if (arch.Best is not { } best)
+            {
+                o.WriteLine(arch.IsSigned ? "Signature=unreadable" : "Signature=none");
+                continue;
+            }
+
+            o.WriteLine($"Identifier={best.Identifier}");
+            var flags = CodeDirectoryFlagNames.Describe(best.Flags);
+            o.WriteLine($"CodeDirectory v={best.Version:x} size={best.Bytes.Length} flags=0x{(uint)best.Flags:x}({(flags.Count == 0 ? "none" : string.Join(",", flags))}) hashes={best.CodeSlotCount}+{best.SpecialSlotCount} location=embedded");
+            o.WriteLine($"Hash type={CodeHashing.Name(best.HashType)} size={best.HashSize}");
+            foreach (var cd in arch.CodeDirectories)
+            {
+                o.WriteLine($"CandidateCDHash {CodeHashing.Name(cd.Directory.HashType)}={cd.Directory.CdHashHex}");
+                o.WriteLine($"CandidateCDHashFull {CodeHashing.Name(cd.Directory.HashType)}={Convert.ToHexStringLower(cd.Directory.FullCdHash)}");
+            }
+
+            o.WriteLine($"Hash choices={string.Join(",", arch.CodeDirectories.Select(c => CodeHashing.Name(c.Directory.HashType)))}");
+            o.WriteLine($"CDHash={best.CdHashHex}");
+            if (arch.Signature?.CmsSignature is { Length: > 0 } cms)
+            {
+                o.WriteLine($"Signature size={cms.Length}");
+                foreach (var certificate in arch.Cms?.Certificates ?? [])
+                {
+                    o.WriteLine($"Authority={certificate.CommonName ?? certificate.Subject}");
+                }
+
+                if (arch.Cms?.TimestampedSigningTime is { } ts)
+                {
+                    o.WriteLine($"Timestamp={ts.ToString("u", CultureInfo.InvariantCulture)}");
+                }
+                else if (arch.Cms?.DeclaredSigningTime is { } st)
+                {
+                    o.WriteLine($"Signed Time={st.ToString("u", CultureInfo.InvariantCulture)}");
+                }
+            }
+            else
+            {
+                o.WriteLine("Signature=adhoc");
+            }
+
+            var info = arch.CodeDirectories[0].SpecialSlots.FirstOrDefault(s => s.Slot == CodeSigningSlot.InfoPlist);
+            o.WriteLine(info is null ? "Info.plist=not bound" : $"Info.plist={info.Status.ToString().ToLowerInvariant()}");
+            o.WriteLine($"TeamIdentifier={best.TeamId ?? "not set"}");
+            if (best.RuntimeVersion != 0)
+            {
+                o.WriteLine($"Runtime Version={PackedVersion(best.RuntimeVersion)}");
+            }
+
+            var resources = arch.CodeDirectories[0].SpecialSlots.FirstOrDefault(s => s.Slot == CodeSigningSlot.ResourceDirectory);
+            o.WriteLine(resources is null ? "Sealed Resources=none" : $"Sealed Resources={resources.Status.ToString().ToLowerInvariant()}");
+            if (arch.Signature?.Requirements is { } requirements)
+            {
+                o.WriteLine($"Internal requirements size={requirements.Bytes.Length}");
+            }
+
+            o.WriteLine($"Classification={SignatureClassifications.Name(arch.Classification)}");
+        }
+
+        foreach (var finding in report.Findings)
+        {
+            o.WriteLine(finding.ToString());
+        }
+
+        o.WriteLine($"Verdict: {Verdict(report.Verdict)} ({SignatureClassifications.Name(report.Classification)})");
+    }
+
+    private static string Format(VerificationReport report) =>
+        report.Architectures.Count == 1 && report.Architectures[0].Index == 0 && !IsUniversal(report)
+            ? $"Mach-O thin ({report.Architectures[0].Architecture})"
+            : $"Mach-O universal ({string.Join(" ", report.Architectures.Select(a => a.Architecture))})";
+
+    private static bool IsUniversal(VerificationReport report) => report.Architectures.Any(a => a.Image is { FileOffset: > 0 })
+        || report.Architectures.Count > 1;
+
+    private static string Verdict(SignatureVerdict verdict) => verdict switch
+    {
+        SignatureVerdict.Valid => "valid",
+        SignatureVerdict.Invalid => "invalid",
+        _ => "unsigned",
+    };
+
+    private static string PackedVersion(uint v) => $"{v >> 16}.{(v >> 8) & 0xFF}.{v & 0xFF}";
+}

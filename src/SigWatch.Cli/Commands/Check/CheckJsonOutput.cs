@@ -1,0 +1,85 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
+namespace SigWatch.Cli.Commands.Check;
+
+/// <summary>
+/// The <c>sigwatch check --json</c> document (docs/check-json.md). Fields may be added; none may be renamed.
+/// </summary>
+internal sealed record CheckJsonOutput(
+    string Path,
+    string Kind,
+    string Verdict,
+    CheckJsonSignature? Signature,
+    IReadOnlyList<CheckJsonFinding> Findings);
+
+internal sealed record CheckJsonSignature(
+    string? Identifier,
+    string? TeamId,
+    string Classification,
+    bool HardenedRuntime,
+    string Format,
+    IReadOnlyList<CheckJsonArchitecture> Architectures,
+    IReadOnlyList<CheckJsonCertificate> Certificates,
+    DateTimeOffset? SigningTime,
+    DateTimeOffset? Timestamp,
+    string? Entitlements,
+    string? DesignatedRequirement);
+
+internal sealed record CheckJsonArchitecture(
+    string Cpu,
+    string? Cdhash,
+    IReadOnlyList<string> Cdhashes,
+    string? CodeDirectoryVersion,
+    string? HashType,
+    IReadOnlyList<string> Flags,
+    int? PageSize,
+    ulong? CodeLimit,
+    string Classification,
+    string? Identifier,
+    string? TeamId,
+    string? RuntimeVersion,
+    IReadOnlyList<CheckJsonCodeDirectory> CodeDirectories);
+
+internal sealed record CheckJsonCodeDirectory(
+    string Slot,
+    string HashType,
+    string Cdhash,
+    string CdhashFull,
+    uint CodeSlots,
+    int PagesMatched,
+    IReadOnlyList<CheckJsonSpecialSlot> SpecialSlots);
+
+internal sealed record CheckJsonSpecialSlot(int Slot, string Name, string Status);
+
+internal sealed record CheckJsonCertificate(
+    string Subject,
+    string Issuer,
+    string Sha256,
+    string Sha1,
+    DateTimeOffset NotBefore,
+    DateTimeOffset NotAfter);
+
+internal sealed record CheckJsonFinding(
+    string Kind,
+    string Severity,
+    string? Path,
+    string? Architecture,
+    string Detail,
+    long? Offset);
+
+[JsonSourceGenerationOptions(
+    PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase,
+    WriteIndented = true,
+    DefaultIgnoreCondition = JsonIgnoreCondition.Never)]
+[JsonSerializable(typeof(CheckJsonOutput))]
+internal sealed partial class CheckJsonContext : JsonSerializerContext
+{
+    /// <summary>Serialises with relaxed escaping so subjects like "Developer ID Application: X (T)" stay readable.</summary>
+    public static CheckJsonContext Relaxed { get; } = new(new JsonSerializerOptions
+    {
+        PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
+        WriteIndented = true,
+        Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
+    });
+}

@@ -1,0 +1,160 @@
+using System.Buffers.Binary;
+using SigWatch.Core.Binary;
+
+namespace SigWatch.Core.MachO;
+
+/// <summary>
+/// A Mach-O file: thin (one image) or universal (fat/fat64, one image per slice). A slice that cannot be read
+/// is kept with its <see cref="MachSlice.Error"/> so the other slices are still checked.
+/// </summary>
+public sealed class MachFile
+{
+    private MachFile(ReadOnlyMemory<byte> bytes, bool isUniversal, bool isFat64, IReadOnlyList<MachSlice> slices)
+    {
+        Bytes = bytes;
+        IsUniversal = isUniversal;
+        IsFat64 = isFat64;
+        Slices = slices;
+    }
+
+    public ReadOnlyMemory<byte> Bytes { get; }
+
+    public bool IsUniversal { get; }
+
+    /// <summary>True for <c>FAT_MAGIC_64</c>; note SEC's own parser accepts only 32-bit fat (reference §1.4).</summary>
+    public bool IsFat64 { get; }
+
+    public IReadOnlyList<MachSlice> Slices { get; }
+
+    /// <summary>True if the bytes start with a thin or fat Mach-O magic (fat also needs 1…100 architectures).</summary>
+    public static bool IsMachO(ReadOnlySpan<byte> bytes)
+    {
+        if (MachImage.HasMachMagic(bytes))
+        {
+            return true;
+        }
+
+        if (bytes.Length < MachConstants.FatHeaderSize)
+        {
+            return false;
+        }
+
+        var magic = BinaryPrimitives.ReadUInt32BigEndian(bytes);
+        var count = BinaryPrimitives.ReadUInt32BigEndian(bytes[4..]);
+        // A Java class file shares CAFEBABE; its "count" is a class version (45+) and usually fails slice checks later.
+        return magic is MachConstants.FAT_MAGIC or MachConstants.FAT_MAGIC_64 && count is > 0 and <= MachConstants.MaxFatArchCount;
+    }
+
+    /// <summary>
+    /// Reads the file. Returns false with <paramref name="error"/> null when the bytes are not Mach-O at all, and
+    /// false with <paramref name="error"/> set when they are Mach-O but the container itself is malformed.
+    /// </summary>
+    public static bool TryRead(ReadOnlyMemory<byte> bytes, out MachFile? file, out MalformedDataException? error)
+    {
+        file = null;
+        error = null;
+        if (!IsMachO(bytes.Span))
+        {
+            return false;
+        }
+
+        try
+        {
+            file = Read(bytes);
+            return true;
+        }
+        catch (MalformedDataException e)
+        {
+            error = e;
+            return false;
+        }
+    }
+
+    /// <summary>Reads a thin or universal file; throws <see cref="MalformedDataException"/> for a malformed container.</summary>
+    public static MachFile Read(ReadOnlyMemory<byte> bytes)
+    {
+        var span = bytes.Span;
+        if (MachImage.HasMachMagic(span))
+        {
+            var image = MachImage.Read(bytes);
+            return new MachFile(bytes, false, false,
+                [new MachSlice(0, image.CpuType, image.CpuSubType, 0, (ulong)bytes.Length, image, null)]);
+        }
+
+        var reader = new SpanReader(span, bigEndian: true, "fat_header");
+        var magic = reader.ReadUInt32();
+        var is64 = magic switch
+        {
+            MachConstants.FAT_MAGIC => false,
+            MachConstants.FAT_MAGIC_64 => true,
+            _ => ThrowHelper.Malformed<bool>(MalformedDataReason.BadMagic, 0, "fat_header", $"0x{magic:x8}"),
+        };
+        var count = reader.ReadUInt32();
+        if (count > MachConstants.MaxFatArchCount)
+        {
+            ThrowHelper.Malformed(MalformedDataReason.CountExceedsLimit, 4, "fat_header",
+                $"nfat_arch {count} > {MachConstants.MaxFatArchCount}");
+        }
+
+        var entrySize = is64 ? MachConstants.FatArch64Size : MachConstants.FatArchSize;
+        if (count > (uint)(reader.Remaining / entrySize))
+        {
+            ThrowHelper.Malformed(MalformedDataReason.CountExceedsRemainingBytes, 4, "fat_header",
+                $"nfat_arch {count} entries do not fit in the file");
+        }
+
+        var headerEnd = (ulong)MachConstants.FatHeaderSize + (count * (ulong)entrySize);
+        var slices = new MachSlice[count];
+        for (var i = 0; i < slices.Length; i++)
+        {
+            var entryOffset = reader.FileOffset;
+            var cpuType = reader.ReadInt32();
+            var cpuSubType = reader.ReadInt32();
+            var offset = is64 ? reader.ReadUInt64() : reader.ReadUInt32();
+            var size = is64 ? reader.ReadUInt64() : reader.ReadUInt32();
+            reader.Skip(is64 ? 8 : 4); // align (+ reserved)
+
+            // Range checks in ulong: offset + size of two 64-bit values is checked for wrap first.
+            if (offset < headerEnd || size > (ulong)bytes.Length || offset > (ulong)bytes.Length - size)
+            {
+                ThrowHelper.Malformed(MalformedDataReason.OffsetOutOfRange, entryOffset, is64 ? "fat_arch_64" : "fat_arch",
+                    $"slice {i} at 0x{offset:x} size 0x{size:x} outside the file (0x{bytes.Length:x} bytes)");
+            }
+
+            for (var j = 0; j < i; j++)
+            {
+                var other = slices[j];
+                if (offset < other.Offset + other.Size && other.Offset < offset + size)
+                {
+                    ThrowHelper.Malformed(MalformedDataReason.Overlap, entryOffset, is64 ? "fat_arch_64" : "fat_arch",
+                        $"slice {i} overlaps slice {j}");
+                }
+            }
+
+            MachImage? image = null;
+            MalformedDataException? error = null;
+            try
+            {
+                image = MachImage.Read(bytes.Slice((int)offset, (int)size), (long)offset);
+            }
+            catch (MalformedDataException e)
+            {
+                error = e;
+            }
+
+            slices[i] = new MachSlice(i, cpuType, cpuSubType, offset, size, image, error);
+        }
+
+        return new MachFile(bytes, true, is64, slices);
+    }
+}
+
+/// <summary>
+/// One architecture of a file. <see cref="Image"/> is null exactly when <see cref="Error"/> says why the slice
+/// could not be read; the CPU type then comes from the fat header.
+/// </summary>
+public sealed record MachSlice(int Index, int CpuType, int CpuSubType, ulong Offset, ulong Size, MachImage? Image,
+    MalformedDataException? Error)
+{
+    public string Architecture => CpuTypes.Name(CpuType, CpuSubType);
+}

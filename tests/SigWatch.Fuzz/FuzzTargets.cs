@@ -1,0 +1,70 @@
+using SharpFuzz;
+using SigWatch.Core.Binary;
+using SigWatch.Core.CodeSigning;
+using SigWatch.Core.MachO;
+using SigWatch.Core.Verification;
+
+namespace SigWatch.Fuzz;
+
+/// <summary>
+/// Fuzz targets by name. A target may only let <see cref="MalformedDataException"/> be caught inside it; any other
+/// exception escaping is a bug (libFuzzer reports it as a crash, smoke mode as a failure). Add a target as one line.
+/// </summary>
+public static class FuzzTargets
+{
+    public static IReadOnlyDictionary<string, ReadOnlySpanAction> All { get; } = new Dictionary<string, ReadOnlySpanAction>(StringComparer.Ordinal)
+    {
+        ["macho-signature"] = MachOSignature,
+        ["codesign-verify"] = Verify,
+    };
+
+    /// <summary>Mach-O container → LC_CODE_SIGNATURE → SuperBlob → every CodeDirectory (parse, integrity, cdhash).</summary>
+    public static void MachOSignature(ReadOnlySpan<byte> data)
+    {
+        var bytes = data.ToArray();
+        if (!MachFile.TryRead(bytes, out var file, out _))
+        {
+            return;
+        }
+
+        foreach (var slice in file!.Slices)
+        {
+            if (slice.Image is not { } image)
+            {
+                continue;
+            }
+
+            try
+            {
+                if (!image.TryGetCodeSignature(out var signatureBytes))
+                {
+                    continue;
+                }
+
+                var signature = CodeSignature.ReadEmbedded(signatureBytes, image.FileOffset + image.CodeSignature!.Value.DataOffset);
+                foreach (var entry in signature.CodeDirectories)
+                {
+                    var cd = entry.Directory;
+                    _ = cd.CdHashHex;
+                    if (cd.CanCheckHashes)
+                    {
+                        for (var slot = 1u; slot <= Math.Min(cd.SpecialSlotCount, 16u); slot++)
+                        {
+                            _ = cd.HasSpecialSlot(slot);
+                        }
+                    }
+                }
+
+                _ = signature.Best;
+                _ = signature.Entitlements?.Xml;
+            }
+            catch (MalformedDataException)
+            {
+                // Malformed input is the expected outcome for most mutants.
+            }
+        }
+    }
+
+    /// <summary>The whole verifier, CMS included: it must turn every input into a report, never throw.</summary>
+    public static void Verify(ReadOnlySpan<byte> data) => _ = new CodeSignatureVerifier().Verify(data.ToArray(), "fuzz");
+}
