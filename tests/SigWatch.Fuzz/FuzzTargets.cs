@@ -16,7 +16,20 @@ public static class FuzzTargets
     {
         ["macho-signature"] = MachOSignature,
         ["codesign-verify"] = Verify,
+        ["requirement-decode"] = RequirementTargets.Decode,
+        ["requirement-parse"] = data => RequirementTargets.Parse(System.Text.Encoding.UTF8.GetString(data)),
+        ["quarantine-value"] = QuarantineTargets.ParseValue,
+        ["plist"] = Plist,
     };
+
+    /// <summary>Property lists, both formats: only <see cref="Core.Plist.PlistFormatException"/> may come out (as a TryRead failure).</summary>
+    public static void Plist(ReadOnlySpan<byte> data)
+    {
+        if (Core.Plist.PropertyList.TryRead(data, out var value, out _))
+        {
+            _ = value.GetHashCode();
+        }
+    }
 
     /// <summary>Mach-O container → LC_CODE_SIGNATURE → SuperBlob → every CodeDirectory (parse, integrity, cdhash).</summary>
     public static void MachOSignature(ReadOnlySpan<byte> data)

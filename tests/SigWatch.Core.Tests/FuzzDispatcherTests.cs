@@ -1,0 +1,28 @@
+using System.Text;
+using SigWatch.Core.Plist;
+using SigWatch.Fuzz;
+
+namespace SigWatch.Core.Tests;
+
+/// <summary>Every target the fuzz executable dispatches to survives a seeded smoke run (what CI runs of the fuzzers).</summary>
+public sealed class FuzzDispatcherTests
+{
+    public static TheoryData<string> Targets() => [.. FuzzTargets.All.Keys];
+
+    [Theory]
+    [MemberData(nameof(Targets))]
+    public void Target_SeededMutations_NoUnexpectedException(string name)
+    {
+        List<byte[]> seeds =
+        [
+            Encoding.UTF8.GetBytes("0083;6723b9fa;Safari;02162070-0D2C-4A3B-9AE2-1234567890AB"),
+            Encoding.UTF8.GetBytes("anchor apple generic and identifier \"com.example\" and certificate leaf[subject.OU] = ABCDE12345"),
+            BinaryPropertyListWriter.Write(new PlistArray(new PlistString("https://example.com/a.zip"), new PlistInteger(7))),
+            XmlPropertyListWriter.Write(new PlistDictionary([new("CFBundleIdentifier", new PlistString("x"))])),
+            [0xFA, 0xDE, 0x0C, 0x01, 0, 0, 0, 12, 0, 0, 0, 0],
+        ];
+        var log = new StringWriter();
+        var failures = SmokeRunner.Run(FuzzTargets.All[name], seeds, iterations: 2000, randomSeed: 11, log);
+        Assert.True(failures == 0, log.ToString());
+    }
+}
