@@ -17,6 +17,9 @@ public sealed record SigWatchPaths(
 
     public string DatabasePath => Path.Combine(StateDirectory, DatabaseFileName);
 
+    /// <summary>Settings an MDM configuration profile enforces (macOS Managed Preferences); they override <see cref="SystemConfigFile"/>.</summary>
+    public string? ManagedConfigFile { get; init; }
+
     /// <summary>Defaults for this process: system paths when running as root, user paths otherwise.</summary>
     public static SigWatchPaths ForCurrentProcess() =>
         ProcessIdentity.IsRoot ? ForRoot() : ForUser(ProcessIdentity.EffectiveUserId, Environment.GetEnvironmentVariable);
@@ -30,7 +33,10 @@ public sealed record SigWatchPaths(
                 "/var/run/sigwatch/" + SocketFileName,
                 "/Library/Logs/SigWatch",
                 "/Library/Preferences/org.sigwatch.daemon.plist",
-                ["/Applications", .. UserDownloadsDirectories("/Users")]);
+                ["/Applications", .. UserDownloadsDirectories("/Users")])
+            {
+                ManagedConfigFile = "/Library/Managed Preferences/org.sigwatch.daemon.plist",
+            };
         }
 
         return new SigWatchPaths(

@@ -24,7 +24,9 @@ internal static class DaemonConfiguration
             [nameof(DaemonOptions.LogDir)] = defaults.LogDirectory,
         });
 
-        IConfigurationRoot? fileLayer = null;
+        // File layers, lowest first: an explicit --config (or SIGWATCH_CONFIG) replaces the system file;
+        // the MDM-managed file (macOS) overrides either, as Managed Preferences do.
+        var fileLayers = new List<IConfigurationRoot>();
         var configFile = commandLine.ConfigFile ?? environment(EnvironmentPrefix + "CONFIG");
         if (configFile is not null)
         {
@@ -33,13 +35,21 @@ internal static class DaemonConfiguration
                 throw new UsageException($"config file '{configFile}' does not exist");
             }
 
-            fileLayer = LoadJson(configFile);
-            builder.AddConfiguration(fileLayer);
+            fileLayers.Add(Load(configFile));
         }
-        else if (defaults.SystemConfigFile is { } system && system.EndsWith(".json", StringComparison.Ordinal) && File.Exists(system))
+        else if (defaults.SystemConfigFile is { } system && File.Exists(system))
         {
-            fileLayer = LoadJson(system);
-            builder.AddConfiguration(fileLayer);
+            fileLayers.Add(Load(system));
+        }
+
+        if (defaults.ManagedConfigFile is { } managed && File.Exists(managed))
+        {
+            fileLayers.Add(Load(managed));
+        }
+
+        foreach (var layer in fileLayers)
+        {
+            builder.AddConfiguration(layer);
         }
 
         builder.AddEnvironmentVariables(EnvironmentPrefix);
@@ -56,12 +66,12 @@ internal static class DaemonConfiguration
             throw new UsageException($"bad configuration value: {e.Message}");
         }
 
-        options.Roots = ChooseRoots(commandLine, fileLayer, environment, defaults);
+        options.Roots = ChooseRoots(commandLine, fileLayers, environment, defaults);
         options.Normalize();
         return options;
     }
 
-    private static List<string> ChooseRoots(DaemonCommandLine commandLine, IConfiguration? fileLayer, Func<string, string?> environment, SigWatchPaths defaults)
+    private static List<string> ChooseRoots(DaemonCommandLine commandLine, List<IConfigurationRoot> fileLayers, Func<string, string?> environment, SigWatchPaths defaults)
     {
         if (commandLine.Roots.Count > 0)
         {
@@ -73,20 +83,27 @@ internal static class DaemonConfiguration
             return [.. fromEnvironment.Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)];
         }
 
-        var fromFile = fileLayer?.GetSection(nameof(DaemonOptions.Roots)).Get<List<string>>();
-        if (fromFile is { Count: > 0 })
+        for (var i = fileLayers.Count - 1; i >= 0; i--)
         {
-            return fromFile;
+            var fromFile = fileLayers[i].GetSection(nameof(DaemonOptions.Roots)).Get<List<string>>();
+            if (fromFile is { Count: > 0 })
+            {
+                return fromFile;
+            }
         }
 
         return [.. defaults.DefaultRoots];
     }
 
-    private static IConfigurationRoot LoadJson(string path)
+    /// <summary>A JSON file, or a property list when the name ends in .plist (macOS preferences, MDM profiles).</summary>
+    private static IConfigurationRoot Load(string path)
     {
         try
         {
-            return new ConfigurationBuilder().AddJsonFile(Path.GetFullPath(path), optional: false, reloadOnChange: false).Build();
+            var full = Path.GetFullPath(path);
+            return path.EndsWith(".plist", StringComparison.OrdinalIgnoreCase)
+                ? new ConfigurationBuilder().Add(new PlistConfigurationSource(full)).Build()
+                : new ConfigurationBuilder().AddJsonFile(full, optional: false, reloadOnChange: false).Build();
         }
         catch (Exception e) when (e is FormatException or InvalidDataException or IOException)
         {

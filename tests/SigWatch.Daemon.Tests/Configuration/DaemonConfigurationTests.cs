@@ -1,3 +1,4 @@
+using SigWatch.Core.Plist;
 using SigWatch.Daemon.Configuration;
 using SigWatch.Platform;
 using SigWatch.TestSupport;
@@ -43,6 +44,39 @@ public sealed class DaemonConfigurationTests
         Assert.Equal(0.5, all.QuietWindowSeconds);
         // The list is replaced whole by the highest layer that names roots, never merged by index.
         Assert.Equal(["/cli/one"], all.Roots);
+    }
+
+    [Fact]
+    public void Build_PlistConfigAndManagedPreferences_ManagedOverridesSystem()
+    {
+        using var dir = new TempDirectory();
+        var system = dir.Combine("org.sigwatch.daemon.plist");
+        var managed = dir.Combine("managed.plist");
+        File.WriteAllBytes(system, XmlPropertyListWriter.Write(new PlistDictionary([
+            new("QuietWindowSeconds", new PlistReal(4)),
+            new("LogLevel", new PlistString("Debug")),
+            new("Roots", new PlistArray(new PlistString("/sys/a"), new PlistString("/sys/b"))),
+        ])));
+        File.WriteAllBytes(managed, BinaryPropertyListWriter.Write(new PlistDictionary([
+            new("QuietWindowSeconds", new PlistInteger(9)),
+            new("Roots", new PlistArray(new PlistString("/mdm/only"))),
+        ])));
+        var defaults = s_defaults with { SystemConfigFile = system, ManagedConfigFile = managed };
+
+        var options = DaemonConfiguration.Build(DaemonCommandLine.Parse([]), defaults, _ => null);
+        Assert.Equal(9, options.QuietWindowSeconds);
+        Assert.Equal("Debug", options.LogLevel);
+        Assert.Equal(["/mdm/only"], options.Roots);
+    }
+
+    [Fact]
+    public void Build_DamagedPlistConfig_IsAUsageErrorNamingTheFile()
+    {
+        using var dir = new TempDirectory();
+        var config = dir.Combine("bad.plist");
+        File.WriteAllText(config, "<plist><dict><key>Roots</key></dict></plist>");
+        var e = Assert.Throws<UsageException>(() => Build(["--config", config]));
+        Assert.Contains("bad.plist", e.Message, StringComparison.Ordinal);
     }
 
     [Fact]
