@@ -23,6 +23,9 @@ public static class AssessmentChanges
     public const string QuarantineAdded = "quarantine-added";
     public const string QuarantineRemoved = "quarantine-removed";
     public const string QuarantineChanged = "quarantine-changed";
+    public const string SealBroken = "seal-broken";
+    public const string SignatureRestored = "signature-restored";
+    public const string SignatureChanged = "signature-changed";
 
     /// <summary>Flag on quarantine-removed when the app had never been approved by the user.</summary>
     public const string PossibleGatekeeperBypass = "possible-gatekeeper-bypass";
@@ -42,6 +45,8 @@ public static class AssessmentChanges
         {
             changes.Add(new AssessmentChange(BundleChanged, ChangeSeverity.Info, string.Join("; ", described), []));
         }
+
+        CompareSignatures(previous.Signature, current.Signature, changes);
 
         var was = previous.Quarantine?.Quarantine;
         var now = current.Quarantine?.Quarantine;
@@ -69,5 +74,61 @@ public static class AssessmentChanges
         }
 
         return changes;
+    }
+
+    private static void CompareSignatures(SignatureSummary? before, SignatureSummary? after, List<AssessmentChange> changes)
+    {
+        if (before is null || after is null)
+        {
+            return;
+        }
+
+        if (before.IsValid && !after.IsValid)
+        {
+            // The app was what its signature said and no longer is: what Gatekeeper will call
+            // "damaged and can't be opened" (USER-PROBLEMS.md rows 1-3).
+            var reason = after.Verdict == "unsigned" ? "the signature is gone" : after.DescribeErrors();
+            changes.Add(new AssessmentChange(SealBroken, ChangeSeverity.Critical, $"signature no longer valid: {reason}", []));
+            return;
+        }
+
+        if (!before.IsValid && after.IsValid)
+        {
+            changes.Add(new AssessmentChange(SignatureRestored, ChangeSeverity.Info, $"signature valid again ({after.Classification})", []));
+            return;
+        }
+
+        var differences = new List<string>();
+        if (!string.Equals(before.TeamId, after.TeamId, StringComparison.Ordinal))
+        {
+            differences.Add($"team {before.TeamId ?? "(none)"} -> {after.TeamId ?? "(none)"}");
+        }
+
+        if (!string.Equals(before.Identifier, after.Identifier, StringComparison.Ordinal))
+        {
+            differences.Add($"identifier {before.Identifier ?? "(none)"} -> {after.Identifier ?? "(none)"}");
+        }
+
+        if (before.Classification != after.Classification)
+        {
+            differences.Add($"classification {before.Classification} -> {after.Classification}");
+        }
+
+        if (before.HardenedRuntime && !after.HardenedRuntime)
+        {
+            differences.Add("hardened runtime dropped");
+        }
+
+        var newRisky = after.RiskyEntitlements.Except(before.RiskyEntitlements, StringComparer.Ordinal).ToList();
+        if (newRisky.Count > 0)
+        {
+            differences.Add("new risky entitlements: " + string.Join(", ", newRisky));
+        }
+
+        if (differences.Count > 0)
+        {
+            // A replaced app signed by someone else, or one that lost protections: worth a look (row 11).
+            changes.Add(new AssessmentChange(SignatureChanged, ChangeSeverity.Warning, string.Join("; ", differences), []));
+        }
     }
 }

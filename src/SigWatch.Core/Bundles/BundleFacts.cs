@@ -31,6 +31,9 @@ public sealed record BundleFacts
 
     public IReadOnlyList<string> WalkProblems { get; init; } = [];
 
+    /// <summary>The bundle's code-signature state; null when the signature was not verified.</summary>
+    public SignatureSummary? Signature { get; init; }
+
     /// <summary>The bundle's quarantine story (its own quarantine, provenance, quarantined files inside); null when not read.</summary>
     public Quarantine.QuarantineStory? Quarantine { get; init; }
 

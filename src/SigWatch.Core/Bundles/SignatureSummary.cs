@@ -1,0 +1,125 @@
+using SigWatch.Core.CodeSigning;
+using SigWatch.Core.Plist;
+using SigWatch.Core.Verification;
+
+namespace SigWatch.Core.Bundles;
+
+/// <summary>One verification finding as the inventory keeps it.</summary>
+public sealed record SummaryFinding(string Kind, string Severity, string? Path, string Detail);
+
+/// <summary>
+/// The signature state the daemon keeps per assessment: verdict, who signed, hardened runtime,
+/// entitlements (with the risky ones named), notarization ticket presence and the findings that
+/// make the verdict. Built from a <see cref="VerificationReport"/>; small enough to store as JSON.
+/// </summary>
+public sealed record SignatureSummary
+{
+    /// <summary>Findings kept per assessment; <see cref="FindingCount"/> is always exact.</summary>
+    public const int MaxFindings = 200;
+
+    /// <summary>
+    /// Entitlements that weaken the hardened runtime or allow debugging (USER-PROBLEMS.md row 8;
+    /// Apple's "Hardened Runtime" entitlement list).
+    /// </summary>
+    public static IReadOnlyList<string> RiskyEntitlementNames { get; } =
+    [
+        "com.apple.security.cs.disable-library-validation",
+        "com.apple.security.cs.allow-jit",
+        "com.apple.security.cs.allow-unsigned-executable-memory",
+        "com.apple.security.cs.allow-dyld-environment-variables",
+        "com.apple.security.cs.disable-executable-page-protection",
+        "com.apple.security.cs.debugger",
+        "com.apple.security.get-task-allow",
+        "get-task-allow",
+    ];
+
+    public required string Verdict { get; init; }
+
+    public required string Classification { get; init; }
+
+    public string? Identifier { get; init; }
+
+    public string? TeamId { get; init; }
+
+    public string? CdHash { get; init; }
+
+    public bool HardenedRuntime { get; init; }
+
+    public IReadOnlyList<string> Flags { get; init; } = [];
+
+    /// <summary>The signer's own clock (CMS signingTime): not secure.</summary>
+    public DateTimeOffset? DeclaredSigningTime { get; init; }
+
+    /// <summary>The RFC 3161 timestamp from Apple's TSA: secure.</summary>
+    public DateTimeOffset? Timestamp { get; init; }
+
+    /// <summary>Whether a notarization ticket is stapled (<c>Contents/CodeResources</c>, reference §9); its content is not verified offline.</summary>
+    public bool NotarizationTicketStapled { get; init; }
+
+    /// <summary>Top-level entitlement keys set in the signature.</summary>
+    public IReadOnlyList<string> Entitlements { get; init; } = [];
+
+    /// <summary>The entitlements from <see cref="RiskyEntitlementNames"/> that are granted (value true).</summary>
+    public IReadOnlyList<string> RiskyEntitlements { get; init; } = [];
+
+    public IReadOnlyList<SummaryFinding> Findings { get; init; } = [];
+
+    public int FindingCount { get; init; }
+
+    public bool IsValid => Verdict == "valid";
+
+    /// <summary>The error findings in one line, for event summaries ("file-modified Resources/x; …").</summary>
+    public string DescribeErrors(int max = 5)
+    {
+        var errors = Findings.Where(f => f.Severity == "error").ToList();
+        var shown = errors.Take(max).Select(f => f.Path is { Length: > 0 } p ? $"{f.Kind} {p}" : $"{f.Kind}: {f.Detail}");
+        var more = errors.Count > max ? $"; and {errors.Count - max} more" : string.Empty;
+        return string.Join("; ", shown) + more;
+    }
+
+    public static SignatureSummary From(VerificationReport report, string? bundlePath = null)
+    {
+        var primary = report.Architectures.FirstOrDefault(a => a.IsSigned && a.Best is not null);
+        var best = primary?.Best;
+        var entitlements = ReadEntitlements(primary?.Signature?.Entitlements?.Xml);
+        return new SignatureSummary
+        {
+            Verdict = report.Verdict switch
+            {
+                SignatureVerdict.Valid => "valid",
+                SignatureVerdict.Invalid => "invalid",
+                _ => "unsigned",
+            },
+            Classification = SignatureClassifications.Name(report.Classification),
+            Identifier = best?.Identifier,
+            TeamId = best?.TeamId,
+            CdHash = best?.CdHashHex,
+            HardenedRuntime = best is not null && (best.Flags & CodeDirectoryFlags.Runtime) != 0,
+            Flags = best is null ? [] : CodeDirectoryFlagNames.Describe(best.Flags),
+            DeclaredSigningTime = primary?.Cms?.DeclaredSigningTime,
+            Timestamp = primary?.Cms?.TimestampedSigningTime,
+            NotarizationTicketStapled = bundlePath is not null && File.Exists(Path.Combine(bundlePath, "Contents", "CodeResources")),
+            Entitlements = [.. entitlements.Keys],
+            RiskyEntitlements = [.. RiskyEntitlementNames.Where(n => entitlements.TryGetValue(n, out var v) && v)],
+            Findings = [.. report.Findings.Take(MaxFindings).Select(f => new SummaryFinding(f.KindName, f.Severity.ToString().ToLowerInvariant(), f.Path, f.Detail))],
+            FindingCount = report.Findings.Count,
+        };
+    }
+
+    /// <summary>Top-level keys, with whether each is boolean true; malformed XML yields none (the verifier reports it).</summary>
+    private static Dictionary<string, bool> ReadEntitlements(string? xml)
+    {
+        var result = new Dictionary<string, bool>(StringComparer.Ordinal);
+        if (xml is null || !PropertyList.TryRead(System.Text.Encoding.UTF8.GetBytes(xml), out var value, out _) || value is not PlistDictionary dict)
+        {
+            return result;
+        }
+
+        foreach (var (key, entry) in dict)
+        {
+            result[key] = entry is PlistBoolean { Value: true };
+        }
+
+        return result;
+    }
+}
