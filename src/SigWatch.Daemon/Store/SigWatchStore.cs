@@ -72,19 +72,15 @@ internal sealed class SigWatchStore : IDisposable
 
     /// <summary>
     /// Records the result of assessing a bundle that is on disk: a new bundle or a reappearance
-    /// yields bundle-appeared; different facts from the latest assessment yield bundle-changed;
+    /// yields bundle-appeared; different facts from the latest assessment yield the events
+    /// <see cref="AssessmentChanges.Compare"/> names (bundle-changed, seal-broken, quarantine-removed, …);
     /// identical facts only refresh last_seen (no new row, no event).
     /// </summary>
-    public async Task<RecordOutcome> RecordAssessmentAsync(string bundlePath, string root, BundleFacts facts, DateTimeOffset now, CancellationToken cancellationToken = default)
+    public Task<RecordOutcome> RecordAssessmentAsync(string bundlePath, string root, BundleFacts facts, DateTimeOffset now, CancellationToken cancellationToken = default)
     {
         var factsJson = JsonSerializer.Serialize(facts, StoreJson.Default.BundleFacts);
-        RecordOutcome outcome;
-        await _writeLock.WaitAsync(cancellationToken).ConfigureAwait(false);
-        try
+        return WriteAsync((connection, tx) =>
         {
-            ObjectDisposedException.ThrowIf(_disposed, this);
-            using var connection = Open();
-            using var tx = connection.BeginTransaction();
             var existing = FindBundleRow(connection, tx, bundlePath);
             long bundleId;
             var changes = new List<AssessmentChange>();
@@ -119,44 +115,47 @@ internal sealed class SigWatchStore : IDisposable
 
             if (!newRow)
             {
-                tx.Commit();
-                return new RecordOutcome(null, []);
+                return (new RecordOutcome(null, []), []);
             }
 
             var assessmentId = InsertReturningId(connection, tx,
                 "INSERT INTO assessments (bundle_id, assessed_at, fingerprint, facts_json) VALUES ($b, $t, $f, $j);",
                 ("$b", bundleId), ("$t", Format(now)), ("$f", facts.TreeFingerprint), ("$j", factsJson));
             var events = changes.Select(c => InsertEvent(connection, tx, now, c, bundleId, bundlePath, assessmentId)).ToArray();
-            tx.Commit();
-            outcome = new RecordOutcome(new AssessmentRecord(assessmentId, bundleId, now, facts), events);
-        }
-        finally
-        {
-            _writeLock.Release();
-        }
-
-        _hub.Publish(outcome.Events);
-        return outcome;
+            var outcome = new RecordOutcome(new AssessmentRecord(assessmentId, bundleId, now, facts), events);
+            return (outcome, outcome.Events);
+        }, cancellationToken);
     }
 
     /// <summary>Marks a bundle as removed from disk and records bundle-removed; no-op when unknown or already removed.</summary>
-    public async Task<EventRecord?> RecordRemovalAsync(string bundlePath, DateTimeOffset now, CancellationToken cancellationToken = default)
+    public Task<EventRecord?> RecordRemovalAsync(string bundlePath, DateTimeOffset now, CancellationToken cancellationToken = default) =>
+        WriteAsync<EventRecord?>((connection, tx) =>
+        {
+            var existing = FindBundleRow(connection, tx, bundlePath);
+            if (existing is null || existing.Value.RemovedAt is not null)
+            {
+                return (null, []);
+            }
+
+            Execute(connection, "UPDATE bundles SET removed_at = $now WHERE id = $id;", tx, ("$now", Format(now)), ("$id", existing.Value.Id));
+            var ev = InsertEvent(connection, tx, now, new AssessmentChange(EventKinds.BundleRemoved, ChangeSeverity.Info, "no longer on disk", []), existing.Value.Id, bundlePath, null);
+            return (ev, [ev]);
+        }, cancellationToken);
+
+    /// <summary>
+    /// Runs <paramref name="body"/> in one write transaction (writers are serialised), commits it, and
+    /// only then publishes the events it produced, so a watcher never sees an uncommitted event.
+    /// </summary>
+    private async Task<T> WriteAsync<T>(Func<SqliteConnection, SqliteTransaction, (T Result, IReadOnlyList<EventRecord> Events)> body, CancellationToken cancellationToken)
     {
-        EventRecord ev;
+        (T Result, IReadOnlyList<EventRecord> Events) done;
         await _writeLock.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
             ObjectDisposedException.ThrowIf(_disposed, this);
             using var connection = Open();
             using var tx = connection.BeginTransaction();
-            var existing = FindBundleRow(connection, tx, bundlePath);
-            if (existing is null || existing.Value.RemovedAt is not null)
-            {
-                return null;
-            }
-
-            Execute(connection, "UPDATE bundles SET removed_at = $now WHERE id = $id;", tx, ("$now", Format(now)), ("$id", existing.Value.Id));
-            ev = InsertEvent(connection, tx, now, new AssessmentChange(EventKinds.BundleRemoved, ChangeSeverity.Info, "no longer on disk", []), existing.Value.Id, bundlePath, null);
+            done = body(connection, tx);
             tx.Commit();
         }
         finally
@@ -164,8 +163,8 @@ internal sealed class SigWatchStore : IDisposable
             _writeLock.Release();
         }
 
-        _hub.Publish([ev]);
-        return ev;
+        _hub.Publish(done.Events);
+        return done.Result;
     }
 
     public (IReadOnlyList<BundleRecord> Bundles, long Total) ListBundles(BundleQuery query)
