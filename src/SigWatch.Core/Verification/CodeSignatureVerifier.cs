@@ -112,7 +112,18 @@ public sealed class CodeSignatureVerifier(CodeSignatureVerifierOptions? options 
             return Report(classification: SignatureClassification.Untrusted);
         }
 
-        slotSource ??= new BareMachOSlotSource(image.TryGetInfoPlist(out var plist) ? plist : null);
+        if (slotSource is null)
+        {
+            // Not a conditional expression: `null` there converts to an empty ReadOnlyMemory through byte[], which
+            // would turn "no __info_plist section" into "an empty Info.plist" and a false mismatch.
+            ReadOnlyMemory<byte>? embeddedPlist = null;
+            if (image.TryGetInfoPlist(out var plist))
+            {
+                embeddedPlist = plist;
+            }
+
+            slotSource = new BareMachOSlotSource(embeddedPlist);
+        }
         var (cds, cms, classification) = VerifySignature(signature, image.Slice, image.FileOffset, slotSource, arch, path, findings);
         return Report(signature, cds, cms, classification);
     }

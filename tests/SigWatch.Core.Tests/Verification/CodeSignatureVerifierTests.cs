@@ -185,6 +185,19 @@ public class CodeSignatureVerifierTests
     }
 
     [Fact]
+    public void Verify_InfoSlotBoundWithoutInfoPlistSection_ReportsUncheckedNotMismatch()
+    {
+        var bytes = new MachOBuilder()
+            .ConfigureCodeDirectory(d => d.WithSpecialSlot(CodeSigningSlot.InfoPlist, "<plist/>"u8))
+            .Build();
+
+        var report = Verify(bytes);
+
+        Assert.Equal(FindingKind.SpecialSlotUnchecked, Assert.Single(report.Findings).Kind);
+        Assert.Equal(SignatureVerdict.Valid, report.Verdict);
+    }
+
+    [Fact]
     public void Verify_BareBinaryWithResourceSlot_ReportsUncheckedNeverValid()
     {
         var bytes = new MachOBuilder().WithResourceDirectory("<plist/>"u8.ToArray()).Build();
