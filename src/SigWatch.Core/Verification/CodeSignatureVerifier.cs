@@ -95,6 +95,15 @@ public sealed class CodeSignatureVerifier(CodeSignatureVerifierOptions? options 
             return Report();
         }
 
+        if (slice.CpuType != image.CpuType || slice.CpuSubType != image.CpuSubType)
+        {
+            // lipo/codesign select slices by the fat table; a table that names another CPU than the image it points at
+            // is a disguise (santa's "cal-yikes" fixture), not a signature failure.
+            findings.Add(new Finding(FindingKind.MalformedMachO, FindingSeverity.Warning,
+                $"the fat table names {CpuTypes.Name(slice.CpuType, slice.CpuSubType)} (0x{slice.CpuType:x}/0x{slice.CpuSubType:x}) for an image whose mach_header says {image.Architecture}",
+                path, arch));
+        }
+
         CodeSignature signature;
         try
         {
@@ -125,6 +134,7 @@ public sealed class CodeSignatureVerifier(CodeSignatureVerifierOptions? options 
             slotSource = new BareMachOSlotSource(embeddedPlist);
         }
         var (cds, cms, classification) = VerifySignature(signature, image.Slice, image.FileOffset, slotSource, arch, path, findings);
+
         return Report(signature, cds, cms, classification);
     }
 

@@ -129,6 +129,21 @@ public class CodeSignatureVerifierTests
     }
 
     [Fact]
+    public void Verify_FatTableNamesAnotherCpu_WarnsWithoutInvalidating()
+    {
+        var fat = new FatBuilder().Add(new MachOBuilder().Build(), CpuTypes.CPU_TYPE_X86_64, 3).Build();
+
+        var report = Verify(fat);
+
+        Assert.Equal(SignatureVerdict.Valid, report.Verdict);
+        var finding = Assert.Single(report.Findings);
+        Assert.Equal(FindingKind.MalformedMachO, finding.Kind);
+        Assert.Equal(FindingSeverity.Warning, finding.Severity);
+        Assert.Equal("arm64", finding.Architecture);
+        Assert.Contains("names x86_64", finding.Detail);
+    }
+
+    [Fact]
     public void Verify_UniversalWithOneUnsignedSlice_IsInvalid()
     {
         var signed = new MachOBuilder().Build();
