@@ -134,6 +134,16 @@ public sealed class CodeSignatureVerifier(CodeSignatureVerifierOptions? options 
             slotSource = new BareMachOSlotSource(embeddedPlist);
         }
         var (cds, cms, classification) = VerifySignature(signature, image.Slice, image.FileOffset, slotSource, arch, path, findings);
+        var dataOffset = image.CodeSignature!.Value.DataOffset;
+        foreach (var cd in cds.Select(c => c.Directory).Where(c => c.CanCheckHashes && c.CodeLimit < dataOffset))
+        {
+            // codesign sets codeLimit to LC_CODE_SIGNATURE.dataoff (reference §1.4), so every byte before the signature
+            // is hashed. A shorter limit leaves bytes no page hash covers. [?] whether SEC rejects this, hence a warning.
+            findings.Add(new Finding(FindingKind.MalformedSignature, FindingSeverity.Warning,
+                $"{PageHashVerifier.Describe(cd)} covers 0x{cd.CodeLimit:x} bytes but the signature starts at 0x{dataOffset:x}: {dataOffset - cd.CodeLimit} bytes are not hashed",
+                path, arch, cd.FileOffset + CodeDirectoryLayout.CodeLimit));
+        }
+
 
         return Report(signature, cds, cms, classification);
     }

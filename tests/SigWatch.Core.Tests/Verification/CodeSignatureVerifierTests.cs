@@ -144,6 +144,19 @@ public class CodeSignatureVerifierTests
     }
 
     [Fact]
+    public void Verify_CodeLimitShortOfSignature_WarnsAboutUnhashedBytes()
+    {
+        var bytes = new MachOBuilder { CodeLimitShortfall = 48 }.Build();
+
+        var report = Verify(bytes);
+
+        var finding = Assert.Single(report.Findings);
+        Assert.Equal(FindingKind.MalformedSignature, finding.Kind);
+        Assert.Equal(FindingSeverity.Warning, finding.Severity);
+        Assert.Contains("48 bytes are not hashed", finding.Detail);
+    }
+
+    [Fact]
     public void Verify_UniversalWithOneUnsignedSlice_IsInvalid()
     {
         var signed = new MachOBuilder().Build();
