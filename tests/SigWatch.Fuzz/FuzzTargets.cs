@@ -16,6 +16,7 @@ public static class FuzzTargets
     {
         ["macho-signature"] = MachOSignature,
         ["codesign-verify"] = Verify,
+        ["requirement-decode"] = RequirementTargets.Decode,
     };
 
     /// <summary>Mach-O container → LC_CODE_SIGNATURE → SuperBlob → every CodeDirectory (parse, integrity, cdhash).</summary>

@@ -40,6 +40,7 @@ public sealed class CheckCommandTests : IDisposable
         Assert.Contains("Format=Mach-O thin (arm64)", output);
         Assert.Contains("CodeDirectory v=20400", output);
         Assert.Contains("Signature=adhoc", output);
+        Assert.DoesNotContain("designated =>", output); // an empty requirements set has no designated requirement
         Assert.EndsWith("Verdict: valid (ad-hoc)" + Environment.NewLine, output);
     }
 
@@ -144,6 +145,8 @@ public sealed class CheckCommandTests : IDisposable
         Assert.Equal(JsonValueKind.String, signature.GetProperty("timestamp").ValueKind);
         Assert.Contains("Developer ID Application: Microsoft Corporation (UBF8T346G9)",
             signature.GetProperty("certificates")[0].GetProperty("subject").GetString());
+        Assert.StartsWith("identifier \"libSystem.Net.Security.Native\" and anchor apple generic",
+            signature.GetProperty("designatedRequirement").GetString());
     }
 
     [RealFixturesFact]

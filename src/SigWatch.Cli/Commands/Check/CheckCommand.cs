@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text.Json;
 using SigWatch.Cli.Output;
 using SigWatch.Core.CodeSigning;
+using SigWatch.Core.CodeSigning.Requirements;
 using SigWatch.Core.Verification;
 
 namespace SigWatch.Cli.Commands.Check;
@@ -65,7 +66,7 @@ internal sealed class CheckCommand(CliConsole console, string path, bool json)
                 primary.Cms?.DeclaredSigningTime,
                 primary.Cms?.TimestampedSigningTime,
                 primary.Signature?.Entitlements?.Xml,
-                DesignatedRequirement: null);
+                DesignatedRequirementText(primary.Signature?.Requirements));
         }
 
         return new CheckJsonOutput(report.Path, report.Kind, Verdict(report.Verdict), signature, findings);
@@ -166,6 +167,10 @@ internal sealed class CheckCommand(CliConsole console, string path, bool json)
             if (arch.Signature?.Requirements is { } requirements)
             {
                 o.WriteLine($"Internal requirements size={requirements.Bytes.Length}");
+                if (DesignatedRequirementText(requirements) is { } designated)
+                {
+                    o.WriteLine($"designated => {designated}");
+                }
             }
 
             o.WriteLine($"Classification={SignatureClassifications.Name(arch.Classification)}");
@@ -177,6 +182,24 @@ internal sealed class CheckCommand(CliConsole console, string path, bool json)
         }
 
         o.WriteLine($"Verdict: {Verdict(report.Verdict)} ({SignatureClassifications.Name(report.Classification)})");
+    }
+
+    /// <summary>The explicit designated requirement in canonical text; null when absent or undecodable.</summary>
+    internal static string? DesignatedRequirementText(RequirementsBlob? blob)
+    {
+        if (blob is null)
+        {
+            return null;
+        }
+
+        try
+        {
+            return RequirementSet.Decode(blob.Bytes.Span).Designated?.ToString();
+        }
+        catch (MalformedRequirementException)
+        {
+            return null;
+        }
     }
 
     private static string Format(VerificationReport report) =>
