@@ -33,7 +33,11 @@ public static class FileKinds
 {
     public static FileKind Of(string path) => Stat(path).Kind;
 
-    public static FileStatus Stat(string path)
+    public static FileStatus Stat(string path) => StatDetails(path).Status;
+
+    /// <summary>lstat with the identity, size and times the seal cache keys on.</summary>
+    /// <exception cref="IOException">lstat failed for a reason other than "no such file".</exception>
+    public static FileStatDetails StatDetails(string path)
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
         if (!BitConverter.IsLittleEndian)
@@ -61,7 +65,7 @@ public static class FileKinds
             var errno = Marshal.GetLastPInvokeError();
             if (errno is Libc.ENOENT or Libc.ENOTDIR)
             {
-                return FileStatus.Missing;
+                return FileStatDetails.Missing;
             }
 
             throw new IOException($"lstat({path}) failed: {Marshal.GetPInvokeErrorMessage(errno)} (errno {errno})", errno);
@@ -82,6 +86,25 @@ public static class FileKinds
             Libc.S_IFBLK => FileKind.BlockDevice,
             _ => FileKind.Unknown,
         };
-        return new FileStatus(kind, (UnixFileMode)(mode & 0xFFF), uid);
+        var device = layout.DevWidth == 4
+            ? BinaryPrimitives.ReadUInt32LittleEndian(buffer[layout.DevOffset..])
+            : BinaryPrimitives.ReadUInt64LittleEndian(buffer[layout.DevOffset..]);
+        return new FileStatDetails(
+            new FileStatus(kind, (UnixFileMode)(mode & 0xFFF), uid),
+            device,
+            BinaryPrimitives.ReadUInt64LittleEndian(buffer[layout.InoOffset..]),
+            BinaryPrimitives.ReadInt64LittleEndian(buffer[layout.SizeOffset..]),
+            ReadTimespec(buffer[layout.MTimeOffset..]),
+            ReadTimespec(buffer[layout.CTimeOffset..]));
     }
+
+    private static long ReadTimespec(ReadOnlySpan<byte> at) =>
+        (BinaryPrimitives.ReadInt64LittleEndian(at) * 1_000_000_000) + BinaryPrimitives.ReadInt64LittleEndian(at[8..]);
+}
+
+/// <summary>lstat facts beyond the type: device and inode (identity), size, and mtime/ctime in nanoseconds since the epoch.</summary>
+public readonly record struct FileStatDetails(FileStatus Status, ulong Device, ulong Inode, long Size, long ModifiedNanoseconds,
+    long ChangedNanoseconds)
+{
+    public static FileStatDetails Missing => new(FileStatus.Missing, 0, 0, 0, 0, 0);
 }

@@ -42,6 +42,68 @@ public sealed class FileKindsTests
         Assert.Equal(ProcessIdentity.EffectiveUserId, status.OwnerUid);
     }
 
+    [RequiresToolFact("stat", "coreutils")]
+    public void StatDetails_DeviceAndInode_MatchCoreutilsStat()
+    {
+        using var dir = new TempDirectory();
+        var file = dir.Combine("f");
+        File.WriteAllText(file, "x");
+        var details = FileKinds.StatDetails(file);
+        Assert.Equal(CoreutilsStat(file, "%d %i"), $"{details.Device} {details.Inode}");
+    }
+
+    [Fact]
+    public void StatDetails_Size_IsTheFileLength()
+    {
+        using var dir = new TempDirectory();
+        var file = dir.Combine("f");
+        File.WriteAllBytes(file, new byte[12345]);
+        Assert.Equal(12345, FileKinds.StatDetails(file).Size);
+    }
+
+    [Fact]
+    public void StatDetails_ModifiedTime_FollowsSetLastWriteTime()
+    {
+        using var dir = new TempDirectory();
+        var file = dir.Combine("f");
+        File.WriteAllText(file, "x");
+        var when = new DateTime(2011, 3, 4, 5, 6, 7, DateTimeKind.Utc).AddTicks(1234560);
+        File.SetLastWriteTimeUtc(file, when);
+        Assert.Equal((when - DateTime.UnixEpoch).Ticks * 100, FileKinds.StatDetails(file).ModifiedNanoseconds);
+    }
+
+    [Fact]
+    public void StatDetails_ChangedTime_IsNowEvenWhenMtimeIsBackdated()
+    {
+        using var dir = new TempDirectory();
+        var file = dir.Combine("f");
+        File.WriteAllText(file, "x");
+        File.SetLastWriteTimeUtc(file, new DateTime(2001, 1, 1, 0, 0, 0, DateTimeKind.Utc));
+        var changed = DateTime.UnixEpoch.AddTicks(FileKinds.StatDetails(file).ChangedNanoseconds / 100);
+        Assert.InRange(changed, DateTime.UtcNow.AddMinutes(-5), DateTime.UtcNow.AddMinutes(1));
+    }
+
+    [Fact]
+    public void StatDetails_SameFile_SameIdentityAndDistinctFilesDiffer()
+    {
+        using var dir = new TempDirectory();
+        File.WriteAllText(dir.Combine("a"), "x");
+        File.WriteAllText(dir.Combine("b"), "x");
+        var a = FileKinds.StatDetails(dir.Combine("a"));
+        var b = FileKinds.StatDetails(dir.Combine("b"));
+        Assert.Equal(a.Device, b.Device);
+        Assert.NotEqual(a.Inode, b.Inode);
+        Assert.Equal(a.Inode, FileKinds.StatDetails(dir.Combine("a")).Inode);
+    }
+
+    private static string CoreutilsStat(string path, string format)
+    {
+        using var process = System.Diagnostics.Process.Start(new System.Diagnostics.ProcessStartInfo("stat", ["--format", format, path]) { RedirectStandardOutput = true })!;
+        var output = process.StandardOutput.ReadToEnd().Trim();
+        process.WaitForExit();
+        return output;
+    }
+
     [DllImport("libc", EntryPoint = "mkfifo", SetLastError = true)]
     private static extern int MkFifo(string path, uint mode = 0x180);
 }

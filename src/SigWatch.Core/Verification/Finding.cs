@@ -59,6 +59,57 @@ public enum FindingKind
 
     /// <summary>Notarization needs Apple's ticket servers or a stapled ticket: not checked (offline).</summary>
     NotarizationNotChecked,
+
+    /// <summary>A file or symlink in the bundle that the seal does not list (codesign: "file added").</summary>
+    FileAdded,
+
+    /// <summary>A sealed, non-optional resource that is no longer there (codesign: "file missing").</summary>
+    FileMissing,
+
+    /// <summary>A sealed file whose digest differs, or whose type changed (file, symlink, nested code; codesign: "file modified").</summary>
+    FileModified,
+
+    /// <summary>A sealed symlink that now points somewhere else.</summary>
+    SymlinkModified,
+
+    /// <summary>Nested code (framework, helper, XPC service, plug-in, dylib) fails its own verification or its recorded requirement (codesign: "In subcomponent").</summary>
+    NestedCodeInvalid,
+
+    /// <summary>The nested code verified, but its recorded requirement cannot be decided offline.</summary>
+    NestedRequirementUnchecked,
+
+    /// <summary>The bundle's Info.plist differs from the one the signature binds (errSecCSInfoPlistFailed), or is gone.</summary>
+    InfoPlistModified,
+
+    /// <summary>_CodeSignature/CodeResources differs from the one the signature binds (errSecCSResourceDirectoryFailed), or is gone.</summary>
+    ResourceEnvelopeModified,
+
+    /// <summary>CodeResources is not a usable seal (errSecCSResourcesInvalid), or a bundle with resources has none (errSecCSResourcesNotFound).</summary>
+    SealInvalid,
+
+    /// <summary>Strict: the rules lack '^.*' or omit more than Apple allows (errSecCSWeakResourceRules).</summary>
+    WeakResourceRules,
+
+    /// <summary>Strict: a legacy seal with only files/rules and no files2 (errSecCSWeakResourceEnvelope).</summary>
+    WeakResourceEnvelope,
+
+    /// <summary>Strict: something beside Contents/ in an app, a framework root entry that is not a Versions/Current symlink, or a stray _CodeSignature file (errSecCSUnsealedAppRoot, errSecCSUnsealedFrameworkRoot).</summary>
+    UnsealedRootContent,
+
+    /// <summary>Strict: a sealed symlink resolves outside the bundle, or (absolute) outside /System and /Library (errSecCSInvalidSymlink).</summary>
+    SymlinkEscapesBundle,
+
+    /// <summary>Strict: a FIFO, socket or device node inside the bundle; never opened (errSecCSResourceNotSupported).</summary>
+    UnsupportedFileType,
+
+    /// <summary>Strict: the main executable has bytes after its signature, which no page hash covers (errSecCSBadMainExecutable).</summary>
+    BadMainExecutable,
+
+    /// <summary>A file or directory that cannot be read, vanished during the walk, or whose name cannot be represented.</summary>
+    Unreadable,
+
+    /// <summary>A file added and a sealed file missing whose names differ only in Unicode normalization (NFC vs NFD): one finding for the pair.</summary>
+    NormalizationMismatch,
 }
 
 /// <summary>How a finding affects the verdict: only <see cref="Error"/> makes a signature invalid.</summary>
@@ -76,6 +127,9 @@ public enum FindingSeverity
 public sealed record Finding(FindingKind Kind, FindingSeverity Severity, string Detail, string? Path = null,
     string? Architecture = null, long? Offset = null)
 {
+    /// <summary>The special slot a special-slot finding is about (1 = Info.plist, 3 = CodeResources, …); null otherwise.</summary>
+    public uint? Slot { get; init; }
+
     public string KindName => FindingKinds.Name(Kind);
 
     public override string ToString() =>
@@ -105,6 +159,23 @@ public static class FindingKinds
         FindingKind.AdHocFlagMissing => "adhoc-flag-missing",
         FindingKind.RevocationNotChecked => "revocation-not-checked",
         FindingKind.NotarizationNotChecked => "notarization-not-checked",
+        FindingKind.FileAdded => "file-added",
+        FindingKind.FileMissing => "file-missing",
+        FindingKind.FileModified => "file-modified",
+        FindingKind.SymlinkModified => "symlink-modified",
+        FindingKind.NestedCodeInvalid => "nested-code-invalid",
+        FindingKind.NestedRequirementUnchecked => "nested-requirement-unchecked",
+        FindingKind.InfoPlistModified => "info-plist-modified",
+        FindingKind.ResourceEnvelopeModified => "resource-envelope-modified",
+        FindingKind.SealInvalid => "seal-invalid",
+        FindingKind.WeakResourceRules => "weak-resource-rules",
+        FindingKind.WeakResourceEnvelope => "weak-resource-envelope",
+        FindingKind.UnsealedRootContent => "unsealed-root-content",
+        FindingKind.SymlinkEscapesBundle => "symlink-escapes-bundle",
+        FindingKind.UnsupportedFileType => "unsupported-file-type",
+        FindingKind.BadMainExecutable => "bad-main-executable",
+        FindingKind.Unreadable => "unreadable",
+        FindingKind.NormalizationMismatch => "normalization-mismatch",
         _ => throw new ArgumentOutOfRangeException(nameof(kind), kind, null),
     };
 }

@@ -78,7 +78,7 @@ public static class SpecialSlotVerifier
                         results.Add(new SpecialSlotResult(slot, cd.HashType, SpecialSlotStatus.Mismatch, content.Source));
                         findings.Add(new Finding(FindingKind.SpecialSlotMismatch, FindingSeverity.Error,
                             $"{name} (slot -{slot}, from {content.Source}) does not match {PageHashVerifier.Describe(cd)}",
-                            path, architecture));
+                            path, architecture) { Slot = slot });
                     }
 
                     break;
@@ -86,13 +86,13 @@ public static class SpecialSlotVerifier
                     results.Add(new SpecialSlotResult(slot, cd.HashType, SpecialSlotStatus.Missing, content.Source));
                     findings.Add(new Finding(FindingKind.SpecialSlotMissing, FindingSeverity.Error,
                         $"{name} (slot -{slot}) is bound by {PageHashVerifier.Describe(cd)} but absent from the {content.Source}",
-                        path, architecture));
+                        path, architecture) { Slot = slot });
                     break;
                 default:
                     results.Add(new SpecialSlotResult(slot, cd.HashType, SpecialSlotStatus.Unchecked, content.Source));
                     findings.Add(new Finding(FindingKind.SpecialSlotUnchecked, FindingSeverity.Warning,
                         $"{name} (slot -{slot}) is bound by {PageHashVerifier.Describe(cd)} but was not checked: {content.Source}",
-                        path, architecture));
+                        path, architecture) { Slot = slot });
                     break;
             }
         }

@@ -20,28 +20,34 @@ internal static partial class Libc
     [LibraryImport(Libraries.Libc, EntryPoint = "lstat$INODE64", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
     internal static unsafe partial int LStatInode64(string path, byte* buffer);
 
-    /// <summary>Where <c>st_mode</c> and <c>st_uid</c> sit in this process's <c>struct stat</c>.</summary>
-    internal readonly record struct StatLayout(int ModeOffset, int ModeWidth, int UidOffset);
+    /// <summary>
+    /// Where the fields we read sit in this process's <c>struct stat</c>. Times are <c>struct timespec</c> (i64 seconds,
+    /// then i64 nanoseconds); <c>st_dev</c> is 8 bytes on Linux and a 4-byte <c>dev_t</c> on Darwin.
+    /// </summary>
+    internal readonly record struct StatLayout(int ModeOffset, int ModeWidth, int UidOffset, int DevOffset, int DevWidth,
+        int InoOffset, int SizeOffset, int MTimeOffset, int CTimeOffset);
 
     /// <summary>
     /// Linux x86_64 (arch/x86/include/uapi/asm/stat.h): dev u64@0, ino u64@8, nlink u64@16, mode u32@24,
-    /// uid u32@28. Linux aarch64 (asm-generic/stat.h): dev u64@0, ino u64@8, mode u32@16, nlink u32@20,
-    /// uid u32@24. Darwin 64-bit-inode stat (sys/stat.h __DARWIN_STRUCT_STAT64): dev i32@0, mode u16@4,
-    /// nlink u16@6, ino u64@8, uid u32@16.
+    /// uid u32@28, gid u32@32, pad@36, rdev u64@40, size i64@48, blksize@56, blocks@64, atim@72, mtim@88, ctim@104.
+    /// Linux aarch64 (asm-generic/stat.h): dev u64@0, ino u64@8, mode u32@16, nlink u32@20, uid u32@24, gid@28,
+    /// rdev u64@32, pad@40, size i64@48, blksize i32@56, pad@60, blocks@64, atim@72, mtim@88, ctim@104.
+    /// Darwin 64-bit-inode stat (sys/stat.h __DARWIN_STRUCT_STAT64): dev i32@0, mode u16@4, nlink u16@6, ino u64@8,
+    /// uid u32@16, gid@20, rdev i32@24, (pad to 8) atimespec@32, mtimespec@48, ctimespec@64, birthtimespec@80, size i64@96.
     /// </summary>
     internal static StatLayout? CurrentStatLayout()
     {
         if (OperatingSystem.IsMacOS())
         {
-            return new StatLayout(4, 2, 16);
+            return new StatLayout(4, 2, 16, 0, 4, 8, 96, 48, 64);
         }
 
         if (OperatingSystem.IsLinux())
         {
             return RuntimeInformation.ProcessArchitecture switch
             {
-                Architecture.X64 => new StatLayout(24, 4, 28),
-                Architecture.Arm64 => new StatLayout(16, 4, 24),
+                Architecture.X64 => new StatLayout(24, 4, 28, 0, 8, 8, 48, 88, 104),
+                Architecture.Arm64 => new StatLayout(16, 4, 24, 0, 8, 8, 48, 88, 104),
                 _ => null,
             };
         }

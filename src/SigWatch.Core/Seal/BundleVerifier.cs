@@ -1,0 +1,599 @@
+using System.Security.Cryptography;
+using System.Security.Cryptography.Pkcs;
+using System.Security.Cryptography.X509Certificates;
+using SigWatch.Core.CodeSigning;
+using SigWatch.Core.CodeSigning.Requirements;
+using SigWatch.Core.MachO;
+using SigWatch.Core.Plist;
+using SigWatch.Core.Verification;
+
+namespace SigWatch.Core.Seal;
+
+/// <summary>
+/// Verifies a bundle as <c>codesign --verify --deep --strict</c> does (reference §12): the main executable's signature
+/// (embedded, or detached files in <c>_CodeSignature/</c> for bundles without one) with Info.plist and CodeResources
+/// bound through special slots, then the resource seal (SEC StaticCode.cpp <c>validateResources</c>): every file the
+/// rules cover is compared with its sealed digest, symlink target or nested code, recursively. Findings carry paths
+/// relative to the resource root (<c>Contents/</c> for apps), as codesign prints them. Never throws for anything found on
+/// disk: problems are findings.
+/// </summary>
+public sealed class BundleVerifier
+{
+    // SEC bundlediskrep.cpp adjustResources: implicit exclusions in front of every rule list.
+    private static readonly string[] s_implicitExclusions = ["^_CodeSignature$", "^CodeResources$", "^_MASReceipt$"];
+
+    // SEC StaticCode.cpp validateAppRoot / hasWeakResourceRules.
+    private static readonly HashSet<string> s_allowedAppRootEntries = new(StringComparer.Ordinal)
+    {
+        BundleStructure.ContentsDirectory, ".LSOverride", ".DS_Store", "Icon\r", ".SoftwareDepot.tracking",
+    };
+
+    private readonly IFileTree _tree;
+    private readonly BundleVerifierOptions _options;
+    private readonly CodeSignatureVerifier _signatureVerifier;
+
+    public BundleVerifier(IFileTree tree, BundleVerifierOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(tree);
+        _tree = tree;
+        _options = options ?? new BundleVerifierOptions();
+        _signatureVerifier = new CodeSignatureVerifier(_options.Signature);
+    }
+
+    /// <summary>Verifies the bundle directory at <paramref name="bundlePath"/>.</summary>
+    public BundleVerificationReport Verify(string bundlePath)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(bundlePath);
+        var statistics = new SealStatistics();
+        var progress = new ProgressCounter(_options.Progress);
+        return VerifyBundle(Path.TrimEndingDirectorySeparator(Path.GetFullPath(bundlePath)), [], 0, statistics, progress);
+    }
+
+    private BundleVerificationReport VerifyBundle(string bundlePath, string[] outerPrefix, int nesting, SealStatistics statistics,
+        ProgressCounter progress)
+    {
+        var findings = new List<Finding>();
+        BundleVerificationReport Result(SignatureVerdict verdict, BundleStructure? structure = null, IReadOnlyList<ArchitectureReport>? archs = null,
+            string? executable = null, (DateTimeOffset Time, string Source)? signingTime = null, IReadOnlyList<NestedCodeReport>? nested = null,
+            IReadOnlyList<Diagnosis>? diagnoses = null) => new()
+        {
+            Report = new VerificationReport { Path = bundlePath, Kind = "bundle", Verdict = verdict, Architectures = archs ?? [], Findings = findings },
+            Structure = structure,
+            MainExecutable = executable,
+            SigningTime = signingTime?.Time,
+            SigningTimeSource = signingTime?.Source,
+            Nested = nested ?? [],
+            Diagnoses = diagnoses ?? [],
+            Statistics = statistics,
+        };
+
+        BundleStructure? structure;
+        try
+        {
+            structure = BundleStructure.Detect(_tree, bundlePath, out var layoutProblem);
+            if (structure is null)
+            {
+                findings.Add(new Finding(FindingKind.UnsealedRootContent, FindingSeverity.Error, layoutProblem!, BundleStructure.VersionsDirectory));
+                return Result(SignatureVerdict.Invalid);
+            }
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            findings.Add(new Finding(FindingKind.Unreadable, FindingSeverity.Error, $"cannot examine the bundle: {e.Message}", "."));
+            return Result(SignatureVerdict.Invalid);
+        }
+
+        var info = ReadSmallFile(structure.InfoPlistPath, "Info.plist", findings);
+        var executableName = info is { } plistBytes && PropertyList.TryRead(plistBytes.Span, out var plist, out _)
+            && plist is PlistDictionary d && d.GetString("CFBundleExecutable") is { Length: > 0 } exe && exe.IndexOfAny(['/', '\0']) < 0 && exe is not (".." or ".")
+            ? exe
+            : null;
+        var codeResourcesPath = Path.Combine(structure.CodeSignatureDirectory, CodeSignature.DetachedFileName(CodeSigningSlot.ResourceDirectory));
+        var codeResources = ReadSmallFile(codeResourcesPath, "_CodeSignature/CodeResources", findings);
+        var slotSource = new BundleSlotSource(info, codeResources, structure);
+
+        var main = VerifyMainCode(structure, executableName, info, slotSource, findings);
+        if (main.Signature is null && main.Architectures.Count == 0)
+        {
+            return Result(SignatureVerdict.Unsigned, structure, executable: main.ExecutableRelative);
+        }
+
+        MapBundleSlotFindings(findings);
+        var boundResources = main.Architectures.Any(a => a.CodeDirectories.Any(c => c.Directory.HasSpecialSlot(CodeSigningSlot.ResourceDirectory)));
+        var nested = new List<NestedCodeReport>();
+        var walk = new SealWalkResult();
+        if (codeResources is { } sealBytes)
+        {
+            CodeResources? seal = null;
+            try
+            {
+                seal = CodeResources.Parse(sealBytes.Span);
+            }
+            catch (SealFormatException e)
+            {
+                findings.Add(new Finding(FindingKind.SealInvalid, FindingSeverity.Error, e.Message, "_CodeSignature/CodeResources"));
+            }
+
+            if (seal is not null)
+            {
+                if (!boundResources)
+                {
+                    findings.Add(new Finding(FindingKind.SealInvalid, FindingSeverity.Error,
+                        "_CodeSignature/CodeResources is present but the signature does not bind it (no CodeResources special slot)",
+                        "_CodeSignature/CodeResources"));
+                }
+
+                CheckRuleStrength(seal, structure, findings);
+                var rules = BuildRules(seal, main.ExecutableRelative);
+                var prefix = outerPrefix.Concat(structure.ResourceRootPrefix.Split('/', StringSplitOptions.RemoveEmptyEntries)).ToArray();
+                walk = new SealWalk(this, structure, seal, rules, prefix, findings, statistics, progress).Run();
+                foreach (var job in walk.NestedJobs)
+                {
+                    nested.Add(VerifyNested(job, prefix, nesting, statistics, progress, findings));
+                }
+            }
+        }
+        else if (main.Signature is not null && _tree.Stat(structure.FullPath("Resources")).Kind == FileTreeKind.Directory && !boundResources)
+        {
+            findings.Add(new Finding(FindingKind.SealInvalid, FindingSeverity.Error,
+                "the bundle has resources but no resource seal (_CodeSignature/CodeResources)", "_CodeSignature/CodeResources"));
+        }
+
+        if (_options.Strict)
+        {
+            CheckRoot(structure, findings);
+            CheckCodeSignatureDirectory(structure, main.DetachedComponents, findings);
+        }
+
+        var signingTime = SigningTime(main.Architectures, codeResourcesPath);
+        var diagnoses = SealDiagnostics.Diagnose(findings, walk, signingTime?.Time, structure, _options.ExtendedAttributes);
+        findings.Sort(FindingOrder.Instance);
+        var verdict = findings.Any(f => f.Severity == FindingSeverity.Error) ? SignatureVerdict.Invalid : SignatureVerdict.Valid;
+        return Result(verdict, structure, main.Architectures, main.ExecutableRelative, signingTime, nested, diagnoses);
+    }
+
+    private sealed record MainCode(IReadOnlyList<ArchitectureReport> Architectures, CodeSignature? Signature, string? ExecutableRelative,
+        IReadOnlySet<string> DetachedComponents);
+
+    private MainCode VerifyMainCode(BundleStructure structure, string? executableName, ReadOnlyMemory<byte>? info,
+        BundleSlotSource slotSource, List<Finding> findings)
+    {
+        var none = (IReadOnlySet<string>)new HashSet<string>();
+        string? executableRelative = null;
+        ReadOnlyMemory<byte>? code = null;
+        if (executableName is not null)
+        {
+            executableRelative = structure.ExecutableRelativePath(executableName);
+            var path = Path.Combine(structure.ExecutableDirectory, executableName);
+            var entry = SafeStat(path);
+            if (entry.Kind != FileTreeKind.Regular)
+            {
+                findings.Add(new Finding(FindingKind.FileMissing, FindingSeverity.Error,
+                    entry.Kind == FileTreeKind.Missing
+                        ? "the main executable named by CFBundleExecutable is missing"
+                        : $"the main executable named by CFBundleExecutable is a {entry.Kind}, not a file", executableRelative));
+                return new MainCode([], null, executableRelative, none);
+            }
+
+            code = ReadSmallFile(path, executableRelative, findings);
+            if (code is { } bytes && MachFile.IsMachO(bytes.Span))
+            {
+                var report = _signatureVerifier.Verify(bytes, executableRelative, slotSource);
+                findings.AddRange(report.Findings.Where(f => f.Kind != FindingKind.NotSigned || report.Verdict != SignatureVerdict.Unsigned));
+                if (report.Verdict == SignatureVerdict.Unsigned)
+                {
+                    findings.Add(new Finding(FindingKind.NotSigned, FindingSeverity.Error, "code object is not signed at all", executableRelative));
+                    return new MainCode([], null, executableRelative, none);
+                }
+
+                if (_options.Strict)
+                {
+                    CheckTrailingData(report, executableRelative, findings);
+                }
+
+                return new MainCode(report.Architectures, report.Architectures.FirstOrDefault(a => a.Signature is not null)?.Signature,
+                    executableRelative, none);
+            }
+        }
+
+        // SEC bundlediskrep.cpp: without a Mach-O main executable the components are files in _CodeSignature/ and the
+        // code is the executable file, or the Info.plist when there is none (reference §8.7).
+        var used = new HashSet<string>(StringComparer.Ordinal);
+        var signature = CodeSignature.ReadDetached(name =>
+        {
+            var bytes = ReadSmallFile(Path.Combine(structure.CodeSignatureDirectory, name), "_CodeSignature/" + name, findings, quietIfMissing: true);
+            if (bytes is not null)
+            {
+                used.Add(name);
+            }
+
+            return bytes;
+        });
+        if (signature is null)
+        {
+            findings.Add(new Finding(FindingKind.NotSigned, FindingSeverity.Error, "code object is not signed at all", executableRelative ?? "."));
+            return new MainCode([], null, executableRelative, none);
+        }
+
+        var mainFile = code ?? info ?? ReadOnlyMemory<byte>.Empty;
+        var mainName = executableRelative ?? "Info.plist";
+        var archFindings = new List<Finding>();
+        var (cds, cms, classification) = _signatureVerifier.VerifySignature(signature, mainFile, 0, slotSource, "detached", mainName, archFindings);
+        findings.AddRange(archFindings);
+        var arch = new ArchitectureReport
+        {
+            Index = 0,
+            Architecture = "detached",
+            CpuType = 0,
+            CpuSubType = 0,
+            Signature = signature,
+            CodeDirectories = cds,
+            Cms = cms,
+            Classification = classification,
+            Findings = archFindings,
+        };
+        return new MainCode([arch], signature, executableRelative, used);
+    }
+
+    // The engine reports special-slot problems per CodeDirectory and architecture; for a bundle they mean one thing each.
+    private static void MapBundleSlotFindings(List<Finding> findings)
+    {
+        var mapped = new List<Finding>();
+        findings.RemoveAll(f =>
+        {
+            if (f.Kind is not (FindingKind.SpecialSlotMismatch or FindingKind.SpecialSlotMissing) || f.Slot is not (CodeSigningSlot.InfoPlist or CodeSigningSlot.ResourceDirectory))
+            {
+                return false;
+            }
+
+            var (kind, path, what) = f.Slot == CodeSigningSlot.InfoPlist
+                ? (FindingKind.InfoPlistModified, "Info.plist", "Info.plist")
+                : (FindingKind.ResourceEnvelopeModified, "_CodeSignature/CodeResources", "the resource envelope (CodeResources)");
+            if (!mapped.Any(m => m.Kind == kind))
+            {
+                mapped.Add(new Finding(kind, FindingSeverity.Error, f.Kind == FindingKind.SpecialSlotMissing
+                    ? $"{what} is bound by the signature but missing"
+                    : $"{what} was modified after signing: {f.Detail}", path) { Slot = f.Slot });
+            }
+
+            return true;
+        });
+        findings.AddRange(mapped);
+    }
+
+    private void CheckRuleStrength(CodeResources seal, BundleStructure structure, List<Finding> findings)
+    {
+        if (!_options.Strict)
+        {
+            return;
+        }
+
+        if (seal.Version == 1)
+        {
+            findings.Add(new Finding(FindingKind.WeakResourceEnvelope, FindingSeverity.Error,
+                "the seal has only a version 1 'files' dictionary (no files2): resource envelope is obsolete", "_CodeSignature/CodeResources"));
+            return;
+        }
+
+        var resources = structure.Shape == BundleShape.Shallow ? "" : "Resources/";
+        string[] allowedOmissions = [@"^(.*/)?\.DS_Store$", @"^Info\.plist$", @"^PkgInfo$", $@"^{resources}.*\.lproj/locversion.plist$"];
+        var weak = !seal.HasCatchAllRule ? "rules2 lacks '^.*' = true" : seal.OmitPatterns.FirstOrDefault(p => !allowedOmissions.Contains(p)) is { } omit
+            ? $"rules2 omits '{omit}', which Apple does not allow in strict mode" : null;
+        if (weak is not null)
+        {
+            findings.Add(new Finding(FindingKind.WeakResourceRules, FindingSeverity.Error, $"weak resource rules: {weak}", "_CodeSignature/CodeResources"));
+        }
+    }
+
+    private static ResourceRuleSet BuildRules(CodeResources seal, string? executableRelative)
+    {
+        var exclusions = s_implicitExclusions.Select(ResourceRule.CreateExclusion).ToList();
+        if (executableRelative is not null)
+        {
+            exclusions.Add(ResourceRule.CreateExclusion("^" + System.Text.RegularExpressions.Regex.Escape(executableRelative) + "$"));
+        }
+
+        return new ResourceRuleSet(exclusions, seal.Rules);
+    }
+
+    private NestedCodeReport VerifyNested(NestedJob job, string[] prefix, int nesting, SealStatistics statistics, ProgressCounter progress,
+        List<Finding> findings)
+    {
+        if (nesting + 1 > _options.MaxNestingDepth)
+        {
+            var deep = new VerificationReport { Path = job.FullPath, Kind = "bundle", Verdict = SignatureVerdict.Invalid, Architectures = [], Findings = [] };
+            findings.Add(new Finding(FindingKind.NestedCodeInvalid, FindingSeverity.Error,
+                $"In subcomponent: {job.Path}: nested deeper than {_options.MaxNestingDepth} levels; not followed", job.Path));
+            return new NestedCodeReport(job.Path, null, deep, job.Sealed.Requirement, null);
+        }
+
+        BundleVerificationReport? bundle = null;
+        VerificationReport report;
+        if (job.IsDirectory)
+        {
+            bundle = VerifyBundle(job.FullPath, [.. prefix, .. job.Path.Split('/')], nesting + 1, statistics, progress);
+            report = bundle.Report;
+        }
+        else
+        {
+            var nestedFindings = new List<Finding>();
+            var bytes = ReadSmallFile(job.FullPath, job.Path, nestedFindings);
+            report = bytes is { } b
+                ? _signatureVerifier.Verify(b, job.Path)
+                : new VerificationReport { Path = job.Path, Kind = "other", Verdict = SignatureVerdict.Invalid, Architectures = [], Findings = nestedFindings };
+            if (_options.Strict && report.Verdict == SignatureVerdict.Valid)
+            {
+                var strict = new List<Finding>();
+                CheckTrailingData(report, job.Path, strict);
+                if (strict.Count > 0)
+                {
+                    report = new VerificationReport { Path = report.Path, Kind = report.Kind, Verdict = SignatureVerdict.Invalid, Architectures = report.Architectures, Findings = [.. report.Findings, .. strict] };
+                }
+            }
+        }
+
+        if (report.Verdict != SignatureVerdict.Valid)
+        {
+            var errors = report.Findings.Where(f => f.Severity == FindingSeverity.Error).Take(3)
+                .Select(f => f.Path is { } p && p != job.Path && !job.IsDirectory ? $"{f.KindName} {p}" : $"{f.KindName}{(job.IsDirectory && f.Path is { } q ? " " + q : "")}");
+            var what = report.Verdict == SignatureVerdict.Unsigned ? "code object is not signed at all" : string.Join("; ", errors);
+            findings.Add(new Finding(FindingKind.NestedCodeInvalid, FindingSeverity.Error, $"In subcomponent: {job.Path}: {what}", job.Path));
+            return new NestedCodeReport(job.Path, bundle, report, job.Sealed.Requirement, null);
+        }
+
+        // SEC validateNestedCode: the nested code must satisfy the requirement recorded at signing; the cdhash is not compared.
+        var check = RequirementCheck.Check(job.Sealed.Requirement ?? string.Empty, NestedSubject(report), RequirementEvaluator.Default);
+        if (check.SyntaxError is not null)
+        {
+            findings.Add(new Finding(FindingKind.NestedCodeInvalid, FindingSeverity.Error,
+                $"In subcomponent: {job.Path}: the recorded requirement does not parse: {check.SyntaxError.Message}", job.Path));
+        }
+        else if (check.Evaluation!.Outcome == RequirementOutcome.NotSatisfied)
+        {
+            findings.Add(new Finding(FindingKind.NestedCodeInvalid, FindingSeverity.Error,
+                $"In subcomponent: {job.Path}: does not satisfy its recorded requirement: {check.Message}", job.Path));
+        }
+        else if (check.Evaluation.Outcome == RequirementOutcome.Unknown)
+        {
+            findings.Add(new Finding(FindingKind.NestedRequirementUnchecked, FindingSeverity.Warning,
+                $"In subcomponent: {job.Path}: recorded requirement {check.Message}", job.Path));
+        }
+
+        return new NestedCodeReport(job.Path, bundle, report, job.Sealed.Requirement, check.Message);
+    }
+
+    /// <summary>The facts a requirement can test, from a verified report (identifier, team, cdhashes, chain).</summary>
+    public static RequirementSubject NestedSubject(VerificationReport report)
+    {
+        ArgumentNullException.ThrowIfNull(report);
+        var signed = report.Architectures.Where(a => a.Best is not null).ToList();
+        var best = signed.FirstOrDefault()?.Best;
+        return new RequirementSubject
+        {
+            Identifier = best?.Identifier,
+            TeamId = best?.TeamId,
+            PlatformIdentifier = best?.Platform,
+            CdHashes = [.. signed.SelectMany(a => a.CodeDirectories).Select(c => c.Directory.CdHash.ToArray())],
+            Certificates = signed.FirstOrDefault()?.Signature?.CmsSignature is { Length: > 0 } cms ? Chain(cms) : [],
+        };
+    }
+
+    // Leaf first, each next certificate the issuer of the previous one, from the CMS certificate bag.
+    private static List<X509Certificate2> Chain(ReadOnlyMemory<byte> cms)
+    {
+        var chain = new List<X509Certificate2>();
+        try
+        {
+            var signed = new SignedCms();
+            signed.Decode(cms.Span);
+            if (signed.SignerInfos.Count == 0 || signed.SignerInfos[0].Certificate is not { } leaf)
+            {
+                return chain;
+            }
+
+            chain.Add(leaf);
+            var bag = signed.Certificates.Cast<X509Certificate2>().ToList();
+            while (chain.Count < 10 && chain[^1].SubjectName.RawData.AsSpan().SequenceEqual(chain[^1].IssuerName.RawData) is false
+                && bag.FirstOrDefault(c => c.SubjectName.RawData.AsSpan().SequenceEqual(chain[^1].IssuerName.RawData)) is { } issuer)
+            {
+                chain.Add(issuer);
+            }
+        }
+        catch (CryptographicException)
+        {
+            chain.Clear();
+        }
+
+        return chain;
+    }
+
+    private void CheckTrailingData(VerificationReport report, string path, List<Finding> findings)
+    {
+        foreach (var arch in report.Architectures)
+        {
+            if (arch.Image is { CodeSignature: { } command } image && (long)command.DataOffset + command.DataSize < image.Slice.Length)
+            {
+                findings.Add(new Finding(FindingKind.BadMainExecutable, FindingSeverity.Error,
+                    $"main executable failed strict validation: {image.Slice.Length - ((long)command.DataOffset + command.DataSize)} bytes follow the code signature",
+                    path, arch.Architecture));
+            }
+        }
+    }
+
+    private void CheckRoot(BundleStructure structure, List<Finding> findings)
+    {
+        if (structure.Shape == BundleShape.Shallow)
+        {
+            return;
+        }
+
+        IReadOnlyList<FileTreeEntry> entries;
+        try
+        {
+            entries = _tree.List(structure.BundlePath);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            findings.Add(new Finding(FindingKind.Unreadable, FindingSeverity.Error, $"cannot list the bundle root: {e.Message}", ".."));
+            return;
+        }
+
+        foreach (var entry in entries)
+        {
+            if (structure.Shape == BundleShape.Deep)
+            {
+                if (!s_allowedAppRootEntries.Contains(entry.Name))
+                {
+                    findings.Add(new Finding(FindingKind.UnsealedRootContent, FindingSeverity.Error,
+                        "unsealed contents present in the bundle root (beside Contents/)", "../" + entry.Name));
+                }
+
+                continue;
+            }
+
+            // SEC validateFrameworkRoot: root entries are symlinks into the current version.
+            if (entry.Name is BundleStructure.VersionsDirectory or ".DS_Store")
+            {
+                continue;
+            }
+
+            var target = entry.Kind == FileTreeKind.Symlink ? _tree.ReadLink(Path.Combine(structure.BundlePath, entry.Name)) : null;
+            var fine = target == $"Versions/Current/{entry.Name}" || target == $"Versions/{structure.VersionName}/{entry.Name}"
+                || (entry.Name == "module.map" && (entry.Kind == FileTreeKind.Regular || target?.StartsWith("Versions/", StringComparison.Ordinal) == true));
+            if (!fine)
+            {
+                findings.Add(new Finding(FindingKind.UnsealedRootContent, FindingSeverity.Error,
+                    target is null ? "unsealed contents present in the root directory of an embedded framework"
+                        : $"framework root symlink points to '{target}', not Versions/Current/{entry.Name}",
+                    "../../" + entry.Name));
+            }
+        }
+
+        var versions = Path.Combine(structure.BundlePath, BundleStructure.VersionsDirectory);
+        if (SafeStat(Path.Combine(versions, BundleStructure.CurrentVersion)).Kind is not (FileTreeKind.Symlink or FileTreeKind.Missing) && structure.Shape == BundleShape.Framework)
+        {
+            findings.Add(new Finding(FindingKind.UnsealedRootContent, FindingSeverity.Error, "Versions/Current is not a symlink", "../Current"));
+        }
+    }
+
+    private void CheckCodeSignatureDirectory(BundleStructure structure, IReadOnlySet<string> detached, List<Finding> findings)
+    {
+        IReadOnlyList<FileTreeEntry> entries;
+        try
+        {
+            if (_tree.Stat(structure.CodeSignatureDirectory).Kind != FileTreeKind.Directory)
+            {
+                return;
+            }
+
+            entries = _tree.List(structure.CodeSignatureDirectory);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            findings.Add(new Finding(FindingKind.Unreadable, FindingSeverity.Error, $"cannot list _CodeSignature: {e.Message}", "_CodeSignature"));
+            return;
+        }
+
+        foreach (var entry in entries)
+        {
+            // SEC tolerates an empty CodeSignature file left beside an embedded signature.
+            var allowed = entry.Name == "CodeResources" || detached.Contains(entry.Name)
+                || (entry.Name == "CodeSignature" && entry.Kind == FileTreeKind.Regular && entry.Size == 0);
+            if (!allowed)
+            {
+                findings.Add(new Finding(FindingKind.UnsealedRootContent, FindingSeverity.Error,
+                    "unsealed contents present in _CodeSignature", "_CodeSignature/" + entry.Name));
+            }
+        }
+    }
+
+    private (DateTimeOffset Time, string Source)? SigningTime(IReadOnlyList<ArchitectureReport> architectures, string codeResourcesPath)
+    {
+        var cms = architectures.Select(a => a.Cms).FirstOrDefault(c => c is not null);
+        if (cms?.TimestampedSigningTime is { } stamped)
+        {
+            return (stamped, "timestamp");
+        }
+
+        if (cms?.DeclaredSigningTime is { } declared)
+        {
+            return (declared, "signing-time");
+        }
+
+        var seal = SafeStat(codeResourcesPath);
+        return seal.Kind == FileTreeKind.Regular ? (seal.Modified, "seal-mtime") : null;
+    }
+
+    internal FileTreeEntry SafeStat(string path)
+    {
+        try
+        {
+            return _tree.Stat(path);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return new FileTreeEntry(Path.GetFileName(path), FileTreeKind.Unknown, 0, 0, 0, 0, 0);
+        }
+    }
+
+    private ReadOnlyMemory<byte>? ReadSmallFile(string path, string display, List<Finding> findings, bool quietIfMissing = false)
+    {
+        var entry = SafeStat(path);
+        if (entry.Kind == FileTreeKind.Missing || (quietIfMissing && entry.Kind != FileTreeKind.Regular))
+        {
+            return null;
+        }
+
+        if (entry.Kind != FileTreeKind.Regular || entry.Size > _options.MaxCodeFileBytes)
+        {
+            findings.Add(new Finding(FindingKind.Unreadable, FindingSeverity.Error,
+                entry.Kind != FileTreeKind.Regular ? $"is a {entry.Kind}, not a regular file" : $"is larger than {_options.MaxCodeFileBytes} bytes", display));
+            return null;
+        }
+
+        try
+        {
+            using var stream = _tree.OpenRead(path);
+            using var buffer = new MemoryStream(checked((int)Math.Max(0, entry.Size)));
+            stream.CopyTo(buffer);
+            return buffer.GetBuffer().AsMemory(0, (int)buffer.Length);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or OverflowException)
+        {
+            findings.Add(new Finding(FindingKind.Unreadable, FindingSeverity.Error, $"cannot read: {e.Message}", display));
+            return null;
+        }
+    }
+
+    internal IFileTree Tree => _tree;
+
+    internal BundleVerifierOptions Options => _options;
+
+    /// <summary>Supplies Info.plist and CodeResources from the bundle (reference §5: always from the bundle, never the signature).</summary>
+    private sealed class BundleSlotSource(ReadOnlyMemory<byte>? info, ReadOnlyMemory<byte>? codeResources, BundleStructure structure) : ISpecialSlotSource
+    {
+        public SpecialSlotContent GetComponent(uint slot) => slot switch
+        {
+            CodeSigningSlot.InfoPlist => info is { } i ? SpecialSlotContent.Present(i, "bundle Info.plist") : SpecialSlotContent.Missing(structure.InfoPlistPath),
+            CodeSigningSlot.ResourceDirectory => codeResources is { } c ? SpecialSlotContent.Present(c, "_CodeSignature/CodeResources") : SpecialSlotContent.Missing("bundle (_CodeSignature/CodeResources)"),
+            _ => SpecialSlotContent.Unavailable("not supplied by a bundle"),
+        };
+    }
+
+    private sealed class FindingOrder : IComparer<Finding>
+    {
+        public static readonly FindingOrder Instance = new();
+
+        public int Compare(Finding? x, Finding? y)
+        {
+            var bySeverity = x!.Severity.CompareTo(y!.Severity);
+            if (bySeverity != 0)
+            {
+                return bySeverity;
+            }
+
+            var byPath = string.CompareOrdinal(x.Path, y.Path);
+            return byPath != 0 ? byPath : x.Kind.CompareTo(y.Kind);
+        }
+    }
+}

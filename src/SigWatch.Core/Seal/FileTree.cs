@@ -1,0 +1,48 @@
+namespace SigWatch.Core.Seal;
+
+/// <summary>The type of a directory entry as <c>lstat</c> reports it; a symlink is never followed.</summary>
+public enum FileTreeKind
+{
+    Missing,
+    Regular,
+    Directory,
+    Symlink,
+    Socket,
+    Fifo,
+    CharacterDevice,
+    BlockDevice,
+    Unknown,
+}
+
+/// <summary>
+/// One entry with the <c>lstat</c> facts the seal walk and the hash cache need. Times are nanoseconds since the Unix
+/// epoch. <see cref="Name"/> is the entry's own name exactly as the directory listing returned it (never normalized).
+/// </summary>
+public readonly record struct FileTreeEntry(string Name, FileTreeKind Kind, long Size, long ModifiedNanoseconds,
+    long ChangedNanoseconds, ulong Device, ulong Inode)
+{
+    public DateTimeOffset Modified => DateTimeOffset.UnixEpoch.AddTicks(ModifiedNanoseconds / 100);
+}
+
+/// <summary>
+/// The file-system seam of the seal walk. .NET cannot tell a FIFO or device from a regular file, and opening a FIFO
+/// blocks, so Core never touches the disk itself: SigWatch.Platform implements this with <c>lstat</c>.
+/// Implementations never follow a symlink in <see cref="Stat"/> or <see cref="List"/>.
+/// </summary>
+public interface IFileTree
+{
+    /// <summary>lstat of one path; <see cref="FileTreeKind.Missing"/> when it does not exist.</summary>
+    /// <exception cref="IOException">The path exists but cannot be examined.</exception>
+    FileTreeEntry Stat(string path);
+
+    /// <summary>The entries of a directory (without <c>.</c> and <c>..</c>), each with its lstat facts.</summary>
+    /// <exception cref="IOException">The directory cannot be listed.</exception>
+    /// <exception cref="UnauthorizedAccessException">The directory cannot be listed.</exception>
+    IReadOnlyList<FileTreeEntry> List(string directory);
+
+    /// <summary>Opens a file the caller has seen as <see cref="FileTreeKind.Regular"/> for sequential reading.</summary>
+    Stream OpenRead(string path);
+
+    /// <summary>The target of a symlink, verbatim; null when <paramref name="path"/> is not a symlink.</summary>
+    string? ReadLink(string path);
+}

@@ -1,0 +1,103 @@
+using System.Collections.Concurrent;
+using System.Text.RegularExpressions;
+
+namespace SigWatch.Core.Seal;
+
+/// <summary>
+/// One CodeResources rule (SEC resources.h <c>ResourceBuilder::Rule</c>): a POSIX extended regular expression matched
+/// unanchored against the resource-root-relative path, with a weight and the omit/optional/nested flags. Exclusions are
+/// the verifier's implicit rules (bundlediskrep.cpp <c>adjustResources</c>) that win immediately.
+/// </summary>
+public sealed class ResourceRule
+{
+    // Patterns repeat across every bundle (Apple's defaults), so compiled expressions are shared.
+    private static readonly ConcurrentDictionary<string, Regex> s_compiled = new(StringComparer.Ordinal);
+
+    private ResourceRule(string pattern, Regex regex, double weight, bool omit, bool optional, bool nested, bool exclusion)
+    {
+        Pattern = pattern;
+        Regex = regex;
+        Weight = weight;
+        Omit = omit;
+        Optional = optional;
+        Nested = nested;
+        Exclusion = exclusion;
+    }
+
+    public string Pattern { get; }
+
+    public Regex Regex { get; }
+
+    public double Weight { get; }
+
+    public bool Omit { get; }
+
+    public bool Optional { get; }
+
+    public bool Nested { get; }
+
+    public bool Exclusion { get; }
+
+    /// <summary>Omitted or excluded: the path is not part of the seal.</summary>
+    public bool IsOutsideSeal => Omit || Exclusion;
+
+    public bool Matches(string relativePath) => Regex.IsMatch(relativePath);
+
+    /// <exception cref="SealFormatException">The pattern does not compile.</exception>
+    public static ResourceRule Create(string pattern, double weight = 1, bool omit = false, bool optional = false, bool nested = false) =>
+        new(pattern, Compile(pattern), weight, omit, optional, nested, exclusion: false);
+
+    public static ResourceRule CreateExclusion(string pattern) =>
+        new(pattern, Compile(pattern), 0, omit: false, optional: false, nested: false, exclusion: true);
+
+    private static Regex Compile(string pattern)
+    {
+        try
+        {
+            // .NET's backtracking engine accepts every ERE construct Apple's default rules use; the timeout bounds a
+            // hostile pattern that would backtrack catastrophically.
+            return s_compiled.GetOrAdd(pattern, p => new Regex(p,
+                RegexOptions.CultureInvariant | RegexOptions.Compiled, TimeSpan.FromSeconds(1)));
+        }
+        catch (ArgumentException e)
+        {
+            throw new SealFormatException(SealFormatReason.InvalidRule, $"rule '{pattern}' is not a valid regular expression: {e.Message}");
+        }
+    }
+
+    public override string ToString() => $"{Pattern} (weight {Weight}{(Omit ? ", omit" : "")}{(Optional ? ", optional" : "")}{(Nested ? ", nested" : "")}{(Exclusion ? ", exclusion" : "")})";
+}
+
+/// <summary>An ordered rule list with SEC's selection (resources.cpp <c>ResourceBuilder::findRule</c>).</summary>
+public sealed class ResourceRuleSet(IReadOnlyList<ResourceRule> exclusions, IReadOnlyList<ResourceRule> rules)
+{
+    public IReadOnlyList<ResourceRule> Exclusions { get; } = exclusions;
+
+    public IReadOnlyList<ResourceRule> Rules { get; } = rules;
+
+    /// <summary>
+    /// A matching exclusion wins at once; otherwise the matching rule with the strictly greatest weight, the first one
+    /// in file order winning a tie. Null when nothing matches (the path is not part of the seal).
+    /// </summary>
+    public ResourceRule? FindRule(string relativePath)
+    {
+        foreach (var exclusion in Exclusions)
+        {
+            if (exclusion.Matches(relativePath))
+            {
+                return exclusion;
+            }
+        }
+
+        ResourceRule? best = null;
+        foreach (var rule in Rules)
+        {
+            if ((best is null || rule.Weight > best.Weight) && rule.Matches(relativePath))
+            {
+                best = rule;
+            }
+        }
+
+        return best;
+    }
+}

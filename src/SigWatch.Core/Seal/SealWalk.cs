@@ -1,0 +1,376 @@
+using System.Security.Cryptography;
+using SigWatch.Core.CodeSigning;
+using SigWatch.Core.Verification;
+
+namespace SigWatch.Core.Seal;
+
+/// <summary>Nested code found by the walk, verified after it.</summary>
+internal sealed record NestedJob(string Path, string FullPath, bool IsDirectory, SealedResource Sealed);
+
+/// <summary>What the walk saw, for the diagnoses: each added, modified and missing path with its on-disk entry.</summary>
+internal sealed class SealWalkResult
+{
+    public List<NestedJob> NestedJobs { get; } = [];
+
+    public List<(string Path, FileTreeEntry Entry)> Added { get; } = [];
+
+    public List<(string Path, FileTreeEntry Entry)> Modified { get; } = [];
+
+    public List<string> Missing { get; } = [];
+
+    /// <summary>Every path the walk visited that is AppleDouble debris (<c>._*</c>, <c>__MACOSX</c>), sealed or not.</summary>
+    public List<string> AppleDouble { get; } = [];
+
+    /// <summary>Every regular file and directory visited (for the quarantine diagnosis).</summary>
+    public List<string> Visited { get; } = [];
+}
+
+/// <summary>Counts progress across nested bundles and forwards it.</summary>
+internal sealed class ProgressCounter(IProgress<SealProgress>? sink)
+{
+    private long _filesTotal;
+    private long _bytesTotal;
+    private long _filesDone;
+    private long _bytesDone;
+
+    public void AddWork(long files, long bytes)
+    {
+        Interlocked.Add(ref _filesTotal, files);
+        Interlocked.Add(ref _bytesTotal, bytes);
+    }
+
+    public void Done(long bytes)
+    {
+        var files = Interlocked.Increment(ref _filesDone);
+        var done = Interlocked.Add(ref _bytesDone, bytes);
+        sink?.Report(new SealProgress(files, Interlocked.Read(ref _filesTotal), done, Interlocked.Read(ref _bytesTotal)));
+    }
+}
+
+/// <summary>
+/// One pass over a resource root (SEC resources.cpp <c>ResourceBuilder::scan</c> with the StaticCode.cpp
+/// <c>validateResources</c> callback): physical traversal, never following a symlink; each entry's path is matched
+/// against the rules as the raw name from the directory listing and looked up ordinally in the seal. Regular files are
+/// hashed afterwards in parallel; FIFOs, sockets and devices are never opened.
+/// </summary>
+internal sealed class SealWalk(BundleVerifier verifier, BundleStructure structure, CodeResources seal, ResourceRuleSet rules,
+    string[] bundlePrefix, List<Finding> findings, SealStatistics statistics, ProgressCounter progress)
+{
+    private readonly IFileTree _tree = verifier.Tree;
+    private readonly BundleVerifierOptions _options = verifier.Options;
+    private readonly HashSet<string> _seen = new(StringComparer.Ordinal);
+    private readonly List<HashJob> _hashJobs = [];
+    private readonly SealWalkResult _result = new();
+    private int _entries;
+
+    private sealed record HashJob(string Path, string FullPath, FileTreeEntry Entry, SealedResource Sealed)
+    {
+        public byte[]? Digest { get; set; }
+
+        public string? Error { get; set; }
+    }
+
+    public SealWalkResult Run()
+    {
+        Walk();
+        HashAll();
+        foreach (var (path, sealedResource) in seal.Files)
+        {
+            if (!_seen.Contains(path) && !sealedResource.Optional)
+            {
+                findings.Add(new Finding(FindingKind.FileMissing, FindingSeverity.Error, "file missing", path));
+                _result.Missing.Add(path);
+            }
+        }
+
+        return _result;
+    }
+
+    private void Walk()
+    {
+        var stack = new Stack<(string FullPath, string Relative, int Depth)>();
+        stack.Push((structure.ResourceRoot, string.Empty, 0));
+        while (stack.Count > 0)
+        {
+            var (directory, relativeDirectory, depth) = stack.Pop();
+            IReadOnlyList<FileTreeEntry> entries;
+            try
+            {
+                entries = _tree.List(directory);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                findings.Add(new Finding(FindingKind.Unreadable, FindingSeverity.Error, $"cannot list directory: {e.Message}",
+                    relativeDirectory.Length == 0 ? "." : relativeDirectory));
+                continue;
+            }
+
+            var sorted = entries.ToArray();
+            Array.Sort(sorted, (a, b) => string.CompareOrdinal(b.Name, a.Name)); // reversed: the stack pops in ordinal order
+            foreach (var entry in sorted)
+            {
+                if (++_entries > _options.MaxEntries)
+                {
+                    findings.Add(new Finding(FindingKind.Unreadable, FindingSeverity.Error,
+                        $"more than {_options.MaxEntries} entries; the rest of the bundle was not examined", relativeDirectory.Length == 0 ? "." : relativeDirectory));
+                    stack.Clear();
+                    return;
+                }
+
+                var relative = relativeDirectory.Length == 0 ? entry.Name : relativeDirectory + "/" + entry.Name;
+                Visit(entry, relative, Path.Combine(directory, entry.Name), depth, stack);
+            }
+        }
+    }
+
+    private void Visit(FileTreeEntry entry, string relative, string fullPath, int depth, Stack<(string, string, int)> stack)
+    {
+        if (entry.Name.StartsWith("._", StringComparison.Ordinal) || entry.Name == "__MACOSX")
+        {
+            _result.AppleDouble.Add(relative);
+        }
+
+        // .NET substitutes U+FFFD for bytes that are not UTF-8; such a name can be neither looked up nor opened again.
+        if (entry.Name.Contains('\uFFFD', StringComparison.Ordinal))
+        {
+            findings.Add(new Finding(FindingKind.Unreadable, FindingSeverity.Error, "the file name is not valid UTF-8; it cannot be part of a seal", relative));
+            return;
+        }
+
+        var rule = rules.FindRule(relative);
+        switch (entry.Kind)
+        {
+            case FileTreeKind.Directory:
+                if (rule is { Exclusion: true })
+                {
+                    return;
+                }
+
+                _result.Visited.Add(relative);
+                if (rule is { Nested: true, Omit: false } && entry.Name.Contains('.', StringComparison.Ordinal))
+                {
+                    Candidate(entry, relative, fullPath);
+                }
+                else if (depth + 1 > _options.MaxDirectoryDepth)
+                {
+                    findings.Add(new Finding(FindingKind.Unreadable, FindingSeverity.Error,
+                        $"directories nested deeper than {_options.MaxDirectoryDepth} levels are not examined", relative));
+                }
+                else
+                {
+                    stack.Push((fullPath, relative, depth + 1));
+                }
+
+                return;
+            case FileTreeKind.Regular:
+                _result.Visited.Add(relative);
+                if (rule is { IsOutsideSeal: false })
+                {
+                    Candidate(entry, relative, fullPath);
+                }
+
+                return;
+            case FileTreeKind.Symlink:
+                // Version 1 seals ignore symlinks altogether (reference §8.5).
+                if (seal.Version == 2 && rule is { IsOutsideSeal: false })
+                {
+                    Candidate(entry, relative, fullPath);
+                }
+
+                return;
+            case FileTreeKind.Missing:
+                _seen.Add(relative);
+                findings.Add(new Finding(FindingKind.Unreadable, FindingSeverity.Error, "vanished while the bundle was being examined", relative));
+                return;
+            default:
+                if (rule is { IsOutsideSeal: false })
+                {
+                    _seen.Add(relative);
+                    findings.Add(new Finding(FindingKind.UnsupportedFileType, _options.Strict ? FindingSeverity.Error : FindingSeverity.Warning,
+                        $"a {entry.Kind} inside the bundle (never opened); resources must be files, directories or symlinks", relative));
+                }
+
+                return;
+        }
+    }
+
+    private void Candidate(FileTreeEntry entry, string relative, string fullPath)
+    {
+        if (entry.Kind == FileTreeKind.Symlink && _options.Strict)
+        {
+            CheckSymlinkTarget(relative, fullPath);
+        }
+
+        if (!seal.Files.TryGetValue(relative, out var sealedResource))
+        {
+            findings.Add(new Finding(FindingKind.FileAdded, FindingSeverity.Error, "file added", relative));
+            _result.Added.Add((relative, entry));
+            return;
+        }
+
+        _seen.Add(relative);
+        switch (sealedResource.Kind)
+        {
+            case SealedResourceKind.NestedCode when entry.Kind is FileTreeKind.Directory or FileTreeKind.Regular:
+                _result.NestedJobs.Add(new NestedJob(relative, fullPath, entry.Kind == FileTreeKind.Directory, sealedResource));
+                return;
+            case SealedResourceKind.Symlink when entry.Kind == FileTreeKind.Symlink:
+                var target = SafeReadLink(fullPath);
+                if (!string.Equals(target, sealedResource.SymlinkTarget, StringComparison.Ordinal))
+                {
+                    findings.Add(new Finding(FindingKind.SymlinkModified, FindingSeverity.Error,
+                        $"symlink modified: points to '{target}', sealed as '{sealedResource.SymlinkTarget}'", relative));
+                    _result.Modified.Add((relative, entry));
+                }
+
+                return;
+            case SealedResourceKind.File when entry.Kind == FileTreeKind.Regular:
+                _hashJobs.Add(new HashJob(relative, fullPath, entry, sealedResource));
+                return;
+            default:
+                findings.Add(new Finding(FindingKind.FileModified, FindingSeverity.Error,
+                    $"file modified: sealed as {Describe(sealedResource.Kind)}, now {Describe(entry.Kind)}", relative));
+                _result.Modified.Add((relative, entry));
+                return;
+        }
+    }
+
+    private static string Describe(SealedResourceKind kind) => kind switch
+    {
+        SealedResourceKind.NestedCode => "nested code",
+        SealedResourceKind.Symlink => "a symlink",
+        _ => "a file",
+    };
+
+    private static string Describe(FileTreeKind kind) => kind switch
+    {
+        FileTreeKind.Directory => "a directory",
+        FileTreeKind.Symlink => "a symlink",
+        _ => "a file",
+    };
+
+    private string? SafeReadLink(string fullPath)
+    {
+        try
+        {
+            return _tree.ReadLink(fullPath);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return null;
+        }
+    }
+
+    // SEC validateSymlinkResource with kSecCSRestrictSymlinks: absolute targets only into /System or /Library, relative
+    // targets must stay inside the bundle (or an enclosing one being validated). Resolution is lexical, never followed.
+    private void CheckSymlinkTarget(string relative, string fullPath)
+    {
+        var target = SafeReadLink(fullPath);
+        if (target is null)
+        {
+            return;
+        }
+
+        if (target.StartsWith('/'))
+        {
+            if (!target.StartsWith("/System/", StringComparison.Ordinal) && !target.StartsWith("/Library/", StringComparison.Ordinal))
+            {
+                findings.Add(new Finding(FindingKind.SymlinkEscapesBundle, FindingSeverity.Error,
+                    $"symlink points to the absolute path '{target}' outside /System and /Library", relative));
+            }
+
+            return;
+        }
+
+        var parts = new List<string>(bundlePrefix);
+        parts.AddRange(relative.Split('/')[..^1]);
+        foreach (var part in target.Split('/', StringSplitOptions.RemoveEmptyEntries))
+        {
+            if (part == "..")
+            {
+                if (parts.Count == 0)
+                {
+                    findings.Add(new Finding(FindingKind.SymlinkEscapesBundle, FindingSeverity.Error,
+                        $"symlink points to '{target}', outside the bundle", relative));
+                    return;
+                }
+
+                parts.RemoveAt(parts.Count - 1);
+            }
+            else if (part != ".")
+            {
+                parts.Add(part);
+            }
+        }
+    }
+
+    private void HashAll()
+    {
+        progress.AddWork(_hashJobs.Count, _hashJobs.Sum(j => j.Entry.Size));
+        Parallel.ForEach(_hashJobs, new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, _options.MaxDegreeOfParallelism) }, Hash);
+        foreach (var job in _hashJobs)
+        {
+            if (job.Error is not null)
+            {
+                findings.Add(new Finding(FindingKind.Unreadable, FindingSeverity.Error, $"cannot read: {job.Error}", job.Path));
+                continue;
+            }
+
+            var expected = job.Sealed.Sha256 ?? job.Sealed.Sha1!;
+            if (!job.Digest.AsSpan().SequenceEqual(expected))
+            {
+                findings.Add(new Finding(FindingKind.FileModified, FindingSeverity.Error, "file modified", job.Path));
+                _result.Modified.Add((job.Path, job.Entry));
+            }
+        }
+    }
+
+    // One digest per file: SHA-256 against hash2 when the seal has it, else SHA-1 against hash. SEC computes every
+    // hash type of the CodeDirectories; checking the strongest sealed digest alone detects the same changes.
+    private void Hash(HashJob job)
+    {
+        var type = job.Sealed.Sha256 is not null ? CodeHashType.Sha256 : CodeHashType.Sha1;
+        var key = FileHashKey.For(job.FullPath, job.Entry, type);
+        if (_options.Cache is { } cache && !_options.IgnoreCache && cache.TryGet(key, out var cached))
+        {
+            statistics.AddCacheHit();
+            job.Digest = cached;
+            progress.Done(job.Entry.Size);
+            return;
+        }
+
+        try
+        {
+            job.Digest = HashFile(job.FullPath, type);
+            statistics.AddHashed(job.Entry.Size);
+            _options.Cache?.Set(key, job.Digest);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            job.Error = e.Message;
+        }
+
+        progress.Done(job.Entry.Size);
+    }
+
+    private byte[] HashFile(string fullPath, CodeHashType type)
+    {
+        using var stream = _tree.OpenRead(fullPath);
+        using var hash = IncrementalHash.CreateHash(CodeHashing.AlgorithmName(type));
+        var buffer = System.Buffers.ArrayPool<byte>.Shared.Rent(1 << 20);
+        try
+        {
+            int read;
+            while ((read = stream.Read(buffer, 0, buffer.Length)) > 0)
+            {
+                hash.AppendData(buffer, 0, read);
+            }
+        }
+        finally
+        {
+            System.Buffers.ArrayPool<byte>.Shared.Return(buffer);
+        }
+
+        return hash.GetHashAndReset();
+    }
+}
