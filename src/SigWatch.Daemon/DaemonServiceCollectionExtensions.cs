@@ -3,6 +3,7 @@ using Microsoft.Extensions.Logging;
 using SigWatch.Core.Bundles;
 using SigWatch.Core.FileSystem;
 using SigWatch.Core.Quarantine;
+using SigWatch.Core.Seal;
 using SigWatch.Daemon.Assessment;
 using SigWatch.Daemon.Configuration;
 using SigWatch.Daemon.Grpc;
@@ -26,7 +27,22 @@ internal static class DaemonServiceCollectionExtensions
         services.AddSingleton<IExtendedAttributeReader>(ExtendedAttributes.Instance);
         // Private copies of users' QuarantineEventsV2 databases go under our own state directory.
         services.AddSingleton<IQuarantineEventLookup>(new QuarantineEventsDatabase(scratchDirectory: Path.Combine(options.StateDir, "scratch")));
-        services.AddSingleton(sp => new BundleInspectionContext(sp.GetRequiredService<IExtendedAttributeReader>(), sp.GetRequiredService<IQuarantineEventLookup>()));
+        // The digest cache lives in the store's database; resolving the store first runs its migrations.
+        services.AddSingleton(sp => new SqliteFileHashCache(sp.GetRequiredService<SigWatchStore>().DatabasePath));
+        services.AddSingleton(sp =>
+        {
+            // Two long-lived verifiers (the CMS and chain results they cache are what keeps
+            // verification near the cost of hashing): one trusting the digest cache, one for the
+            // periodic full re-hash. Half the cores: the daemon is a background citizen.
+            var cache = sp.GetRequiredService<SqliteFileHashCache>();
+            var parallelism = Math.Max(1, Environment.ProcessorCount / 2);
+            var incremental = new BundleVerifier(LstatFileTree.Instance, new BundleVerifierOptions { Cache = cache, MaxDegreeOfParallelism = parallelism });
+            var full = new BundleVerifier(LstatFileTree.Instance, new BundleVerifierOptions { Cache = cache, IgnoreCache = true, MaxDegreeOfParallelism = parallelism });
+            return new BundleInspectionContext(
+                sp.GetRequiredService<IExtendedAttributeReader>(),
+                sp.GetRequiredService<IQuarantineEventLookup>(),
+                (path, fullRehash) => (fullRehash ? full : incremental).Verify(path));
+        });
         services.AddSingleton<ActivityTracker>();
         services.AddSingleton<AssessmentQueue>();
 

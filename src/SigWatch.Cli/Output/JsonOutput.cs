@@ -51,7 +51,29 @@ internal sealed record AssessmentJson(
     long FileCount,
     long TotalSize,
     IReadOnlyList<string> WalkProblems,
-    QuarantineJson? Quarantine);
+    QuarantineJson? Quarantine,
+    SignatureJson? Signature);
+
+internal sealed record SignatureJson(
+    string Verdict,
+    string Classification,
+    string? Identifier,
+    string? TeamId,
+    string? Cdhash,
+    bool HardenedRuntime,
+    IReadOnlyList<string> Flags,
+    DateTimeOffset? DeclaredSigningTime,
+    DateTimeOffset? Timestamp,
+    bool NotarizationTicketStapled,
+    IReadOnlyList<string> Entitlements,
+    IReadOnlyList<string> RiskyEntitlements,
+    IReadOnlyList<FindingJson> Findings,
+    int FindingCount,
+    IReadOnlyList<DiagnosisJson> Diagnoses);
+
+internal sealed record FindingJson(string Kind, string Severity, string? Path, string Detail);
+
+internal sealed record DiagnosisJson(string Kind, IReadOnlyList<string> Paths, string Explanation, string Remedy);
 
 internal sealed record QuarantineJson(
     bool Present,
@@ -132,7 +154,13 @@ internal static class JsonMapping
     public static AssessmentJson ToJson(Assessment a) => new(
         a.Id, Time(a.AssessedAt), Text(a.BundleIdentifier), Text(a.BundleName), Text(a.ShortVersion), Text(a.BundleVersion),
         Text(a.Executable), a.HasInfoPlist, Text(a.InfoPlistError), a.HasCodeResources, a.HasMainExecutable, a.FileCount,
-        a.TotalSize, [.. a.WalkProblems], a.Quarantine is null ? null : ToJson(a.Quarantine));
+        a.TotalSize, [.. a.WalkProblems], a.Quarantine is null ? null : ToJson(a.Quarantine), a.Signature is null ? null : ToJson(a.Signature));
+
+    public static SignatureJson ToJson(Signature s) => new(
+        s.Verdict, s.Classification, Text(s.Identifier), Text(s.TeamId), Text(s.Cdhash), s.HardenedRuntime, [.. s.Flags],
+        Time(s.DeclaredSigningTime), Time(s.Timestamp), s.NotarizationTicketStapled, [.. s.Entitlements], [.. s.RiskyEntitlements],
+        [.. s.Findings.Select(f => new FindingJson(f.Kind, f.Severity, Text(f.Path), f.Detail))], s.FindingCount,
+        [.. s.Diagnoses.Select(d => new DiagnosisJson(d.Kind, [.. d.Paths], d.Explanation, d.Remedy))]);
 
     public static QuarantineJson ToJson(Quarantine q) => new(
         q.Present, Text(q.Raw), q.FlagsParsed ? (int)q.Flags : null,

@@ -23,7 +23,8 @@ public static class BundleInspector
     /// <summary>Inspects <paramref name="bundlePath"/>; returns null when it is not a directory (any more).</summary>
     /// <param name="bundlePath">The .app directory.</param>
     /// <param name="context">Platform services; without extended-attribute access the quarantine story is not read.</param>
-    public static BundleFacts? Inspect(string bundlePath, BundleInspectionContext? context = null)
+    /// <param name="full">Verify the seal without the per-file digest cache (the periodic full re-hash).</param>
+    public static BundleFacts? Inspect(string bundlePath, BundleInspectionContext? context = null, bool full = false)
     {
         context ??= BundleInspectionContext.None;
         var bundle = new DirectoryInfo(bundlePath);
@@ -70,6 +71,7 @@ public static class BundleInspector
             WalkProblems = problems,
             TreeFingerprint = walk.Fingerprint,
             Quarantine = story,
+            Signature = context.VerifySeal is { } verify ? SignatureSummary.From(verify(bundlePath, full), bundlePath) : null,
         };
     }
 
@@ -181,7 +183,13 @@ public static class BundleInspector
 }
 
 /// <summary>The platform services an inspection may use; each is optional.</summary>
-public sealed record BundleInspectionContext(IExtendedAttributeReader? ExtendedAttributes, IQuarantineEventLookup? QuarantineEvents)
+/// <param name="ExtendedAttributes">Reads quarantine and kMDItemWhereFroms; without it the quarantine story is not read.</param>
+/// <param name="QuarantineEvents">Looks provenance up in QuarantineEventsV2.</param>
+/// <param name="VerifySeal">Verifies the bundle's signature and seal (path, full re-hash?); without it the signature is not assessed.</param>
+public sealed record BundleInspectionContext(
+    IExtendedAttributeReader? ExtendedAttributes,
+    IQuarantineEventLookup? QuarantineEvents,
+    Func<string, bool, Seal.BundleVerificationReport>? VerifySeal = null)
 {
     public static BundleInspectionContext None { get; } = new(null, null);
 }

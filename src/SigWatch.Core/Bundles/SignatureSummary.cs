@@ -7,6 +7,9 @@ namespace SigWatch.Core.Bundles;
 /// <summary>One verification finding as the inventory keeps it.</summary>
 public sealed record SummaryFinding(string Kind, string Severity, string? Path, string Detail);
 
+/// <summary>One diagnosis (why the seal broke, in words) as the inventory keeps it.</summary>
+public sealed record SummaryDiagnosis(string Kind, IReadOnlyList<string> Paths, string Explanation, string Remedy);
+
 /// <summary>
 /// The signature state the daemon keeps per assessment: verdict, who signed, hardened runtime,
 /// entitlements (with the risky ones named), notarization ticket presence and the findings that
@@ -66,6 +69,9 @@ public sealed record SignatureSummary
 
     public int FindingCount { get; init; }
 
+    /// <summary>What the seal verifier's diagnosis layer explains (normalization mismatch, added after signing, …).</summary>
+    public IReadOnlyList<SummaryDiagnosis> Diagnoses { get; init; } = [];
+
     public bool IsValid => Verdict == "valid";
 
     /// <summary>The error findings in one line, for event summaries ("file-modified Resources/x; …").</summary>
@@ -76,6 +82,13 @@ public sealed record SignatureSummary
         var more = errors.Count > max ? $"; and {errors.Count - max} more" : string.Empty;
         return string.Join("; ", shown) + more;
     }
+
+    /// <summary>The summary of a bundle verification: its report plus the diagnoses.</summary>
+    public static SignatureSummary From(Seal.BundleVerificationReport bundle, string bundlePath) =>
+        From(bundle.Report, bundlePath) with
+        {
+            Diagnoses = [.. bundle.Diagnoses.Select(d => new SummaryDiagnosis(d.KindName, [.. d.Paths.Take(MaxFindings)], d.Explanation, d.Remedy))],
+        };
 
     public static SignatureSummary From(VerificationReport report, string? bundlePath = null)
     {

@@ -16,6 +16,7 @@ internal sealed class AssessmentWorker(
     AssessmentQueue queue,
     SigWatchStore store,
     BundleInspectionContext inspection,
+    SqliteFileHashCache hashCache,
     TimeProvider time,
     ILogger<AssessmentWorker> logger) : BackgroundService
 {
@@ -57,12 +58,12 @@ internal sealed class AssessmentWorker(
                 await AssessBundleAsync(item).ConfigureAwait(false);
                 break;
             case WorkKind.Container:
-                Expand(item.Root, BundleLocator.FindBundlesInContainer(item.Path), store.PresentBundlePathsUnder(item.Path)
+                Expand(item, BundleLocator.FindBundlesInContainer(item.Path), store.PresentBundlePathsUnder(item.Path)
                     .Where(p => Path.GetDirectoryName(p) == item.Path));
                 break;
             case WorkKind.Root:
                 var problems = new List<string>();
-                Expand(item.Root, BundleLocator.FindBundles(item.Path, problems), store.PresentBundlePathsUnder(item.Path));
+                Expand(item, BundleLocator.FindBundles(item.Path, problems), store.PresentBundlePathsUnder(item.Path));
                 foreach (var problem in problems)
                 {
                     logger.LogWarning("Reconcile of {Root}: {Problem}", item.Path, problem);
@@ -72,22 +73,24 @@ internal sealed class AssessmentWorker(
         }
     }
 
-    private void Expand(string root, IEnumerable<string> onDisk, IEnumerable<string> inStore)
+    private void Expand(WorkItem reconcile, IEnumerable<string> onDisk, IEnumerable<string> inStore)
     {
-        // Bundles on disk are assessed (unchanged ones cost a walk, not an event); bundles the store
-        // has but the disk does not are queued too and end as bundle-removed.
+        // Bundles on disk are assessed (unchanged ones cost a walk and cache look-ups, not an event);
+        // bundles the store has but the disk does not are queued too and end as bundle-removed.
         foreach (var path in onDisk.Union(inStore, StringComparer.Ordinal))
         {
-            queue.TryEnqueue(new WorkItem(WorkKind.Bundle, path, root));
+            queue.TryEnqueue(new WorkItem(WorkKind.Bundle, path, reconcile.Root, reconcile.Full));
         }
     }
 
     private async Task AssessBundleAsync(WorkItem item)
     {
-        var facts = BundleInspector.Inspect(item.Path, inspection);
+        var facts = BundleInspector.Inspect(item.Path, inspection, item.Full);
         var now = time.GetUtcNow();
+        hashCache.Flush();
         if (facts is null)
         {
+            hashCache.Forget(item.Path);
             var removed = await store.RecordRemovalAsync(item.Path, now).ConfigureAwait(false);
             if (removed is not null)
             {

@@ -12,15 +12,22 @@ namespace SigWatch.Daemon.Assessment;
 internal sealed class ReconcileService(DaemonOptions options, AssessmentQueue queue, TimeProvider time, ILogger<ReconcileService> logger)
     : BackgroundService
 {
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    protected override Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        QueueAll("startup");
-        using var timer = new PeriodicTimer(TimeSpan.FromMinutes(options.ReconcileIntervalMinutes), time);
+        QueueAll("startup", full: false);
+        return Task.WhenAll(
+            EveryAsync(TimeSpan.FromMinutes(options.ReconcileIntervalMinutes), "periodic", full: false, stoppingToken),
+            EveryAsync(TimeSpan.FromHours(options.FullVerifyHours), "full re-hash", full: true, stoppingToken));
+    }
+
+    private async Task EveryAsync(TimeSpan period, string why, bool full, CancellationToken stoppingToken)
+    {
+        using var timer = new PeriodicTimer(period, time);
         try
         {
             while (await timer.WaitForNextTickAsync(stoppingToken).ConfigureAwait(false))
             {
-                QueueAll("periodic");
+                QueueAll(why, full);
             }
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
@@ -28,13 +35,13 @@ internal sealed class ReconcileService(DaemonOptions options, AssessmentQueue qu
         }
     }
 
-    /// <summary>Queues a reconcile of every root (also used by Rescan with an empty path).</summary>
-    public int QueueAll(string why)
+    /// <summary>Queues a reconcile of every root; <paramref name="full"/> re-verifies seals without the digest cache.</summary>
+    public int QueueAll(string why, bool full)
     {
         var queued = 0;
         foreach (var root in options.Roots)
         {
-            if (queue.TryEnqueue(new WorkItem(WorkKind.Root, root, root)))
+            if (queue.TryEnqueue(new WorkItem(WorkKind.Root, root, root, full)))
             {
                 queued++;
             }

@@ -23,6 +23,7 @@ internal sealed record DaemonCommandLine(IReadOnlyDictionary<string, string?> Se
           --log-dir PATH            Directory for rolling JSON logs (default: <state-dir>/logs unprivileged).
           --quiet-window SECONDS    Assess a bundle only after this long without activity (default 2).
           --reconcile-minutes MIN   Full reconcile of the inventory with the disk (default 30).
+          --full-verify-hours H     Re-hash every sealed file, ignoring the digest cache (default 24).
           --log-level LEVEL         Verbose, Debug, Information (default), Warning, Error.
           --config FILE             JSON configuration file (keys as in README, "Configuration").
           -h, --help                Show this help.
@@ -83,6 +84,9 @@ internal sealed record DaemonCommandLine(IReadOnlyDictionary<string, string?> Se
                     break;
                 case "--reconcile-minutes":
                     settings[nameof(DaemonOptions.ReconcileIntervalMinutes)] = Number(arg, Value());
+                    break;
+                case "--full-verify-hours":
+                    settings[nameof(DaemonOptions.FullVerifyHours)] = Number(arg, Value());
                     break;
                 case "--log-level":
                     settings[nameof(DaemonOptions.LogLevel)] = Value();

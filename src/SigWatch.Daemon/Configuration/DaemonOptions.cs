@@ -25,6 +25,12 @@ internal sealed class DaemonOptions
     /// <summary>How often the whole inventory is reconciled with the disk, besides file events.</summary>
     public double ReconcileIntervalMinutes { get; set; } = 30;
 
+    /// <summary>
+    /// How often every bundle's seal is re-verified without the per-file digest cache, for changes
+    /// the cache's (device, inode, size, mtime, ctime) key cannot see.
+    /// </summary>
+    public double FullVerifyHours { get; set; } = 24;
+
     /// <summary>Minimum log level (Verbose, Debug, Information, Warning, Error, Fatal).</summary>
     public string LogLevel { get; set; } = "Information";
 
@@ -64,6 +70,11 @@ internal sealed class DaemonOptions
         if (double.IsNaN(ReconcileIntervalMinutes) || ReconcileIntervalMinutes < 0.05 || ReconcileIntervalMinutes > 7 * 24 * 60)
         {
             problems.Add($"reconcile interval {ReconcileIntervalMinutes} min is out of range (0.05 to 10080)");
+        }
+
+        if (double.IsNaN(FullVerifyHours) || FullVerifyHours < 0.01 || FullVerifyHours > 24 * 365)
+        {
+            problems.Add($"full verification interval {FullVerifyHours} h is out of range (0.01 to 8760)");
         }
 
         return problems;

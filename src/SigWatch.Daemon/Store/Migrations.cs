@@ -47,6 +47,22 @@ internal static class Migrations
         ALTER TABLE events ADD COLUMN severity TEXT NOT NULL DEFAULT 'info';
         ALTER TABLE events ADD COLUMN flags TEXT NOT NULL DEFAULT '';
         """,
+
+        // 3: the per-file digest cache of incremental seal re-verification (one row per path and
+        // hash type; the key columns say which state of the file the digest belongs to).
+        """
+        CREATE TABLE file_hashes (
+            path        TEXT NOT NULL,
+            hash_type   INTEGER NOT NULL,
+            device      INTEGER NOT NULL,
+            inode       INTEGER NOT NULL,
+            size        INTEGER NOT NULL,
+            mtime_ns    INTEGER NOT NULL,
+            ctime_ns    INTEGER NOT NULL,
+            digest      BLOB NOT NULL,
+            PRIMARY KEY (path, hash_type)
+        ) WITHOUT ROWID;
+        """,
     ];
 
     public static int LatestVersion => All.Count;

@@ -13,4 +13,5 @@ internal enum WorkKind
 }
 
 /// <summary>A unit of work for the assessment worker; equal items are coalesced while pending.</summary>
-internal readonly record struct WorkItem(WorkKind Kind, string Path, string Root);
+/// <param name="Full">Verify seals without the per-file digest cache (the periodic full re-hash).</param>
+internal readonly record struct WorkItem(WorkKind Kind, string Path, string Root, bool Full = false);

@@ -77,6 +77,35 @@ internal sealed class ShowCommand(CliConsole console, string? socket, bool json,
         o.WriteLine($"    Info.plist:     {(a.HasInfoPlist ? string.IsNullOrEmpty(a.InfoPlistError) ? "read" : "UNREADABLE: " + a.InfoPlistError : "missing")}");
         o.WriteLine($"    CodeResources:  {(a.HasCodeResources ? "present" : "none (no resource seal)")}");
         o.WriteLine($"    tree:           {a.FileCount} files, {Format.Size(a.TotalSize)}");
+        if (a.Signature is { } sig)
+        {
+            var who = string.IsNullOrEmpty(sig.TeamId) ? sig.Classification : $"{sig.Classification}, team {sig.TeamId}";
+            o.WriteLine($"    signature:      {sig.Verdict.ToUpperInvariant()} ({who}){(sig.HardenedRuntime ? ", hardened runtime" : string.Empty)}");
+            o.WriteLine($"      identifier:   {Format.OrDash(sig.Identifier)}   CDHash {Format.OrDash(sig.Cdhash)}");
+            o.WriteLine($"      signed:       {(sig.Timestamp is not null ? Format.Time(JsonMapping.Time(sig.Timestamp)) + " (secure timestamp)" : sig.DeclaredSigningTime is not null ? Format.Time(JsonMapping.Time(sig.DeclaredSigningTime)) + " (signer's clock)" : "-")}");
+            o.WriteLine($"      notarization: {(sig.NotarizationTicketStapled ? "ticket stapled (not verified offline)" : "no stapled ticket (online check not done)")}");
+            if (sig.RiskyEntitlements.Count > 0)
+            {
+                o.WriteLine($"      risky entitlements: {string.Join(", ", sig.RiskyEntitlements)}");
+            }
+
+            foreach (var finding in sig.Findings.Where(f => f.Severity != "info"))
+            {
+                o.WriteLine($"      {finding.Severity} {finding.Kind}: {(string.IsNullOrEmpty(finding.Path) ? string.Empty : finding.Path + ": ")}{finding.Detail}");
+            }
+
+            if (sig.FindingCount > sig.Findings.Count)
+            {
+                o.WriteLine($"      …and {sig.FindingCount - sig.Findings.Count} more finding(s)");
+            }
+
+            foreach (var diagnosis in sig.Diagnoses)
+            {
+                o.WriteLine($"      diagnosis {diagnosis.Kind}: {diagnosis.Explanation}");
+                o.WriteLine($"        remedy: {diagnosis.Remedy}");
+            }
+        }
+
         if (a.Quarantine is { } q)
         {
             o.WriteLine($"    quarantine:     {q.Story}");

@@ -318,6 +318,42 @@ internal sealed class SigWatchService(
             proto.Quarantine = ToProto(story);
         }
 
+        if (facts.Signature is { } signature)
+        {
+            proto.Signature = ToProto(signature);
+        }
+
+        return proto;
+    }
+
+    internal static Protos.V1.Signature ToProto(SignatureSummary s)
+    {
+        var proto = new Protos.V1.Signature
+        {
+            Verdict = s.Verdict,
+            Classification = s.Classification,
+            Identifier = s.Identifier ?? string.Empty,
+            TeamId = s.TeamId ?? string.Empty,
+            Cdhash = s.CdHash ?? string.Empty,
+            HardenedRuntime = s.HardenedRuntime,
+            NotarizationTicketStapled = s.NotarizationTicketStapled,
+            FindingCount = s.FindingCount,
+        };
+        if (s.DeclaredSigningTime is { } declared)
+        {
+            proto.DeclaredSigningTime = Timestamp.FromDateTimeOffset(declared);
+        }
+
+        if (s.Timestamp is { } secure)
+        {
+            proto.Timestamp = Timestamp.FromDateTimeOffset(secure);
+        }
+
+        proto.Flags.AddRange(s.Flags);
+        proto.Entitlements.AddRange(s.Entitlements);
+        proto.RiskyEntitlements.AddRange(s.RiskyEntitlements);
+        proto.Findings.AddRange(s.Findings.Select(f => new Protos.V1.Finding { Kind = f.Kind, Severity = f.Severity, Path = f.Path ?? string.Empty, Detail = f.Detail }));
+        proto.Diagnoses.AddRange(s.Diagnoses.Select(d => new Protos.V1.Diagnosis { Kind = d.Kind, Paths = { d.Paths }, Explanation = d.Explanation, Remedy = d.Remedy }));
         return proto;
     }
 
@@ -401,6 +437,9 @@ internal sealed class SigWatchService(
             EventKinds.QuarantineAdded => EventKind.QuarantineAdded,
             EventKinds.QuarantineRemoved => EventKind.QuarantineRemoved,
             EventKinds.QuarantineChanged => EventKind.QuarantineChanged,
+            AssessmentChanges.SealBroken => EventKind.SealBroken,
+            AssessmentChanges.SignatureChanged => EventKind.SignatureChanged,
+            AssessmentChanges.SignatureRestored => EventKind.SignatureRestored,
             _ => EventKind.Unspecified,
         },
         KindName = ev.Kind,
