@@ -66,6 +66,16 @@ public enum ProvenanceLookupStatus
 public sealed record ProvenanceLookup(ProvenanceLookupStatus Status, QuarantineEvent? Event, string? Detail)
 {
     public static ProvenanceLookup NoEventId { get; } = new(ProvenanceLookupStatus.NoEventId, null, null);
+
+    /// <summary>The kebab-case status as JSON and the protocol spell it ("no-event-id", "found", …).</summary>
+    public string StatusName => Status switch
+    {
+        ProvenanceLookupStatus.NoEventId => "no-event-id",
+        ProvenanceLookupStatus.Found => "found",
+        ProvenanceLookupStatus.NotFound => "not-found",
+        ProvenanceLookupStatus.NoDatabase => "no-database",
+        _ => "unreadable",
+    };
 }
 
 /// <summary>Looks quarantine event ids up in the QuarantineEventsV2 database of the user who owns a path.</summary>

@@ -40,7 +40,10 @@ public sealed class CheckCommandTests : IDisposable
         Assert.Contains("Format=Mach-O thin (arm64)", output);
         Assert.Contains("CodeDirectory v=20400", output);
         Assert.Contains("Signature=adhoc", output);
-        Assert.DoesNotContain("designated =>", output); // an empty requirements set has no designated requirement
+        // An empty requirements set has no explicit designated requirement: the implicit ad-hoc one is
+        // the cdhash (StaticCode.cpp defaultDesignatedRequirement), printed as codesign does with "# ".
+        Assert.Contains("# designated => cdhash H\"", output);
+        Assert.Contains("Designated requirement: satisfied", output);
         Assert.EndsWith("Verdict: valid (ad-hoc)" + Environment.NewLine, output);
     }
 
@@ -125,6 +128,57 @@ public sealed class CheckCommandTests : IDisposable
         Assert.Equal(path, finding.GetProperty("path").GetString());
         Assert.Equal("arm64", finding.GetProperty("architecture").GetString());
         Assert.StartsWith("page 0 ", finding.GetProperty("detail").GetString());
+    }
+
+    [Fact]
+    public void Check_RequirementSatisfied_ExitsZero_NotSatisfiedExitsOneNamingWhatWasFound()
+    {
+        var path = Write("tool", new MachOBuilder { Identifier = "com.apple.zipinfo" }.Build());
+
+        var satisfied = Run("check", path, "--requirement", "identifier \"com.apple.zipinfo\"");
+        Assert.Equal(ExitCodes.Ok, satisfied.Exit);
+        Assert.Contains("Requirement: satisfied", satisfied.Out);
+
+        // USER-PROBLEMS.md row 10: unzip's identifier differs between machines.
+        var unmet = Run("check", path, "--requirement", "identifier \"com.apple.unzip\"");
+        Assert.Equal(ExitCodes.Invalid, unmet.Exit);
+        Assert.Contains("Requirement: not-satisfied", unmet.Out);
+        Assert.Contains("com.apple.zipinfo", unmet.Out);
+    }
+
+    [Fact]
+    public void Check_RequirementSyntaxError_ExitsTwoWithThePosition()
+    {
+        var path = Write("tool", new MachOBuilder().Build());
+        var (exit, _, error) = Run("check", path, "--requirement", "identifier \"x\" and");
+        Assert.Equal(ExitCodes.Usage, exit);
+        Assert.Contains("1:", error);
+    }
+
+    [Fact]
+    public void Check_RequirementFile_IsReadAndReportedInJson()
+    {
+        var path = Write("tool", new MachOBuilder { Identifier = "com.example.tool" }.Build());
+        var file = Write("req.txt", System.Text.Encoding.UTF8.GetBytes("identifier \"com.example.tool\""));
+        var (exit, output, _) = Run("check", path, "--requirement-file", file, "--json");
+        Assert.Equal(ExitCodes.Ok, exit);
+        using var doc = JsonDocument.Parse(output);
+        Assert.Equal("satisfied", doc.RootElement.GetProperty("requirement").GetProperty("outcome").GetString());
+        Assert.Equal("implicit", doc.RootElement.GetProperty("signature").GetProperty("designatedRequirementSource").GetString());
+        Assert.Equal("satisfied", doc.RootElement.GetProperty("signature").GetProperty("designatedRequirementSatisfied").GetString());
+    }
+
+    [RealFixturesFact]
+    public void Check_DeveloperIdDylib_SatisfiesItsExplicitDesignatedRequirement_AndATeamRequirement()
+    {
+        var path = Path.Combine(RepoPaths.RealFixtures, "dotnet-runtime-native-devid", "osx-arm64", "libSystem.Net.Security.Native.dylib");
+        var (exit, output, _) = Run("check", path, "--json", "--requirement", "anchor apple generic and certificate leaf[subject.OU] = UBF8T346G9");
+        Assert.Equal(ExitCodes.Ok, exit);
+        using var doc = JsonDocument.Parse(output);
+        var signature = doc.RootElement.GetProperty("signature");
+        Assert.Equal("explicit", signature.GetProperty("designatedRequirementSource").GetString());
+        Assert.Equal("satisfied", signature.GetProperty("designatedRequirementSatisfied").GetString());
+        Assert.Equal("satisfied", doc.RootElement.GetProperty("requirement").GetProperty("outcome").GetString());
     }
 
     [RealFixturesFact]

@@ -14,6 +14,9 @@ namespace SigWatch.Cli.Commands.Check;
 /// </summary>
 internal sealed class CheckCommand(CliConsole console, string path, bool json)
 {
+    /// <summary>Requirement text from --requirement / --requirement-file; null when none.</summary>
+    public string? Requirement { get; init; }
+
     public int Execute()
     {
         if (Directory.Exists(path))
@@ -34,16 +37,50 @@ internal sealed class CheckCommand(CliConsole console, string path, bool json)
         }
 
         var report = new CodeSignatureVerifier().Verify(bytes, path);
+        var extras = CheckRequirements.Evaluate(report, Requirement, path, infoPlist: null);
         if (json)
         {
-            console.Out.WriteLine(JsonSerializer.Serialize(ToJson(report), CheckJsonContext.Relaxed.CheckJsonOutput));
+            console.Out.WriteLine(JsonSerializer.Serialize(WithExtras(ToJson(report), extras), CheckJsonContext.Relaxed.CheckJsonOutput));
         }
         else
         {
-            WriteHuman(report);
+            WriteHuman(report, extras);
         }
 
-        return report.Verdict == SignatureVerdict.Valid ? ExitCodes.Ok : ExitCodes.Invalid;
+        if (extras.Requested?.SyntaxError is { } syntax)
+        {
+            console.Error.WriteLine($"sigwatch: --requirement: {syntax.Message}");
+        }
+
+        return extras.CombineExitCode(report.Verdict == SignatureVerdict.Valid ? ExitCodes.Ok : ExitCodes.Invalid);
+    }
+
+    internal static CheckJsonOutput WithExtras(CheckJsonOutput output, CheckRequirements extras)
+    {
+        var q = extras.Quarantine;
+        return output with
+        {
+            Signature = output.Signature is null ? null : output.Signature with
+            {
+                DesignatedRequirement = extras.Designated?.Requirement.ToString() ?? output.Signature.DesignatedRequirement,
+                DesignatedRequirementSource = extras.Designated is null ? null : extras.Designated.IsExplicit ? "explicit" : "implicit",
+                DesignatedRequirementSatisfied = extras.Designated is null ? null : CheckRequirements.Outcome(extras.DesignatedEvaluation),
+            },
+            Requirement = extras.RequestedJson,
+            Quarantine = q is null ? null : new CheckJsonQuarantine(
+                q.Quarantine is not null,
+                q.Quarantine?.Raw,
+                q.Quarantine?.Flags,
+                [.. q.Quarantine?.NamedFlags.Select(f => f.Name) ?? []],
+                q.Quarantine?.Time,
+                q.Quarantine?.Agent,
+                q.Quarantine?.EventId,
+                q.Quarantine?.UserApproved switch { true => "yes", false => "no", null => "unknown" },
+                q.Provenance.StatusName,
+                q.OriginUrl,
+                q.WhereFroms,
+                q.Describe()),
+        };
     }
 
     internal static CheckJsonOutput ToJson(VerificationReport report)
@@ -99,7 +136,7 @@ internal sealed class CheckCommand(CliConsole console, string path, bool json)
                 c.SpecialSlots.Select(s => new CheckJsonSpecialSlot(-(int)s.Slot, s.SlotName, s.Status.ToString().ToLowerInvariant())).ToList())).ToList());
     }
 
-    private void WriteHuman(VerificationReport report)
+    private void WriteHuman(VerificationReport report, CheckRequirements extras)
     {
         var o = console.Out;
         o.WriteLine($"Executable={report.Path}");
@@ -182,6 +219,7 @@ internal sealed class CheckCommand(CliConsole console, string path, bool json)
             o.WriteLine(finding.ToString());
         }
 
+        extras.WriteHuman(o);
         o.WriteLine($"Verdict: {Verdict(report.Verdict)} ({SignatureClassifications.Name(report.Classification)})");
     }
 

@@ -16,14 +16,51 @@ internal static class CheckCommandDefinition
         Description = "Write the result as JSON (schema: docs/check-json.md).",
     };
 
+    public static readonly Option<string?> RequirementOption = new("--requirement")
+    {
+        Description = "Also evaluate this code requirement (e.g. 'anchor apple generic and identifier \"com.example\"'); exit 1 when not satisfied, 2 on a syntax error.",
+        HelpName = "EXPR",
+    };
+
+    public static readonly Option<FileInfo?> RequirementFileOption = new("--requirement-file")
+    {
+        Description = "Read the requirement to evaluate from FILE.",
+        HelpName = "FILE",
+    };
+
     public static Command Create(CliConsole console)
     {
         var command = new Command("check", "Verify a code signature in-process, offline, without the daemon.")
         {
             PathArgument,
             JsonOption,
+            RequirementOption,
+            RequirementFileOption,
         };
-        command.SetAction(parse => new CheckCommand(console, parse.GetValue(PathArgument)!, parse.GetValue(JsonOption)).Execute());
+        command.SetAction(parse =>
+        {
+            var requirement = parse.GetValue(RequirementOption);
+            if (parse.GetValue(RequirementFileOption) is { } file)
+            {
+                if (requirement is not null)
+                {
+                    console.Error.WriteLine("sigwatch: give --requirement or --requirement-file, not both");
+                    return ExitCodes.Usage;
+                }
+
+                try
+                {
+                    requirement = File.ReadAllText(file.FullName);
+                }
+                catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+                {
+                    console.Error.WriteLine($"sigwatch: cannot read requirement file {file.FullName}: {e.Message}");
+                    return ExitCodes.Usage;
+                }
+            }
+
+            return new CheckCommand(console, parse.GetValue(PathArgument)!, parse.GetValue(JsonOption)) { Requirement = requirement }.Execute();
+        });
         return command;
     }
 }

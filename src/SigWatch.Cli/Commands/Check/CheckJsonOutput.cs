@@ -11,7 +11,29 @@ internal sealed record CheckJsonOutput(
     string Kind,
     string Verdict,
     CheckJsonSignature? Signature,
-    IReadOnlyList<CheckJsonFinding> Findings);
+    IReadOnlyList<CheckJsonFinding> Findings)
+{
+    /// <summary>The caller's --requirement and its outcome; null when none was given.</summary>
+    public CheckJsonRequirement? Requirement { get; init; }
+
+    /// <summary>The path's quarantine story; null when extended attributes could not be read.</summary>
+    public CheckJsonQuarantine? Quarantine { get; init; }
+}
+
+/// <summary>The quarantine of the checked path (and, for a bundle, of the files inside it).</summary>
+internal sealed record CheckJsonQuarantine(
+    bool Present,
+    string? Raw,
+    int? Flags,
+    IReadOnlyList<string> NamedFlags,
+    DateTimeOffset? Time,
+    string? Agent,
+    string? EventId,
+    string UserApproved,
+    string ProvenanceStatus,
+    string? OriginUrl,
+    IReadOnlyList<string> WhereFroms,
+    string Story);
 
 internal sealed record CheckJsonSignature(
     string? Identifier,
@@ -24,7 +46,14 @@ internal sealed record CheckJsonSignature(
     DateTimeOffset? SigningTime,
     DateTimeOffset? Timestamp,
     string? Entitlements,
-    string? DesignatedRequirement);
+    string? DesignatedRequirement)
+{
+    /// <summary>"explicit" (from the signature) or "implicit" (the default Apple synthesizes); null when unknown.</summary>
+    public string? DesignatedRequirementSource { get; init; }
+
+    /// <summary>Whether the code satisfies its designated requirement: "satisfied", "not-satisfied" or "unknown".</summary>
+    public string? DesignatedRequirementSatisfied { get; init; }
+}
 
 internal sealed record CheckJsonArchitecture(
     string Cpu,

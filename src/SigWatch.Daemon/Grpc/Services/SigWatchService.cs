@@ -387,14 +387,7 @@ internal sealed class SigWatchService(
         var lookup = story.Provenance;
         proto.Provenance = new Provenance
         {
-            Status = lookup.Status switch
-            {
-                ProvenanceLookupStatus.NoEventId => "no-event-id",
-                ProvenanceLookupStatus.Found => "found",
-                ProvenanceLookupStatus.NotFound => "not-found",
-                ProvenanceLookupStatus.NoDatabase => "no-database",
-                _ => "unreadable",
-            },
+            Status = lookup.StatusName,
             Detail = lookup.Detail ?? string.Empty,
             AgentName = lookup.Event?.AgentName ?? string.Empty,
             AgentBundleIdentifier = lookup.Event?.AgentBundleIdentifier ?? string.Empty,
