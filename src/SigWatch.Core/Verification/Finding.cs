@@ -59,6 +59,45 @@ public enum FindingKind
 
     /// <summary>Notarization needs Apple's ticket servers or a stapled ticket: not checked (offline).</summary>
     NotarizationNotChecked,
+
+    // The kinds below are shared with the managed bundle seal verifier (parallel branch 'seal'); the native
+    // Security-framework verifier maps its CFError user info onto them (SigWatch.Platform.Darwin).
+
+    /// <summary>A file is present in the bundle but not in its resource seal.</summary>
+    FileAdded,
+
+    /// <summary>A sealed file is absent from the bundle.</summary>
+    FileMissing,
+
+    /// <summary>A sealed file's content differs from its seal.</summary>
+    FileModified,
+
+    /// <summary>Nested code (framework, helper, plug-in) is unsigned or fails its own validation.</summary>
+    NestedCodeInvalid,
+
+    /// <summary>The bundle's Info.plist differs from the one the signature binds.</summary>
+    InfoPlistModified,
+
+    /// <summary>The resource envelope (CodeResources) is missing, malformed or differs from its special slot.</summary>
+    ResourceEnvelopeModified,
+
+    /// <summary>Content sits at the bundle root (or framework root) where no seal can cover it.</summary>
+    UnsealedRootContent,
+
+    /// <summary>A symbolic link in the bundle points outside it.</summary>
+    SymlinkEscapesBundle,
+
+    /// <summary>The path (or part of the bundle) cannot be read.</summary>
+    Unreadable,
+
+    /// <summary>The code does not satisfy the requirement it was checked against (errSecCSReqFailed).</summary>
+    RequirementNotSatisfied,
+
+    /// <summary>
+    /// The native verifier (Security framework) rejected the code for a reason without an exact managed equivalent;
+    /// the detail names the OSStatus.
+    /// </summary>
+    NativeValidationFailed,
 }
 
 /// <summary>How a finding affects the verdict: only <see cref="Error"/> makes a signature invalid.</summary>
@@ -105,6 +144,17 @@ public static class FindingKinds
         FindingKind.AdHocFlagMissing => "adhoc-flag-missing",
         FindingKind.RevocationNotChecked => "revocation-not-checked",
         FindingKind.NotarizationNotChecked => "notarization-not-checked",
+        FindingKind.FileAdded => "file-added",
+        FindingKind.FileMissing => "file-missing",
+        FindingKind.FileModified => "file-modified",
+        FindingKind.NestedCodeInvalid => "nested-code-invalid",
+        FindingKind.InfoPlistModified => "info-plist-modified",
+        FindingKind.ResourceEnvelopeModified => "resource-envelope-modified",
+        FindingKind.UnsealedRootContent => "unsealed-root-content",
+        FindingKind.SymlinkEscapesBundle => "symlink-escapes-bundle",
+        FindingKind.Unreadable => "unreadable",
+        FindingKind.RequirementNotSatisfied => "requirement-not-satisfied",
+        FindingKind.NativeValidationFailed => "native-validation-failed",
         _ => throw new ArgumentOutOfRangeException(nameof(kind), kind, null),
     };
 }
