@@ -1,0 +1,189 @@
+using System.Runtime.Versioning;
+using SigWatch.Core.Verification;
+using SigWatch.Platform.Interop;
+
+namespace SigWatch.Platform.Darwin;
+
+/// <summary>Knobs for <see cref="SecStaticCodeValidator"/>.</summary>
+public sealed class SecStaticCodeValidatorOptions
+{
+    /// <summary>How much to check; <see cref="ValidationDepth.Strict"/> is what <c>codesign --verify --deep --strict</c> does.</summary>
+    public ValidationDepth Depth { get; init; } = ValidationDepth.Strict;
+
+    /// <summary>Optional requirement the code must also satisfy (e.g. its expected designated requirement).</summary>
+    public string? Requirement { get; init; }
+
+    /// <summary>Copy the designated requirement text into the summary (one more framework call per assessment).</summary>
+    public bool IncludeDesignatedRequirement { get; init; } = true;
+}
+
+/// <summary>
+/// The native verifier: Apple's Security framework, the authority on a Mac, behind <see cref="ICodeSignatureValidator"/>.
+/// SecStaticCodeCreateWithPath → SecStaticCodeCheckValidityWithErrors (flags from <see cref="SecCSFlagSets.ForDepth"/>)
+/// → SecCodeCopySigningInformation(kSecCSSigningInformation). The OSStatus and CFError user info are mapped by
+/// <see cref="NativeResultMapper"/>, the signing dictionary by <see cref="SigningInformationMapper"/>.
+/// </summary>
+/// <remarks>
+/// Trust: the verdict is Apple's, offline (kSecCSNoNetworkAccess: no revocation, no notarization look-up). The
+/// signing information is copied after validation, so on a valid verdict it describes what was validated; on an
+/// invalid one it is what the signature claims, unverified. Cost: see <see cref="ValidationDepth"/>; the call blocks
+/// and cannot be cancelled once started.
+/// </remarks>
+[SupportedOSPlatform("macos")]
+public sealed class SecStaticCodeValidator : ICodeSignatureValidator, IDisposable
+{
+    private static readonly Lazy<SigningInfoKeys> s_keys = new(ReadKeys);
+    private static readonly Lazy<Dictionary<string, string>> s_errorKeys = new(ReadErrorKeys);
+
+    private readonly SecStaticCodeValidatorOptions _options;
+    private readonly SecRequirement? _requirement;
+
+    public SecStaticCodeValidator(SecStaticCodeValidatorOptions? options = null)
+    {
+        if (!OperatingSystem.IsMacOS())
+        {
+            throw new PlatformNotSupportedException("the Security framework exists only on macOS");
+        }
+
+        _options = options ?? new SecStaticCodeValidatorOptions();
+
+        // Compiled once, here: a requirement that does not parse is a configuration error (thrown now), not a
+        // finding about whatever code is validated later.
+        _requirement = _options.Requirement is null ? null : SecRequirement.Create(_options.Requirement);
+    }
+
+    public string Name => "native";
+
+    public CodeSignatureAssessment Validate(string path, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(path);
+        cancellationToken.ThrowIfCancellationRequested();
+        var fullPath = Path.GetFullPath(path);
+
+        using var url = CoreFoundation.CFURLCreateFromPath(fullPath, Directory.Exists(fullPath));
+        var status = Security.SecStaticCodeCreateWithPath(url, out var code);
+        using (code)
+        {
+            if (status != CodeSigningStatus.Success)
+            {
+                var failed = NativeResultMapper.Map(status, null, fullPath);
+                return new CodeSignatureAssessment(Name, fullPath, failed.Verdict, failed.Findings, null);
+            }
+
+            status = Security.SecStaticCodeCheckValidityWithErrors(code, SecCSFlagSets.ForDepth(_options.Depth), _requirement?.Handle,
+                out var errors);
+            IReadOnlyDictionary<string, object?> userInfo;
+            using (errors)
+            {
+                userInfo = NormaliseErrorKeys(Security.CopyUserInfo(errors));
+            }
+
+            var outcome = NativeResultMapper.Map(status, userInfo, fullPath);
+            return new CodeSignatureAssessment(Name, fullPath, outcome.Verdict, outcome.Findings, CopySummary(code));
+        }
+    }
+
+    public void Dispose() => _requirement?.Dispose();
+
+    /// <summary>The signing facts of a static or dynamic code object, or null when unsigned or unreadable.</summary>
+    internal SigningSummary? CopySummary(SafeCFHandle code)
+    {
+        var status = Security.SecCodeCopySigningInformation(code, SecSigningInformationFlags.Signing, out var information);
+        using (information)
+        {
+            if (status != CodeSigningStatus.Success || information.IsInvalid)
+            {
+                return null;
+            }
+
+            var dictionary = CFValueConverter.DictionaryToManaged(information.DangerousGetHandle());
+            var certificates = CopyCertificates(information);
+            var summary = SigningInformationMapper.ToSummary(dictionary, certificates, null, s_keys.Value);
+            if (summary is not null && _options.IncludeDesignatedRequirement)
+            {
+                summary = summary with { DesignatedRequirement = SecRequirement.CopyDesignatedRequirementText(code) };
+            }
+
+            return summary;
+        }
+    }
+
+    /// <summary>kSecCodeInfoCertificates as DER, leaf first; elements that are not SecCertificateRefs are skipped.</summary>
+    internal static List<byte[]> CopyCertificates(SafeCFDictionaryHandle information)
+    {
+        var result = new List<byte[]>();
+        var array = CoreFoundation.CFDictionaryGetValue(information.DangerousGetHandle(), Security.kSecCodeInfoCertificates);
+        if (!CoreFoundation.IsOfType(array, CoreFoundation.TypeIds.Array))
+        {
+            return result;
+        }
+
+        var certificateType = Security.SecCertificateGetTypeID();
+        var count = CoreFoundation.CFArrayGetCount(array);
+        for (nint i = 0; i < count; i++)
+        {
+            var certificate = CoreFoundation.CFArrayGetValueAtIndex(array, i);
+            if (!CoreFoundation.IsOfType(certificate, certificateType))
+            {
+                continue;
+            }
+
+            using var der = Security.SecCertificateCopyData(certificate);
+            if (!der.IsInvalid)
+            {
+                result.Add(CoreFoundation.CFDataToArray(der.DangerousGetHandle()));
+            }
+        }
+
+        return result;
+    }
+
+    // The mapper is written against the documented key strings (§3.5). Read the real ones from the exported
+    // kSecCFError* constants and rename to the documented names, so a changed string value cannot hide a finding.
+    private static IReadOnlyDictionary<string, object?> NormaliseErrorKeys(IReadOnlyDictionary<string, object?> userInfo)
+    {
+        var map = s_errorKeys.Value;
+        var result = new Dictionary<string, object?>(StringComparer.Ordinal);
+        foreach (var (key, value) in userInfo)
+        {
+            result[map.TryGetValue(key, out var documented) ? documented : key] = value;
+        }
+
+        return result;
+    }
+
+    private static SigningInfoKeys ReadKeys() => new(
+        Text(Security.kSecCodeInfoIdentifier),
+        Text(Security.kSecCodeInfoTeamIdentifier),
+        Text(Security.kSecCodeInfoUnique),
+        Text(Security.kSecCodeInfoFlags),
+        Text(Security.kSecCodeInfoEntitlementsDict),
+        Text(Security.kSecCodeInfoEntitlements),
+        Text(Security.kSecCodeInfoTime),
+        Text(Security.kSecCodeInfoTimestamp),
+        Text(Security.kSecCodeInfoStatus));
+
+    private static Dictionary<string, string> ReadErrorKeys()
+    {
+        var pairs = new (IntPtr Export, string Documented)[]
+        {
+            (Security.kSecCFErrorArchitecture, NativeResultMapper.ArchitectureKey),
+            (Security.kSecCFErrorResourceAdded, NativeResultMapper.ResourceAddedKey),
+            (Security.kSecCFErrorResourceAltered, NativeResultMapper.ResourceAlteredKey),
+            (Security.kSecCFErrorResourceMissing, NativeResultMapper.ResourceMissingKey),
+            (Security.kSecCFErrorResourceSideband, NativeResultMapper.ResourceSidebandKey),
+            (Security.kSecCFErrorResourceRecursive, NativeResultMapper.ResourceRecursiveKey),
+            (Security.kSecCFErrorPath, NativeResultMapper.PathKey),
+            (Security.kSecCFErrorRequirementSyntax, NativeResultMapper.RequirementSyntaxKey),
+        };
+        var map = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var (export, documented) in pairs)
+        {
+            map[Text(export)] = documented;
+        }
+
+        return map;
+    }
+
+    private static string Text(IntPtr constant) => CoreFoundation.CFStringToString(constant);
+}

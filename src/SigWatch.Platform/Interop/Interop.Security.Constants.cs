@@ -1,0 +1,36 @@
+using System.Runtime.Versioning;
+
+namespace SigWatch.Platform.Interop;
+
+/// <summary>
+/// Exported <c>const CFStringRef</c> keys of the Security framework, read at first use through
+/// <see cref="NativeExports.ReadPointer"/> (§3.6). Constants: never released.
+/// </summary>
+[SupportedOSPlatform("macos")]
+internal static partial class Security
+{
+    private static IntPtr Export(string symbol) => NativeExports.ReadPointer(Libraries.Security, symbol);
+
+    internal static IntPtr kSecCodeInfoIdentifier => Export("kSecCodeInfoIdentifier");
+    internal static IntPtr kSecCodeInfoTeamIdentifier => Export("kSecCodeInfoTeamIdentifier");
+    internal static IntPtr kSecCodeInfoUnique => Export("kSecCodeInfoUnique");
+    internal static IntPtr kSecCodeInfoFlags => Export("kSecCodeInfoFlags");
+    internal static IntPtr kSecCodeInfoCertificates => Export("kSecCodeInfoCertificates");
+    internal static IntPtr kSecCodeInfoEntitlementsDict => Export("kSecCodeInfoEntitlementsDict");
+    internal static IntPtr kSecCodeInfoEntitlements => Export("kSecCodeInfoEntitlements");
+    internal static IntPtr kSecCodeInfoTime => Export("kSecCodeInfoTime");
+    internal static IntPtr kSecCodeInfoTimestamp => Export("kSecCodeInfoTimestamp");
+    internal static IntPtr kSecCodeInfoStatus => Export("kSecCodeInfoStatus");
+
+    internal static IntPtr kSecCFErrorArchitecture => Export("kSecCFErrorArchitecture");
+    internal static IntPtr kSecCFErrorResourceAdded => Export("kSecCFErrorResourceAdded");
+    internal static IntPtr kSecCFErrorResourceAltered => Export("kSecCFErrorResourceAltered");
+    internal static IntPtr kSecCFErrorResourceMissing => Export("kSecCFErrorResourceMissing");
+    internal static IntPtr kSecCFErrorResourceSideband => Export("kSecCFErrorResourceSideband");
+    internal static IntPtr kSecCFErrorResourceRecursive => Export("kSecCFErrorResourceRecursive");
+    internal static IntPtr kSecCFErrorPath => Export("kSecCFErrorPath");
+    internal static IntPtr kSecCFErrorRequirementSyntax => Export("kSecCFErrorRequirementSyntax");
+
+    /// <summary>kSecGuestAttributeAudit: value is a CFData of exactly 32 bytes (an audit_token_t).</summary>
+    internal static IntPtr kSecGuestAttributeAudit => Export("kSecGuestAttributeAudit");
+}
