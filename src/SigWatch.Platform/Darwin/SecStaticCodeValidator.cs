@@ -32,8 +32,6 @@ public sealed class SecStaticCodeValidatorOptions
 [SupportedOSPlatform("macos")]
 public sealed class SecStaticCodeValidator : ICodeSignatureValidator, IDisposable
 {
-    private static readonly Lazy<SigningInfoKeys> s_keys = new(ReadKeys);
-    private static readonly Lazy<Dictionary<string, string>> s_errorKeys = new(ReadErrorKeys);
 
     private readonly SecStaticCodeValidatorOptions _options;
     private readonly SecRequirement? _requirement;
@@ -75,7 +73,7 @@ public sealed class SecStaticCodeValidator : ICodeSignatureValidator, IDisposabl
             IReadOnlyDictionary<string, object?> userInfo;
             using (errors)
             {
-                userInfo = NormaliseErrorKeys(Security.CopyUserInfo(errors));
+                userInfo = Security.CopyUserInfo(errors);
             }
 
             var outcome = NativeResultMapper.Map(status, userInfo, fullPath);
@@ -98,7 +96,7 @@ public sealed class SecStaticCodeValidator : ICodeSignatureValidator, IDisposabl
 
             var dictionary = CFValueConverter.DictionaryToManaged(information.DangerousGetHandle());
             var certificates = CopyCertificates(information);
-            var summary = SigningInformationMapper.ToSummary(dictionary, certificates, null, s_keys.Value);
+            var summary = SigningInformationMapper.ToSummary(dictionary, certificates, null, Security.SigningInfoKeys);
             if (summary is not null && _options.IncludeDesignatedRequirement)
             {
                 summary = summary with { DesignatedRequirement = SecRequirement.CopyDesignatedRequirementText(code) };
@@ -137,53 +135,4 @@ public sealed class SecStaticCodeValidator : ICodeSignatureValidator, IDisposabl
 
         return result;
     }
-
-    // The mapper is written against the documented key strings (§3.5). Read the real ones from the exported
-    // kSecCFError* constants and rename to the documented names, so a changed string value cannot hide a finding.
-    private static IReadOnlyDictionary<string, object?> NormaliseErrorKeys(IReadOnlyDictionary<string, object?> userInfo)
-    {
-        var map = s_errorKeys.Value;
-        var result = new Dictionary<string, object?>(StringComparer.Ordinal);
-        foreach (var (key, value) in userInfo)
-        {
-            result[map.TryGetValue(key, out var documented) ? documented : key] = value;
-        }
-
-        return result;
-    }
-
-    private static SigningInfoKeys ReadKeys() => new(
-        Text(Security.kSecCodeInfoIdentifier),
-        Text(Security.kSecCodeInfoTeamIdentifier),
-        Text(Security.kSecCodeInfoUnique),
-        Text(Security.kSecCodeInfoFlags),
-        Text(Security.kSecCodeInfoEntitlementsDict),
-        Text(Security.kSecCodeInfoEntitlements),
-        Text(Security.kSecCodeInfoTime),
-        Text(Security.kSecCodeInfoTimestamp),
-        Text(Security.kSecCodeInfoStatus));
-
-    private static Dictionary<string, string> ReadErrorKeys()
-    {
-        var pairs = new (IntPtr Export, string Documented)[]
-        {
-            (Security.kSecCFErrorArchitecture, NativeResultMapper.ArchitectureKey),
-            (Security.kSecCFErrorResourceAdded, NativeResultMapper.ResourceAddedKey),
-            (Security.kSecCFErrorResourceAltered, NativeResultMapper.ResourceAlteredKey),
-            (Security.kSecCFErrorResourceMissing, NativeResultMapper.ResourceMissingKey),
-            (Security.kSecCFErrorResourceSideband, NativeResultMapper.ResourceSidebandKey),
-            (Security.kSecCFErrorResourceRecursive, NativeResultMapper.ResourceRecursiveKey),
-            (Security.kSecCFErrorPath, NativeResultMapper.PathKey),
-            (Security.kSecCFErrorRequirementSyntax, NativeResultMapper.RequirementSyntaxKey),
-        };
-        var map = new Dictionary<string, string>(StringComparer.Ordinal);
-        foreach (var (export, documented) in pairs)
-        {
-            map[Text(export)] = documented;
-        }
-
-        return map;
-    }
-
-    private static string Text(IntPtr constant) => CoreFoundation.CFStringToString(constant);
 }

@@ -9,6 +9,20 @@ namespace SigWatch.Platform.Interop;
 [SupportedOSPlatform("macos")]
 internal static partial class Security
 {
+    private static readonly Lazy<SigWatch.Platform.Darwin.SigningInfoKeys> s_signingInfoKeys = new(() => new(
+        CoreFoundation.CFStringToString(kSecCodeInfoIdentifier),
+        CoreFoundation.CFStringToString(kSecCodeInfoTeamIdentifier),
+        CoreFoundation.CFStringToString(kSecCodeInfoUnique),
+        CoreFoundation.CFStringToString(kSecCodeInfoFlags),
+        CoreFoundation.CFStringToString(kSecCodeInfoEntitlementsDict),
+        CoreFoundation.CFStringToString(kSecCodeInfoEntitlements),
+        CoreFoundation.CFStringToString(kSecCodeInfoTime),
+        CoreFoundation.CFStringToString(kSecCodeInfoTimestamp),
+        CoreFoundation.CFStringToString(kSecCodeInfoStatus)));
+
+    /// <summary>The signing-information key strings as this framework exports them (read once).</summary>
+    internal static SigWatch.Platform.Darwin.SigningInfoKeys SigningInfoKeys => s_signingInfoKeys.Value;
+
     private static IntPtr Export(string symbol) => NativeExports.ReadPointer(Libraries.Security, symbol);
 
     internal static IntPtr kSecCodeInfoIdentifier => Export("kSecCodeInfoIdentifier");

@@ -92,3 +92,14 @@ public class ValidatorSeamTests
         Assert.Equal(AssessmentVerdict.Unknown, new ManagedCodeSignatureValidator().Validate(dir.Path).Verdict);
     }
 }
+
+public class CodeSignatureValidatorsTests
+{
+    [Fact]
+    public void ForCurrentPlatform_ManagedFirst_NativeOnlyOnMacOS()
+    {
+        var validators = CodeSignatureValidators.ForCurrentPlatform();
+        Assert.Equal("managed", validators[0].Name);
+        Assert.Equal(OperatingSystem.IsMacOS() ? ["managed", "native"] : ["managed"], validators.Select(v => v.Name).ToArray());
+    }
+}
