@@ -42,7 +42,8 @@ public sealed record CodeSignatureAssessment(
 /// <see cref="CdHash"/> is the 20-byte cdhash in lowercase hex; <see cref="CertificateSha256"/> lists the chain
 /// leaf first, each the SHA-256 of the DER certificate in lowercase hex (the form <c>CertificateInfo.Sha256</c> uses).
 /// <see cref="DeclaredSigningTime"/> is asserted by the signer; <see cref="TimestampedSigningTime"/> is certified by
-/// a time-stamping authority.
+/// a time-stamping authority. <see cref="SliceCdHashes"/>, when known, lists the cdhash of every architecture of a
+/// universal file: the framework reports the host architecture's cdhash, the managed verifier the first slice's.
 /// </summary>
 public sealed record SigningSummary(
     string? Identifier,
@@ -53,7 +54,8 @@ public sealed record SigningSummary(
     DateTimeOffset? DeclaredSigningTime,
     DateTimeOffset? TimestampedSigningTime,
     bool HasEntitlements,
-    string? DesignatedRequirement);
+    string? DesignatedRequirement,
+    IReadOnlyList<string>? SliceCdHashes = null);
 
 /// <summary>One field on which two assessments of the same path differ.</summary>
 public sealed record AssessmentDifference(string Field, string? Left, string? Right);
@@ -78,7 +80,11 @@ public static class AssessmentComparer
         {
             Add(differences, "identifier", l.Identifier, r.Identifier, StringComparer.Ordinal);
             Add(differences, "team-id", l.TeamId, r.TeamId, StringComparer.Ordinal);
-            Add(differences, "cdhash", l.CdHash, r.CdHash, StringComparer.OrdinalIgnoreCase);
+            if (!SameCode(l, r))
+            {
+                Add(differences, "cdhash", l.CdHash, r.CdHash, StringComparer.OrdinalIgnoreCase);
+            }
+
             Add(differences, "flags", Hex(l.Flags), Hex(r.Flags), StringComparer.Ordinal);
             if (l.CertificateSha256.Count > 0 && r.CertificateSha256.Count > 0)
             {
@@ -101,6 +107,12 @@ public static class AssessmentComparer
         AssessmentVerdict.Unknown => "unknown",
         _ => throw new ArgumentOutOfRangeException(nameof(verdict), verdict, null),
     };
+
+    // Two summaries describe the same code when their cdhashes match, or one's cdhash is another architecture of the
+    // other's universal file.
+    private static bool SameCode(SigningSummary left, SigningSummary right) =>
+        (left.CdHash is { } l && right.SliceCdHashes?.Contains(l, StringComparer.OrdinalIgnoreCase) == true)
+        || (right.CdHash is { } r && left.SliceCdHashes?.Contains(r, StringComparer.OrdinalIgnoreCase) == true);
 
     private static void Add(List<AssessmentDifference> differences, string field, string? left, string? right, StringComparer comparer)
     {

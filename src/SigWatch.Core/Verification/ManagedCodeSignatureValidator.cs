@@ -63,7 +63,8 @@ public sealed class ManagedCodeSignatureValidator(CodeSignatureVerifier? verifie
                 primary.Cms?.DeclaredSigningTime,
                 primary.Cms?.TimestampedSigningTime,
                 primary.Signature?.Entitlements is not null || primary.Signature?.DerEntitlements is not null,
-                DesignatedRequirement: null);
+                DesignatedRequirement: null,
+                report.Architectures.Where(a => a.Best is not null).Select(a => a.Best!.CdHashHex).ToList());
         }
 
         return new CodeSignatureAssessment(Name, report.Path, verdict, report.Findings, signing);

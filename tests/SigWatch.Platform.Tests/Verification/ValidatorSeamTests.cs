@@ -44,6 +44,19 @@ public class ValidatorSeamTests
     }
 
     [Fact]
+    public void Compare_NativeCdHashOfAnotherSlice_IsTheSameCode()
+    {
+        var managed = Summary(cdhash: "aa") with { SliceCdHashes = ["aa", "bb"] };
+        Assert.Empty(AssessmentComparer.Compare(
+            Assessment("managed", AssessmentVerdict.Valid, managed),
+            Assessment("native", AssessmentVerdict.Valid, Summary(cdhash: "BB"))));
+        var difference = Assert.Single(AssessmentComparer.Compare(
+            Assessment("managed", AssessmentVerdict.Valid, managed),
+            Assessment("native", AssessmentVerdict.Valid, Summary(cdhash: "cc"))));
+        Assert.Equal("cdhash", difference.Field);
+    }
+
+    [Fact]
     public void Compare_TimestampsAtSecondPrecision()
     {
         var t = new DateTimeOffset(2024, 5, 1, 12, 0, 0, TimeSpan.Zero);
@@ -69,6 +82,7 @@ public class ValidatorSeamTests
         Assert.Equal("com.example.seam", assessment.Signing?.Identifier);
         Assert.Equal(40, assessment.Signing?.CdHash?.Length);
         Assert.Equal(2u, assessment.Signing?.Flags & 2u);
+        Assert.Equal([assessment.Signing!.CdHash!], assessment.Signing.SliceCdHashes);
     }
 
     [Fact]
