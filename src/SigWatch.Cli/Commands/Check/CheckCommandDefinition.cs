@@ -16,14 +16,21 @@ internal static class CheckCommandDefinition
         Description = "Write the result as JSON (schema: docs/check-json.md).",
     };
 
+    public static readonly Option<bool> NativeOption = new("--native")
+    {
+        Description = "Verify with Apple's Security framework instead (macOS only; files and bundles). JSON: docs/check-json.md, \"Native\".",
+    };
+
     public static Command Create(CliConsole console)
     {
         var command = new Command("check", "Verify a code signature in-process, offline, without the daemon.")
         {
             PathArgument,
             JsonOption,
+            NativeOption,
         };
-        command.SetAction(parse => new CheckCommand(console, parse.GetValue(PathArgument)!, parse.GetValue(JsonOption)).Execute());
+        command.SetAction(parse => new CheckCommand(console, parse.GetValue(PathArgument)!, parse.GetValue(JsonOption),
+            parse.GetValue(NativeOption)).Execute());
         return command;
     }
 }
