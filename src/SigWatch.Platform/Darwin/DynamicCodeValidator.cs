@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Runtime.Versioning;
+using SigWatch.Core.Verification;
 using SigWatch.Platform.Interop;
 using SigWatch.Platform.Peers;
 
@@ -37,6 +38,22 @@ public sealed class DynamicCodeValidator : IDynamicCodeValidator, IDisposable
     }
 
     public DynamicValidationResult Validate(AuditToken token)
+    {
+        try
+        {
+            return ValidateCore(token);
+        }
+        catch (Exception e) when (e is EntryPointNotFoundException or DllNotFoundException or SecurityFrameworkException)
+        {
+            // A problem with the framework or the call, not a fact about the peer: no verdict (policy rejects).
+            return new DynamicValidationResult(AssessmentVerdict.Unknown,
+                [new Finding(FindingKind.NativeValidationFailed,
+                    FindingSeverity.Info, $"dynamic validation did not run: {e.Message}")],
+                null, null, null, null);
+        }
+    }
+
+    private DynamicValidationResult ValidateCore(AuditToken token)
     {
         var subject = string.Create(CultureInfo.InvariantCulture, $"pid {token.ProcessId}");
         using var data = CoreFoundation.CFDataCreate(token.ToBytes());

@@ -47,9 +47,11 @@ public static class NativeResultMapper
     /// <summary>
     /// Maps a validity check's result. <paramref name="checkedPath"/> is the bundle or file that was checked; resource
     /// paths under it are made relative to its <c>Contents/</c> directory when they lie inside one (as CodeResources
-    /// names them), else to the bundle root; paths outside it are kept absolute.
+    /// names them), else to the bundle root; paths outside it are kept absolute. <paramref name="canonicalPath"/> is the
+    /// same path with symlinks resolved (the framework may report resource paths under it, e.g. /private/var/…).
     /// </summary>
-    public static NativeValidationOutcome Map(int status, IReadOnlyDictionary<string, object?>? userInfo, string checkedPath)
+    public static NativeValidationOutcome Map(int status, IReadOnlyDictionary<string, object?>? userInfo, string checkedPath,
+        string? canonicalPath = null)
     {
         ArgumentNullException.ThrowIfNull(checkedPath);
         var info = CodeSigningStatus.Describe(status);
@@ -68,11 +70,11 @@ public static class NativeResultMapper
         userInfo ??= new Dictionary<string, object?>();
         var architecture = userInfo.TryGetValue(ArchitectureKey, out var arch) ? arch as string : null;
         var findings = new List<Finding>();
-        AddResources(findings, userInfo, ResourceAddedKey, FindingKind.FileAdded, "file added to the bundle after signing", checkedPath, architecture);
-        AddResources(findings, userInfo, ResourceAlteredKey, FindingKind.FileModified, "sealed file modified", checkedPath, architecture);
-        AddResources(findings, userInfo, ResourceMissingKey, FindingKind.FileMissing, "sealed file missing", checkedPath, architecture);
-        AddResources(findings, userInfo, ResourceSidebandKey, FindingKind.NativeValidationFailed, "sealed file has sideband data (extended attributes)", checkedPath, architecture);
-        AddResources(findings, userInfo, ResourceRecursiveKey, FindingKind.NativeValidationFailed, "sealed resource refers back into the bundle recursively", checkedPath, architecture);
+        AddResources(findings, userInfo, canonicalPath, ResourceAddedKey, FindingKind.FileAdded, "file added to the bundle after signing", checkedPath, architecture);
+        AddResources(findings, userInfo, canonicalPath, ResourceAlteredKey, FindingKind.FileModified, "sealed file modified", checkedPath, architecture);
+        AddResources(findings, userInfo, canonicalPath, ResourceMissingKey, FindingKind.FileMissing, "sealed file missing", checkedPath, architecture);
+        AddResources(findings, userInfo, canonicalPath, ResourceSidebandKey, FindingKind.NativeValidationFailed, "sealed file has sideband data (extended attributes)", checkedPath, architecture);
+        AddResources(findings, userInfo, canonicalPath, ResourceRecursiveKey, FindingKind.NativeValidationFailed, "sealed resource refers back into the bundle recursively", checkedPath, architecture);
 
         // The status itself becomes the headline finding, unless it only says "a resource is bad" and the user info
         // already named which ones.
@@ -88,15 +90,24 @@ public static class NativeResultMapper
 
             var severity = verdict == AssessmentVerdict.Unknown ? FindingSeverity.Info : FindingSeverity.Error;
             findings.Insert(0, new Finding(info.Kind, severity, detail,
-                component is null ? checkedPath : Relative(component, checkedPath), architecture));
+                component is null ? checkedPath : Relative(component, checkedPath, canonicalPath), architecture));
         }
 
         return new NativeValidationOutcome(verdict, findings);
     }
 
     /// <summary>A path relative to the checked bundle (see <see cref="Map"/>), or unchanged when outside it.</summary>
-    public static string Relative(string path, string checkedPath)
+    public static string Relative(string path, string checkedPath, string? canonicalPath = null)
     {
+        if (canonicalPath is not null && canonicalPath != checkedPath)
+        {
+            var relative = Relative(path, canonicalPath);
+            if (relative.Length != path.Length)
+            {
+                return relative;
+            }
+        }
+
         var root = checkedPath.TrimEnd('/');
         var contents = root + "/Contents/";
         if (path.StartsWith(contents, StringComparison.Ordinal))
@@ -107,7 +118,7 @@ public static class NativeResultMapper
         return path.StartsWith(root + "/", StringComparison.Ordinal) ? path[(root.Length + 1)..] : path;
     }
 
-    private static void AddResources(List<Finding> findings, IReadOnlyDictionary<string, object?> userInfo, string key,
+    private static void AddResources(List<Finding> findings, IReadOnlyDictionary<string, object?> userInfo, string? canonicalPath, string key,
         FindingKind kind, string message, string checkedPath, string? architecture)
     {
         if (!userInfo.TryGetValue(key, out var value))
@@ -118,7 +129,7 @@ public static class NativeResultMapper
         var paths = PathsOf(value).ToList();
         foreach (var path in paths.Take(MaxFindingsPerKey))
         {
-            findings.Add(new Finding(kind, FindingSeverity.Error, message, Relative(path, checkedPath), architecture));
+            findings.Add(new Finding(kind, FindingSeverity.Error, message, Relative(path, checkedPath, canonicalPath), architecture));
         }
 
         if (paths.Count > MaxFindingsPerKey)

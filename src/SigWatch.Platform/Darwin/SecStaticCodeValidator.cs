@@ -57,14 +57,28 @@ public sealed class SecStaticCodeValidator : ICodeSignatureValidator, IDisposabl
         ArgumentNullException.ThrowIfNull(path);
         cancellationToken.ThrowIfCancellationRequested();
         var fullPath = Path.GetFullPath(path);
+        try
+        {
+            return ValidateCore(fullPath);
+        }
+        catch (Exception e) when (e is EntryPointNotFoundException or DllNotFoundException or SecurityFrameworkException or ArgumentException)
+        {
+            // A problem with the framework or the call, not a fact about the code: no verdict.
+            return new CodeSignatureAssessment(Name, fullPath, AssessmentVerdict.Unknown,
+                [new Finding(FindingKind.NativeValidationFailed, FindingSeverity.Info, $"native validation did not run: {e.Message}", fullPath)],
+                null);
+        }
+    }
 
+    private CodeSignatureAssessment ValidateCore(string fullPath)
+    {
         using var url = CoreFoundation.CFURLCreateFromPath(fullPath, Directory.Exists(fullPath));
         var status = Security.SecStaticCodeCreateWithPath(url, out var code);
         using (code)
         {
             if (status != CodeSigningStatus.Success)
             {
-                var failed = NativeResultMapper.Map(status, null, fullPath);
+                var failed = NativeResultMapper.Map(status, null, fullPath, Libc.RealPath(fullPath));
                 return new CodeSignatureAssessment(Name, fullPath, failed.Verdict, failed.Findings, null);
             }
 
@@ -76,7 +90,7 @@ public sealed class SecStaticCodeValidator : ICodeSignatureValidator, IDisposabl
                 userInfo = Security.CopyUserInfo(errors);
             }
 
-            var outcome = NativeResultMapper.Map(status, userInfo, fullPath);
+            var outcome = NativeResultMapper.Map(status, userInfo, fullPath, Libc.RealPath(fullPath));
             return new CodeSignatureAssessment(Name, fullPath, outcome.Verdict, outcome.Findings, CopySummary(code));
         }
     }

@@ -19,6 +19,9 @@ internal static partial class CoreFoundation
     [LibraryImport(Libraries.CoreFoundation, EntryPoint = "CFURLCopyFileSystemPath")]
     private static partial SafeCFStringHandle CFURLCopyFileSystemPathCore(IntPtr url, nint pathStyle);
 
+    [LibraryImport(Libraries.CoreFoundation, EntryPoint = "CFURLCopyAbsoluteURL")]
+    private static partial SafeCFURLHandle CFURLCopyAbsoluteURLCore(IntPtr relativeURL);
+
     /// <summary>A file URL for a POSIX path, from its UTF-8 bytes (the file-system representation on macOS).</summary>
     internal static unsafe SafeCFURLHandle CFURLCreateFromPath(string path, bool isDirectory)
     {
@@ -36,10 +39,15 @@ internal static partial class CoreFoundation
         }
     }
 
-    /// <summary>The POSIX path of a file URL; null when CF cannot express it as a path.</summary>
+    /// <summary>
+    /// The absolute POSIX path of a file URL; null when CF cannot express it as a path. The URL is made absolute first:
+    /// CFURLCopyFileSystemPath of a URL relative to a base returns only the relative part, and the Security framework
+    /// may report resources relative to the bundle's resource base (unconfirmed; absolute is right either way).
+    /// </summary>
     internal static string? CFURLToPath(IntPtr url)
     {
-        using var path = CFURLCopyFileSystemPathCore(url, kCFURLPOSIXPathStyle);
+        using var absolute = CFURLCopyAbsoluteURLCore(url);
+        using var path = CFURLCopyFileSystemPathCore(absolute.IsInvalid ? url : absolute.DangerousGetHandle(), kCFURLPOSIXPathStyle);
         return path.IsInvalid ? null : CFStringToString(path.DangerousGetHandle());
     }
 }

@@ -9,21 +9,41 @@ namespace SigWatch.Platform.Interop;
 [SupportedOSPlatform("macos")]
 internal static partial class Security
 {
-    private static readonly Lazy<SigWatch.Platform.Darwin.SigningInfoKeys> s_signingInfoKeys = new(() => new(
-        CoreFoundation.CFStringToString(kSecCodeInfoIdentifier),
-        CoreFoundation.CFStringToString(kSecCodeInfoTeamIdentifier),
-        CoreFoundation.CFStringToString(kSecCodeInfoUnique),
-        CoreFoundation.CFStringToString(kSecCodeInfoFlags),
-        CoreFoundation.CFStringToString(kSecCodeInfoEntitlementsDict),
-        CoreFoundation.CFStringToString(kSecCodeInfoEntitlements),
-        CoreFoundation.CFStringToString(kSecCodeInfoTime),
-        CoreFoundation.CFStringToString(kSecCodeInfoTimestamp),
-        CoreFoundation.CFStringToString(kSecCodeInfoStatus)));
+    private static readonly Lazy<SigWatch.Platform.Darwin.SigningInfoKeys> s_signingInfoKeys = new(() =>
+    {
+        var documented = SigWatch.Platform.Darwin.SigningInfoKeys.Documented;
+        return new(
+            KeyText("kSecCodeInfoIdentifier", documented.Identifier),
+            KeyText("kSecCodeInfoTeamIdentifier", documented.TeamId),
+            KeyText("kSecCodeInfoUnique", documented.Unique),
+            KeyText("kSecCodeInfoFlags", documented.Flags),
+            KeyText("kSecCodeInfoEntitlementsDict", documented.EntitlementsDict),
+            KeyText("kSecCodeInfoEntitlements", documented.Entitlements),
+            KeyText("kSecCodeInfoTime", documented.Time),
+            KeyText("kSecCodeInfoTimestamp", documented.Timestamp),
+            KeyText("kSecCodeInfoStatus", documented.Status));
+    });
 
     /// <summary>The signing-information key strings as this framework exports them (read once).</summary>
     internal static SigWatch.Platform.Darwin.SigningInfoKeys SigningInfoKeys => s_signingInfoKeys.Value;
 
     private static IntPtr Export(string symbol) => NativeExports.ReadPointer(Libraries.Security, symbol);
+
+    /// <summary>
+    /// The string value of an exported key, or the documented value (§3.3/§3.5) if this macOS does not export the
+    /// symbol: a missing export must not make every validation fail.
+    /// </summary>
+    internal static string KeyText(string symbol, string documented)
+    {
+        try
+        {
+            return CoreFoundation.CFStringToString(Export(symbol));
+        }
+        catch (EntryPointNotFoundException)
+        {
+            return documented;
+        }
+    }
 
     internal static IntPtr kSecCodeInfoIdentifier => Export("kSecCodeInfoIdentifier");
     internal static IntPtr kSecCodeInfoTeamIdentifier => Export("kSecCodeInfoTeamIdentifier");

@@ -59,21 +59,21 @@ internal static partial class Security
 
     private static Dictionary<string, string> ReadErrorKeys()
     {
-        var pairs = new (IntPtr Export, string Documented)[]
+        var documented = new (string Symbol, string Documented)[]
         {
-            (kSecCFErrorArchitecture, NativeResultMapper.ArchitectureKey),
-            (kSecCFErrorResourceAdded, NativeResultMapper.ResourceAddedKey),
-            (kSecCFErrorResourceAltered, NativeResultMapper.ResourceAlteredKey),
-            (kSecCFErrorResourceMissing, NativeResultMapper.ResourceMissingKey),
-            (kSecCFErrorResourceSideband, NativeResultMapper.ResourceSidebandKey),
-            (kSecCFErrorResourceRecursive, NativeResultMapper.ResourceRecursiveKey),
-            (kSecCFErrorPath, NativeResultMapper.PathKey),
-            (kSecCFErrorRequirementSyntax, NativeResultMapper.RequirementSyntaxKey),
+            ("kSecCFErrorArchitecture", NativeResultMapper.ArchitectureKey),
+            ("kSecCFErrorResourceAdded", NativeResultMapper.ResourceAddedKey),
+            ("kSecCFErrorResourceAltered", NativeResultMapper.ResourceAlteredKey),
+            ("kSecCFErrorResourceMissing", NativeResultMapper.ResourceMissingKey),
+            ("kSecCFErrorResourceSideband", NativeResultMapper.ResourceSidebandKey),
+            ("kSecCFErrorResourceRecursive", NativeResultMapper.ResourceRecursiveKey),
+            ("kSecCFErrorPath", NativeResultMapper.PathKey),
+            ("kSecCFErrorRequirementSyntax", NativeResultMapper.RequirementSyntaxKey),
         };
         var map = new Dictionary<string, string>(StringComparer.Ordinal);
-        foreach (var (export, documented) in pairs)
+        foreach (var (symbol, name) in documented)
         {
-            map[CoreFoundation.CFStringToString(export)] = documented;
+            map[KeyText(symbol, name)] = name;
         }
 
         return map;

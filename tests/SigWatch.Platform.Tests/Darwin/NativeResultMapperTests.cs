@@ -129,3 +129,40 @@ public class NativeResultMapperTests
     public void Relative_StripsContentsOrBundleRoot(string path, string expected) =>
         Assert.Equal(expected, NativeResultMapper.Relative(path, App + "/"));
 }
+
+public class NativeResultMapperCanonicalPathTests
+{
+    [Fact]
+    public void ResourcePathsUnderTheCanonicalPath_AreRelativeToo()
+    {
+        // /var is a symlink to /private/var on macOS; the framework may report the resolved form.
+        var userInfo = new Dictionary<string, object?>
+        {
+            ["SecCSResourceAdded"] = new List<object?> { "/private/var/folders/x/Demo.app/Contents/Resources/extra.txt" },
+        };
+
+        var finding = Assert.Single(NativeResultMapper.Map(-67054, userInfo, "/var/folders/x/Demo.app", "/private/var/folders/x/Demo.app").Findings);
+
+        Assert.Equal("Resources/extra.txt", finding.Path);
+    }
+
+    [Fact]
+    public void Relative_PrefersTheCheckedPathWhenTheCanonicalOneDoesNotMatch() =>
+        Assert.Equal("Resources/a", NativeResultMapper.Relative("/Apps/D.app/Contents/Resources/a", "/Apps/D.app", "/Volumes/X/D.app"));
+}
+
+public class LibcRealPathTests
+{
+    [Fact]
+    public void RealPath_ResolvesSymlinksAndReturnsNullForMissing()
+    {
+        using var dir = new SigWatch.TestSupport.TempDirectory();
+        var target = Directory.CreateDirectory(dir.Combine("target")).FullName;
+        var link = dir.Combine("link");
+        Directory.CreateSymbolicLink(link, target);
+
+        Assert.Equal(SigWatch.Platform.Interop.Libc.RealPath(target), SigWatch.Platform.Interop.Libc.RealPath(link));
+        Assert.EndsWith("/target", SigWatch.Platform.Interop.Libc.RealPath(link), StringComparison.Ordinal);
+        Assert.Null(SigWatch.Platform.Interop.Libc.RealPath(dir.Combine("absent")));
+    }
+}
