@@ -113,10 +113,23 @@ public sealed class SecStaticCodeValidator : ICodeSignatureValidator, IDisposabl
             var summary = SigningInformationMapper.ToSummary(dictionary, certificates, null, Security.SigningInfoKeys);
             if (summary is not null && _options.IncludeDesignatedRequirement)
             {
-                summary = summary with { DesignatedRequirement = SecRequirement.CopyDesignatedRequirementText(code) };
+                summary = summary with { DesignatedRequirement = TryCopyDesignatedRequirement(code) };
             }
 
             return summary;
+        }
+    }
+
+    // The designated requirement is a display field: failing to render it must not cost the verdict.
+    private static string? TryCopyDesignatedRequirement(SafeCFHandle code)
+    {
+        try
+        {
+            return SecRequirement.CopyDesignatedRequirementText(code);
+        }
+        catch (SecurityFrameworkException)
+        {
+            return null;
         }
     }
 

@@ -117,3 +117,29 @@ public class CodeSignatureValidatorsTests
         Assert.Equal(OperatingSystem.IsMacOS() ? ["managed", "native"] : ["managed"], validators.Select(v => v.Name).ToArray());
     }
 }
+
+public class FindingKindNameTests
+{
+    [Fact]
+    public void EveryKind_HasAUniqueKebabCaseName()
+    {
+        var names = Enum.GetValues<FindingKind>().Select(FindingKinds.Name).ToList();
+        Assert.Equal(names.Count, names.Distinct(StringComparer.Ordinal).Count());
+        Assert.All(names, n => Assert.Matches("^[a-z0-9]+(-[a-z0-9]+)*$", n));
+    }
+
+    [Theory]
+    [InlineData(FindingKind.FileAdded, "file-added")]
+    [InlineData(FindingKind.FileMissing, "file-missing")]
+    [InlineData(FindingKind.FileModified, "file-modified")]
+    [InlineData(FindingKind.NestedCodeInvalid, "nested-code-invalid")]
+    [InlineData(FindingKind.InfoPlistModified, "info-plist-modified")]
+    [InlineData(FindingKind.ResourceEnvelopeModified, "resource-envelope-modified")]
+    [InlineData(FindingKind.UnsealedRootContent, "unsealed-root-content")]
+    [InlineData(FindingKind.SymlinkEscapesBundle, "symlink-escapes-bundle")]
+    [InlineData(FindingKind.Unreadable, "unreadable")]
+    [InlineData(FindingKind.RequirementNotSatisfied, "requirement-not-satisfied")]
+    [InlineData(FindingKind.NativeValidationFailed, "native-validation-failed")]
+    public void KindsSharedWithTheSealVerifier_HaveTheAgreedNames(FindingKind kind, string name) =>
+        Assert.Equal(name, FindingKinds.Name(kind));
+}
