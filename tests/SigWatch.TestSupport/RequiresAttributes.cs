@@ -65,3 +65,18 @@ public sealed class LinuxFactAttribute : FactAttribute
         }
     }
 }
+
+/// <summary>
+/// A fact that needs a real Mac (Security framework, LOCAL_PEER* options, system apps); skipped with the reason
+/// elsewhere. Pair it with <c>[Trait("Platform", "macOS")]</c> so a Mac run can select exactly these tests.
+/// </summary>
+public sealed class MacOSFactAttribute : FactAttribute
+{
+    public MacOSFactAttribute()
+    {
+        if (!OperatingSystem.IsMacOS())
+        {
+            Skip = "macOS-only: needs Apple's Security framework and Darwin sockets (run on a Mac: dotnet test --filter Platform=macOS)";
+        }
+    }
+}

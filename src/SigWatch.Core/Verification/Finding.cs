@@ -110,6 +110,15 @@ public enum FindingKind
 
     /// <summary>A file added and a sealed file missing whose names differ only in Unicode normalization (NFC vs NFD): one finding for the pair.</summary>
     NormalizationMismatch,
+
+    /// <summary>The code does not satisfy the requirement it was checked against (errSecCSReqFailed).</summary>
+    RequirementNotSatisfied,
+
+    /// <summary>
+    /// The native verifier (Security framework) rejected the code for a reason without an exact managed equivalent;
+    /// the detail names the OSStatus.
+    /// </summary>
+    NativeValidationFailed,
 }
 
 /// <summary>How a finding affects the verdict: only <see cref="Error"/> makes a signature invalid.</summary>
@@ -176,6 +185,8 @@ public static class FindingKinds
         FindingKind.BadMainExecutable => "bad-main-executable",
         FindingKind.Unreadable => "unreadable",
         FindingKind.NormalizationMismatch => "normalization-mismatch",
+        FindingKind.RequirementNotSatisfied => "requirement-not-satisfied",
+        FindingKind.NativeValidationFailed => "native-validation-failed",
         _ => throw new ArgumentOutOfRangeException(nameof(kind), kind, null),
     };
 }

@@ -12,13 +12,18 @@ namespace SigWatch.Cli.Commands.Check;
 /// any OS) and prints either a <c>codesign -dvvv</c>-like description with a verdict line, or the JSON contract.
 /// Exit codes: 0 valid, 1 invalid or unsigned, 5 the path cannot be read.
 /// </summary>
-internal sealed class CheckCommand(CliConsole console, string path, bool json)
+internal sealed class CheckCommand(CliConsole console, string path, bool json, bool native = false)
 {
     /// <summary>Requirement text from --requirement / --requirement-file; null when none.</summary>
     public string? Requirement { get; init; }
 
     public int Execute()
     {
+        if (native)
+        {
+            return NativeCheck.Execute(console, path, json);
+        }
+
         if (Directory.Exists(path))
         {
             console.Error.WriteLine($"sigwatch: {path}: is a directory; checking bundles is not available in this version (check the main executable instead)");

@@ -28,6 +28,11 @@ internal static class CheckCommandDefinition
         HelpName = "FILE",
     };
 
+    public static readonly Option<bool> NativeOption = new("--native")
+    {
+        Description = "Verify with Apple's Security framework instead (macOS only; files and bundles). JSON: docs/check-json.md, \"Native\".",
+    };
+
     public static Command Create(CliConsole console)
     {
         var command = new Command("check", "Verify a code signature in-process, offline, without the daemon.")
@@ -36,6 +41,7 @@ internal static class CheckCommandDefinition
             JsonOption,
             RequirementOption,
             RequirementFileOption,
+            NativeOption,
         };
         command.SetAction(parse =>
         {
@@ -59,7 +65,10 @@ internal static class CheckCommandDefinition
                 }
             }
 
-            return new CheckCommand(console, parse.GetValue(PathArgument)!, parse.GetValue(JsonOption)) { Requirement = requirement }.Execute();
+            return new CheckCommand(console, parse.GetValue(PathArgument)!, parse.GetValue(JsonOption), parse.GetValue(NativeOption))
+            {
+                Requirement = requirement,
+            }.Execute();
         });
         return command;
     }
