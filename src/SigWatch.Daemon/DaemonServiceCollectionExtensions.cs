@@ -7,9 +7,11 @@ using SigWatch.Core.Seal;
 using SigWatch.Daemon.Assessment;
 using SigWatch.Daemon.Configuration;
 using SigWatch.Daemon.Grpc;
+using SigWatch.Daemon.Security;
 using SigWatch.Daemon.Store;
 using SigWatch.Daemon.Watching;
 using SigWatch.Platform;
+using SigWatch.Platform.Peers;
 using SigWatch.Platform.Quarantine;
 
 namespace SigWatch.Daemon;
@@ -55,9 +57,23 @@ internal static class DaemonServiceCollectionExtensions
         services.AddSingleton<ReconcileService>();
         services.AddHostedService(sp => sp.GetRequiredService<ReconcileService>());
 
+        services.AddSingleton(PeerCredentials.ForCurrentPlatform());
+        services.AddSingleton(_ => new PeerPolicy(
+            ProcessIdentity.EffectiveUserId,
+            options.AllowedUsers,
+            options.AllowedGroups,
+            string.IsNullOrWhiteSpace(options.ClientRequirement) ? null : options.ClientRequirement,
+            // The audit-token check exists only on macOS; elsewhere a configured requirement refuses every client.
+            OperatingSystem.IsMacOS() && !string.IsNullOrWhiteSpace(options.ClientRequirement)
+                ? new Platform.Darwin.DynamicCodeValidator(options.ClientRequirement)
+                : null,
+            options.RequireClientHardenedRuntime));
+
         services.AddGrpc(o =>
         {
             o.EnableDetailedErrors = false;
+            // The peer check comes first: a refused peer's call never reaches anything else.
+            o.Interceptors.Add<PeerPolicyInterceptor>();
             o.Interceptors.Add<ErrorLoggingInterceptor>();
         });
         services.AddGrpcHealthChecks().AddCheck<StoreHealthCheck>("store");

@@ -11,6 +11,7 @@ using SigWatch.Daemon;
 using SigWatch.Daemon.Configuration;
 using SigWatch.Daemon.Grpc.Services;
 using SigWatch.Daemon.Hosting;
+using SigWatch.Daemon.Security;
 using SigWatch.Daemon.Store;
 using SigWatch.Platform;
 
@@ -86,8 +87,16 @@ try
     builder.WebHost.ConfigureKestrel(kestrel =>
     {
         kestrel.AddServerHeader = false;
-        // Cleartext HTTP/2 only: there is no TLS/ALPN on a Unix socket to negotiate it.
-        kestrel.ListenUnixSocket(options.Socket, listen => listen.Protocols = HttpProtocols.Http2);
+        kestrel.ListenUnixSocket(options.Socket, listen =>
+        {
+            // Cleartext HTTP/2 only: there is no TLS/ALPN on a Unix socket to negotiate it.
+            listen.Protocols = HttpProtocols.Http2;
+            // Every peer is decided before any HTTP/2 byte is read.
+            listen.Use(PeerPolicyConnectionMiddleware.Create(
+                kestrel.ApplicationServices.GetRequiredService<PeerPolicy>(),
+                kestrel.ApplicationServices.GetRequiredService<SigWatch.Platform.Peers.IPeerCredentials>(),
+                kestrel.ApplicationServices.GetRequiredService<Microsoft.Extensions.Logging.ILoggerFactory>().CreateLogger("SigWatch.Daemon.PeerPolicy")));
+        });
     });
     builder.Services.AddSigWatchDaemon(options);
 
@@ -101,7 +110,7 @@ try
     lifetime.ApplicationStopping.Register(() => app.Services.GetRequiredService<EventHub>().CompleteAll());
 
     await app.StartAsync().ConfigureAwait(false);
-    UnixSocket.SecureSocketFile(options.Socket);
+    UnixSocket.SecureSocketFile(options.Socket, isRoot);
     Log.Information(
         "sigwatchd {Version} listening on {Socket}; roots {Roots}; database {Database}; quiet window {Quiet} s",
         DaemonClock.Version, options.Socket, options.Roots, options.DatabasePath, options.QuietWindowSeconds);

@@ -80,3 +80,15 @@ public sealed class MacOSFactAttribute : FactAttribute
         }
     }
 }
+
+/// <summary>A fact that needs root (e.g. to connect as another user with setpriv); skipped with the reason otherwise.</summary>
+public sealed class RootFactAttribute : FactAttribute
+{
+    public RootFactAttribute()
+    {
+        if (!Environment.IsPrivilegedProcess)
+        {
+            Skip = "needs root to act as another user (CI runs as root); the logic is unit-tested without it";
+        }
+    }
+}

@@ -24,6 +24,9 @@ internal sealed record DaemonCommandLine(IReadOnlyDictionary<string, string?> Se
           --quiet-window SECONDS    Assess a bundle only after this long without activity (default 2).
           --reconcile-minutes MIN   Full reconcile of the inventory with the disk (default 30).
           --full-verify-hours H     Re-hash every sealed file, ignoring the digest cache (default 24).
+          --allow-user UID          Also admit this user (repeatable); the daemon's user and root always may.
+          --allow-group GID         Also admit members of this group (repeatable).
+          --client-requirement EXPR Admit only clients whose code satisfies this requirement (macOS, audit token).
           --log-level LEVEL         Verbose, Debug, Information (default), Warning, Error.
           --config FILE             JSON configuration file (keys as in README, "Configuration").
           -h, --help                Show this help.
@@ -36,6 +39,8 @@ internal sealed record DaemonCommandLine(IReadOnlyDictionary<string, string?> Se
     {
         var settings = new Dictionary<string, string?>(StringComparer.OrdinalIgnoreCase);
         var roots = new List<string>();
+        var users = 0;
+        var groups = 0;
         string? config = null;
         for (var i = 0; i < args.Count; i++)
         {
@@ -88,6 +93,15 @@ internal sealed record DaemonCommandLine(IReadOnlyDictionary<string, string?> Se
                 case "--full-verify-hours":
                     settings[nameof(DaemonOptions.FullVerifyHours)] = Number(arg, Value());
                     break;
+                case "--allow-user":
+                    settings[$"{nameof(DaemonOptions.AllowedUsers)}:{users++}"] = Id(arg, Value());
+                    break;
+                case "--allow-group":
+                    settings[$"{nameof(DaemonOptions.AllowedGroups)}:{groups++}"] = Id(arg, Value());
+                    break;
+                case "--client-requirement":
+                    settings[nameof(DaemonOptions.ClientRequirement)] = Value();
+                    break;
                 case "--log-level":
                     settings[nameof(DaemonOptions.LogLevel)] = Value();
                     break;
@@ -101,6 +115,11 @@ internal sealed record DaemonCommandLine(IReadOnlyDictionary<string, string?> Se
 
         return new DaemonCommandLine(settings, roots, config, ShowHelp: false);
     }
+
+    private static string Id(string option, string value) =>
+        uint.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out var id)
+            ? id.ToString(CultureInfo.InvariantCulture)
+            : throw new UsageException($"option {option} needs a numeric id, got '{value}'");
 
     private static string Number(string option, string value) =>
         double.TryParse(value, NumberStyles.Float, CultureInfo.InvariantCulture, out var number) && double.IsFinite(number)

@@ -31,6 +31,21 @@ internal sealed class DaemonOptions
     /// </summary>
     public double FullVerifyHours { get; set; } = 24;
 
+    /// <summary>Users (uids) besides the daemon's own user and root who may query the daemon.</summary>
+    public List<uint> AllowedUsers { get; set; } = [];
+
+    /// <summary>Groups (gids, primary or supplementary) whose members may query the daemon (e.g. 80, "admin" on macOS).</summary>
+    public List<uint> AllowedGroups { get; set; } = [];
+
+    /// <summary>
+    /// A code requirement every client must satisfy, checked against the peer's audit token (macOS);
+    /// where it cannot be checked, clients are refused.
+    /// </summary>
+    public string? ClientRequirement { get; set; }
+
+    /// <summary>With <see cref="ClientRequirement"/>: also require the client's hardened runtime.</summary>
+    public bool RequireClientHardenedRuntime { get; set; }
+
     /// <summary>Minimum log level (Verbose, Debug, Information, Warning, Error, Fatal).</summary>
     public string LogLevel { get; set; } = "Information";
 
@@ -70,6 +85,18 @@ internal sealed class DaemonOptions
         if (double.IsNaN(ReconcileIntervalMinutes) || ReconcileIntervalMinutes < 0.05 || ReconcileIntervalMinutes > 7 * 24 * 60)
         {
             problems.Add($"reconcile interval {ReconcileIntervalMinutes} min is out of range (0.05 to 10080)");
+        }
+
+        if (ClientRequirement is { Length: > 0 } requirement)
+        {
+            try
+            {
+                Core.CodeSigning.Requirements.RequirementParser.ParseExpression(requirement);
+            }
+            catch (Core.CodeSigning.Requirements.RequirementSyntaxException e)
+            {
+                problems.Add($"client requirement: {e.Message}");
+            }
         }
 
         if (double.IsNaN(FullVerifyHours) || FullVerifyHours < 0.01 || FullVerifyHours > 24 * 365)

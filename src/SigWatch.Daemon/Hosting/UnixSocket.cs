@@ -23,10 +23,14 @@ internal static class UnixSocket
             : UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute;
 
     /// <summary>
-    /// Owner-only until the peer policy (uid/group, code requirement) admits other callers: a root
-    /// daemon answers root, a user daemon answers its user.
+    /// As root the socket is open to everyone (0666) and the peer policy is the gate: every peer's
+    /// credentials are read from the kernel and refused with PERMISSION_DENIED unless admitted
+    /// (macos-integration.md §5, "Permissions"). A user daemon serves only its user (0600).
     /// </summary>
-    public const UnixFileMode SocketMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
+    public static UnixFileMode SocketMode(bool isRoot) =>
+        isRoot
+            ? UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead | UnixFileMode.GroupWrite | UnixFileMode.OtherRead | UnixFileMode.OtherWrite
+            : UnixFileMode.UserRead | UnixFileMode.UserWrite;
 
     public static void Prepare(string socketPath, bool isRoot, uint uid)
     {
@@ -53,7 +57,7 @@ internal static class UnixSocket
         }
     }
 
-    public static void SecureSocketFile(string socketPath) => File.SetUnixFileMode(socketPath, SocketMode);
+    public static void SecureSocketFile(string socketPath, bool isRoot) => File.SetUnixFileMode(socketPath, SocketMode(isRoot));
 
     private static void EnsureDirectory(string directory, bool isRoot, uint uid)
     {

@@ -110,8 +110,8 @@ public sealed class DaemonStartupTests
         CliResult result;
         if (Platform.ProcessIdentity.IsRoot)
         {
-            // Root bypasses file permissions, so ask as an unprivileged user: the socket's directory
-            // is owner-only, so connect() fails with EACCES.
+            // Root bypasses file permissions, so ask as an unprivileged user: a root daemon's socket
+            // is open to all and the peer policy refuses uid 65534 with PERMISSION_DENIED.
             result = await RunAsNobodyAsync(["status", "--socket", daemon.Socket]);
         }
         else
@@ -130,6 +130,34 @@ public sealed class DaemonStartupTests
         Assert.True(result.ExitCode == 4, result.ToString());
         Assert.Contains("permission denied", result.Stderr, StringComparison.Ordinal);
         Assert.Equal(0, await daemon.TerminateAsync());
+    }
+
+    [RootFact]
+    public async Task Daemon_AsRootWithAllowedUser_AdmitsThatUserThroughThePeerPolicy()
+    {
+        using var dir = new TempDirectory();
+        var root = Directory.CreateDirectory(dir.Combine("root")).FullName;
+        var socket = dir.Combine("run", "d.sock");
+        var info = Programs.StartInfo(Programs.DaemonDll, ["--root", root, "--state-dir", dir.Combine("state"), "--socket", socket, "--allow-user", "65534"]);
+        using var process = Process.Start(info)!;
+        try
+        {
+            var deadline = DateTime.UtcNow.AddSeconds(30);
+            while (!File.Exists(socket) && DateTime.UtcNow < deadline)
+            {
+                await Task.Delay(50);
+            }
+
+            await Task.Delay(300);
+            var result = await RunAsNobodyAsync(["status", "--socket", socket]);
+            Assert.True(result.ExitCode == 0, result.ToString());
+            Assert.Contains("sigwatchd", result.Stdout, StringComparison.Ordinal);
+        }
+        finally
+        {
+            process.Kill();
+            await process.WaitForExitAsync();
+        }
     }
 
     [Fact]
