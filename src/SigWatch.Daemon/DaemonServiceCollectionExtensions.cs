@@ -4,6 +4,7 @@ using SigWatch.Core.Bundles;
 using SigWatch.Core.FileSystem;
 using SigWatch.Core.Quarantine;
 using SigWatch.Core.Seal;
+using SigWatch.Core.Verification;
 using SigWatch.Daemon.Assessment;
 using SigWatch.Daemon.Configuration;
 using SigWatch.Daemon.Grpc;
@@ -40,10 +41,14 @@ internal static class DaemonServiceCollectionExtensions
             var parallelism = Math.Max(1, Environment.ProcessorCount / 2);
             var incremental = new BundleVerifier(LstatFileTree.Instance, new BundleVerifierOptions { Cache = cache, MaxDegreeOfParallelism = parallelism });
             var full = new BundleVerifier(LstatFileTree.Instance, new BundleVerifierOptions { Cache = cache, IgnoreCache = true, MaxDegreeOfParallelism = parallelism });
+            // On macOS the Security framework verifies every bundle too; disagreements become events.
+            var native = OperatingSystem.IsMacOS() ? NativeValidator() : null;
+
             return new BundleInspectionContext(
                 sp.GetRequiredService<IExtendedAttributeReader>(),
                 sp.GetRequiredService<IQuarantineEventLookup>(),
-                (path, fullRehash) => (fullRehash ? full : incremental).Verify(path));
+                (path, fullRehash) => (fullRehash ? full : incremental).Verify(path),
+                native);
         });
         services.AddSingleton<ActivityTracker>();
         services.AddSingleton<AssessmentQueue>();
@@ -79,5 +84,12 @@ internal static class DaemonServiceCollectionExtensions
         services.AddGrpcHealthChecks().AddCheck<StoreHealthCheck>("store");
         services.AddGrpcReflection();
         return services;
+    }
+
+    [System.Runtime.Versioning.SupportedOSPlatform("macos")]
+    private static Func<string, CodeSignatureAssessment> NativeValidator()
+    {
+        var framework = new Platform.Darwin.SecStaticCodeValidator();
+        return path => framework.Validate(path);
     }
 }

@@ -69,7 +69,9 @@ internal sealed record SignatureJson(
     IReadOnlyList<string> RiskyEntitlements,
     IReadOnlyList<FindingJson> Findings,
     int FindingCount,
-    IReadOnlyList<DiagnosisJson> Diagnoses);
+    IReadOnlyList<DiagnosisJson> Diagnoses,
+    string? NativeVerdict,
+    IReadOnlyList<string> VerifierDisagreements);
 
 internal sealed record FindingJson(string Kind, string Severity, string? Path, string Detail);
 
@@ -160,7 +162,8 @@ internal static class JsonMapping
         s.Verdict, s.Classification, Text(s.Identifier), Text(s.TeamId), Text(s.Cdhash), s.HardenedRuntime, [.. s.Flags],
         Time(s.DeclaredSigningTime), Time(s.Timestamp), s.NotarizationTicketStapled, [.. s.Entitlements], [.. s.RiskyEntitlements],
         [.. s.Findings.Select(f => new FindingJson(f.Kind, f.Severity, Text(f.Path), f.Detail))], s.FindingCount,
-        [.. s.Diagnoses.Select(d => new DiagnosisJson(d.Kind, [.. d.Paths], d.Explanation, d.Remedy))]);
+        [.. s.Diagnoses.Select(d => new DiagnosisJson(d.Kind, [.. d.Paths], d.Explanation, d.Remedy))],
+        Text(s.NativeVerdict), [.. s.VerifierDisagreements]);
 
     public static QuarantineJson ToJson(Quarantine q) => new(
         q.Present, Text(q.Raw), q.FlagsParsed ? (int)q.Flags : null,

@@ -26,6 +26,7 @@ public static class AssessmentChanges
     public const string SealBroken = "seal-broken";
     public const string SignatureRestored = "signature-restored";
     public const string SignatureChanged = "signature-changed";
+    public const string VerifierDisagreement = "verifier-disagreement";
 
     /// <summary>Flag on quarantine-removed when the app had never been approved by the user.</summary>
     public const string PossibleGatekeeperBypass = "possible-gatekeeper-bypass";
@@ -47,6 +48,10 @@ public static class AssessmentChanges
         }
 
         CompareSignatures(previous.Signature, current.Signature, changes);
+        if (Disagreement(previous, current) is { } disagreement)
+        {
+            changes.Add(disagreement);
+        }
 
         var was = previous.Quarantine?.Quarantine;
         var now = current.Quarantine?.Quarantine;
@@ -74,6 +79,23 @@ public static class AssessmentChanges
         }
 
         return changes;
+    }
+
+    /// <summary>
+    /// A verifier-disagreement event when the managed and native verifiers disagree now and did not
+    /// disagree the same way before (<paramref name="previous"/> null: a new bundle). It carries both results.
+    /// </summary>
+    public static AssessmentChange? Disagreement(BundleFacts? previous, BundleFacts current)
+    {
+        var now = current.Signature?.VerifierDisagreements ?? [];
+        var before = previous?.Signature?.VerifierDisagreements ?? [];
+        if (now.Count == 0 || now.SequenceEqual(before, StringComparer.Ordinal))
+        {
+            return null;
+        }
+
+        var summary = $"managed verifier says {current.Signature!.Verdict}, native says {current.Signature.NativeVerdict ?? "(none)"}: {string.Join("; ", now)}";
+        return new AssessmentChange(VerifierDisagreement, ChangeSeverity.Warning, summary, []);
     }
 
     private static void CompareSignatures(SignatureSummary? before, SignatureSummary? after, List<AssessmentChange> changes)

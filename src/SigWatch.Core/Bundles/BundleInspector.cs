@@ -71,7 +71,26 @@ public static class BundleInspector
             WalkProblems = problems,
             TreeFingerprint = walk.Fingerprint,
             Quarantine = story,
-            Signature = context.VerifySeal is { } verify ? SignatureSummary.From(verify(bundlePath, full), bundlePath) : null,
+            Signature = context.VerifySeal is { } verify ? Summarize(verify(bundlePath, full), bundlePath, context.NativeValidate) : null,
+        };
+    }
+
+    private static SignatureSummary Summarize(Seal.BundleVerificationReport report, string bundlePath, Func<string, Verification.CodeSignatureAssessment>? native)
+    {
+        var summary = SignatureSummary.From(report, bundlePath);
+        if (native is null)
+        {
+            return summary;
+        }
+
+        // Both verifiers on every assessment; what they disagree on is recorded, never resolved here.
+        var nativeAssessment = native(bundlePath);
+        var managed = new Verification.ManagedCodeSignatureValidator().FromReport(report.Report);
+        return summary with
+        {
+            NativeVerdict = Verification.AssessmentComparer.Name(nativeAssessment.Verdict),
+            VerifierDisagreements = [.. Verification.AssessmentComparer.Compare(managed, nativeAssessment)
+                .Select(d => $"{d.Field}: managed={d.Left ?? "(none)"} native={d.Right ?? "(none)"}")],
         };
     }
 
@@ -186,10 +205,12 @@ public static class BundleInspector
 /// <param name="ExtendedAttributes">Reads quarantine and kMDItemWhereFroms; without it the quarantine story is not read.</param>
 /// <param name="QuarantineEvents">Looks provenance up in QuarantineEventsV2.</param>
 /// <param name="VerifySeal">Verifies the bundle's signature and seal (path, full re-hash?); without it the signature is not assessed.</param>
+/// <param name="NativeValidate">The platform's own verifier (Security framework on macOS), run beside the managed one.</param>
 public sealed record BundleInspectionContext(
     IExtendedAttributeReader? ExtendedAttributes,
     IQuarantineEventLookup? QuarantineEvents,
-    Func<string, bool, Seal.BundleVerificationReport>? VerifySeal = null)
+    Func<string, bool, Seal.BundleVerificationReport>? VerifySeal = null,
+    Func<string, Verification.CodeSignatureAssessment>? NativeValidate = null)
 {
     public static BundleInspectionContext None { get; } = new(null, null);
 }

@@ -69,6 +69,15 @@ public sealed record SignatureSummary
 
     public int FindingCount { get; init; }
 
+    /// <summary>The native verifier's verdict (Security framework, macOS); null where it did not run.</summary>
+    public string? NativeVerdict { get; init; }
+
+    /// <summary>
+    /// Where the managed and the native verifier disagree ("verdict: managed=valid native=invalid", …):
+    /// SigWatch's correctness signal from the field. Empty when they agree or the native one did not run.
+    /// </summary>
+    public IReadOnlyList<string> VerifierDisagreements { get; init; } = [];
+
     /// <summary>What the seal verifier's diagnosis layer explains (normalization mismatch, added after signing, …).</summary>
     public IReadOnlyList<SummaryDiagnosis> Diagnoses { get; init; } = [];
 

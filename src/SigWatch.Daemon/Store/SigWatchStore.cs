@@ -89,6 +89,7 @@ internal sealed class SigWatchStore : IDisposable
             {
                 bundleId = InsertBundle(connection, tx, bundlePath, root, now);
                 changes.Add(Appeared(facts, reappeared: false));
+                AddIfNotNull(changes, AssessmentChanges.Disagreement(null, facts));
             }
             else
             {
@@ -99,6 +100,7 @@ internal sealed class SigWatchStore : IDisposable
                 if (existing.Value.RemovedAt is not null || latest is null)
                 {
                     changes.Add(Appeared(facts, reappeared: existing.Value.RemovedAt is not null));
+                    AddIfNotNull(changes, AssessmentChanges.Disagreement(null, facts));
                 }
                 else if (string.Equals(latest.Value.FactsJson, factsJson, StringComparison.Ordinal))
                 {
@@ -342,6 +344,14 @@ internal sealed class SigWatchStore : IDisposable
 
     private static DateTimeOffset Parse(string text) =>
         DateTimeOffset.Parse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal);
+
+    private static void AddIfNotNull(List<AssessmentChange> changes, AssessmentChange? change)
+    {
+        if (change is not null)
+        {
+            changes.Add(change);
+        }
+    }
 
     private static AssessmentChange Appeared(BundleFacts facts, bool reappeared)
     {

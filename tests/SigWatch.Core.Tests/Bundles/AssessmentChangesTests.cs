@@ -46,6 +46,22 @@ public sealed class AssessmentChangesTests
     }
 
     [Fact]
+    public void Disagreement_NewOrChanged_IsAWarningCarryingBothResults_RepeatedIsNot()
+    {
+        var disagreeing = new BundleFacts
+        {
+            Signature = Valid() with { NativeVerdict = "invalid", VerifierDisagreements = ["verdict: managed=valid native=invalid"] },
+        };
+        var first = AssessmentChanges.Disagreement(null, disagreeing);
+        Assert.NotNull(first);
+        Assert.Equal(AssessmentChanges.VerifierDisagreement, first.Kind);
+        Assert.Equal(ChangeSeverity.Warning, first.Severity);
+        Assert.Equal("managed verifier says valid, native says invalid: verdict: managed=valid native=invalid", first.Summary);
+        Assert.Empty(AssessmentChanges.Compare(disagreeing, disagreeing));
+        Assert.Null(AssessmentChanges.Disagreement(null, new BundleFacts { Signature = Valid() }));
+    }
+
+    [Fact]
     public void DescribeErrors_ManyFindings_ShowsTheFirstAndCountsTheRest()
     {
         var summary = Valid() with

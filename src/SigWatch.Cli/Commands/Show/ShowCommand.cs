@@ -99,6 +99,11 @@ internal sealed class ShowCommand(CliConsole console, string? socket, bool json,
                 o.WriteLine($"      …and {sig.FindingCount - sig.Findings.Count} more finding(s)");
             }
 
+            foreach (var disagreement in sig.VerifierDisagreements)
+            {
+                o.WriteLine($"      verifiers disagree: {disagreement}");
+            }
+
             foreach (var diagnosis in sig.Diagnoses)
             {
                 o.WriteLine($"      diagnosis {diagnosis.Kind}: {diagnosis.Explanation}");

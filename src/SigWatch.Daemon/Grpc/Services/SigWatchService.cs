@@ -338,7 +338,9 @@ internal sealed class SigWatchService(
             HardenedRuntime = s.HardenedRuntime,
             NotarizationTicketStapled = s.NotarizationTicketStapled,
             FindingCount = s.FindingCount,
+            NativeVerdict = s.NativeVerdict ?? string.Empty,
         };
+        proto.VerifierDisagreements.AddRange(s.VerifierDisagreements);
         if (s.DeclaredSigningTime is { } declared)
         {
             proto.DeclaredSigningTime = Timestamp.FromDateTimeOffset(declared);
@@ -433,6 +435,7 @@ internal sealed class SigWatchService(
             AssessmentChanges.SealBroken => EventKind.SealBroken,
             AssessmentChanges.SignatureChanged => EventKind.SignatureChanged,
             AssessmentChanges.SignatureRestored => EventKind.SignatureRestored,
+            AssessmentChanges.VerifierDisagreement => EventKind.VerifierDisagreement,
             _ => EventKind.Unspecified,
         },
         KindName = ev.Kind,
