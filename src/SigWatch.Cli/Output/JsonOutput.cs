@@ -52,7 +52,8 @@ internal sealed record AssessmentJson(
     long TotalSize,
     IReadOnlyList<string> WalkProblems,
     QuarantineJson? Quarantine,
-    SignatureJson? Signature);
+    SignatureJson? Signature,
+    bool Unstable);
 
 internal sealed record SignatureJson(
     string Verdict,
@@ -156,7 +157,7 @@ internal static class JsonMapping
     public static AssessmentJson ToJson(Assessment a) => new(
         a.Id, Time(a.AssessedAt), Text(a.BundleIdentifier), Text(a.BundleName), Text(a.ShortVersion), Text(a.BundleVersion),
         Text(a.Executable), a.HasInfoPlist, Text(a.InfoPlistError), a.HasCodeResources, a.HasMainExecutable, a.FileCount,
-        a.TotalSize, [.. a.WalkProblems], a.Quarantine is null ? null : ToJson(a.Quarantine), a.Signature is null ? null : ToJson(a.Signature));
+        a.TotalSize, [.. a.WalkProblems], a.Quarantine is null ? null : ToJson(a.Quarantine), a.Signature is null ? null : ToJson(a.Signature), a.Unstable);
 
     public static SignatureJson ToJson(Signature s) => new(
         s.Verdict, s.Classification, Text(s.Identifier), Text(s.TeamId), Text(s.Cdhash), s.HardenedRuntime, [.. s.Flags],

@@ -31,6 +31,9 @@ public sealed record BundleFacts
 
     public IReadOnlyList<string> WalkProblems { get; init; } = [];
 
+    /// <summary>True when the bundle was still changing when it was assessed (it never settled); its verdict may be transient.</summary>
+    public bool Unstable { get; init; }
+
     /// <summary>The bundle's code-signature state; null when the signature was not verified.</summary>
     public SignatureSummary? Signature { get; init; }
 
@@ -74,6 +77,11 @@ public sealed record BundleFacts
         if (previous.HasMainExecutable != HasMainExecutable)
         {
             changes.Add(HasMainExecutable ? "main executable appeared" : "main executable missing");
+        }
+
+        if (previous.Unstable != Unstable)
+        {
+            changes.Add(Unstable ? "still changing (never settled)" : "settled");
         }
 
         if (previous.FileCount != FileCount)

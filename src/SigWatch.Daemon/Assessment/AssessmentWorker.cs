@@ -86,6 +86,12 @@ internal sealed class AssessmentWorker(
     private async Task AssessBundleAsync(WorkItem item)
     {
         var facts = BundleInspector.Inspect(item.Path, inspection, item.Full);
+        if (facts is not null && item.Unstable)
+        {
+            facts = facts with { Unstable = true };
+            logger.LogWarning("Bundle {Path} never settled; assessed while still changing", item.Path);
+        }
+
         var now = time.GetUtcNow();
         hashCache.Flush();
         if (facts is null)

@@ -22,6 +22,7 @@ internal sealed record DaemonCommandLine(IReadOnlyDictionary<string, string?> Se
           --socket PATH             Unix socket to listen on.
           --log-dir PATH            Directory for rolling JSON logs (default: <state-dir>/logs unprivileged).
           --quiet-window SECONDS    Assess a bundle only after this long without activity (default 2).
+          --max-settle-minutes MIN  Assess a bundle that never settles after this long, marked unstable (default 10).
           --reconcile-minutes MIN   Full reconcile of the inventory with the disk (default 30).
           --full-verify-hours H     Re-hash every sealed file, ignoring the digest cache (default 24).
           --allow-user UID          Also admit this user (repeatable); the daemon's user and root always may.
@@ -86,6 +87,9 @@ internal sealed record DaemonCommandLine(IReadOnlyDictionary<string, string?> Se
                     break;
                 case "--quiet-window":
                     settings[nameof(DaemonOptions.QuietWindowSeconds)] = Number(arg, Value());
+                    break;
+                case "--max-settle-minutes":
+                    settings[nameof(DaemonOptions.MaxSettleMinutes)] = Number(arg, Value());
                     break;
                 case "--reconcile-minutes":
                     settings[nameof(DaemonOptions.ReconcileIntervalMinutes)] = Number(arg, Value());

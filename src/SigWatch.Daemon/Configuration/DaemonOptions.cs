@@ -22,6 +22,12 @@ internal sealed class DaemonOptions
     /// <summary>A bundle is assessed only after this long without activity inside it.</summary>
     public double QuietWindowSeconds { get; set; } = 2.0;
 
+    /// <summary>
+    /// A bundle still busy after this long is assessed anyway and marked unstable (a copy that never
+    /// settles must not stay invisible).
+    /// </summary>
+    public double MaxSettleMinutes { get; set; } = 10;
+
     /// <summary>How often the whole inventory is reconciled with the disk, besides file events.</summary>
     public double ReconcileIntervalMinutes { get; set; } = 30;
 
@@ -80,6 +86,11 @@ internal sealed class DaemonOptions
         if (double.IsNaN(QuietWindowSeconds) || QuietWindowSeconds < 0 || QuietWindowSeconds > 3600)
         {
             problems.Add($"quiet window {QuietWindowSeconds} s is out of range (0 to 3600)");
+        }
+
+        if (double.IsNaN(MaxSettleMinutes) || MaxSettleMinutes < 0.01 || MaxSettleMinutes > 24 * 60)
+        {
+            problems.Add($"maximum settle time {MaxSettleMinutes} min is out of range (0.01 to 1440)");
         }
 
         if (double.IsNaN(ReconcileIntervalMinutes) || ReconcileIntervalMinutes < 0.05 || ReconcileIntervalMinutes > 7 * 24 * 60)

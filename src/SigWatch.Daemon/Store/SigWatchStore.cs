@@ -358,6 +358,16 @@ internal sealed class SigWatchStore : IDisposable
         var name = facts.BundleIdentifier ?? "(no CFBundleIdentifier)";
         var version = facts.ShortVersion is null ? string.Empty : " " + facts.ShortVersion;
         var summary = string.Create(CultureInfo.InvariantCulture, $"{(reappeared ? "reappeared: " : string.Empty)}{name}{version}, {facts.FileCount} files, {facts.TotalSize} bytes");
+        if (facts.Unstable)
+        {
+            summary += "; UNSTABLE: still changing when assessed";
+        }
+
+        if (facts.Signature is { } signature)
+        {
+            summary += $"; signature {signature.Verdict} ({signature.Classification})";
+        }
+
         if (facts.Quarantine is { } story)
         {
             summary += "; " + story.Describe();

@@ -9,23 +9,32 @@ namespace SigWatch.Daemon.Watching;
 /// </summary>
 internal sealed class ActivityTracker(TimeProvider time)
 {
-    private readonly ConcurrentDictionary<WorkItem, long> _lastActivity = new();
+    private readonly ConcurrentDictionary<WorkItem, (long First, long Last)> _activity = new();
 
-    public int PendingCount => _lastActivity.Count;
+    public int PendingCount => _activity.Count;
 
-    public void Touch(WorkItem item) => _lastActivity[item] = time.GetTimestamp();
+    public void Touch(WorkItem item)
+    {
+        var now = time.GetTimestamp();
+        _activity.AddOrUpdate(item, (now, now), (_, seen) => (seen.First, now));
+    }
 
-    /// <summary>Removes and returns the items that have been quiet for at least <paramref name="quietWindow"/>.</summary>
-    public IReadOnlyList<WorkItem> TakeSettled(TimeSpan quietWindow)
+    /// <summary>
+    /// Removes and returns the items that have been quiet for at least <paramref name="quietWindow"/>,
+    /// and those still busy after <paramref name="maxWait"/>, flagged <see cref="WorkItem.Unstable"/>:
+    /// a bundle that never settles is assessed anyway and reported as unstable, never silently skipped.
+    /// </summary>
+    public IReadOnlyList<WorkItem> TakeSettled(TimeSpan quietWindow, TimeSpan? maxWait = null)
     {
         var settled = new List<WorkItem>();
-        foreach (var (item, last) in _lastActivity)
+        foreach (var (item, seen) in _activity)
         {
-            if (time.GetElapsedTime(last) >= quietWindow
-                && _lastActivity.TryRemove(new KeyValuePair<WorkItem, long>(item, last)))
+            var quiet = time.GetElapsedTime(seen.Last) >= quietWindow;
+            var overdue = maxWait is { } limit && time.GetElapsedTime(seen.First) >= limit;
+            if ((quiet || overdue) && _activity.TryRemove(new KeyValuePair<WorkItem, (long, long)>(item, seen)))
             {
                 // Removed only if untouched since we read it: a concurrent Touch keeps the item waiting.
-                settled.Add(item);
+                settled.Add(quiet ? item : item with { Unstable = true });
             }
         }
 

@@ -41,7 +41,7 @@ internal sealed class WatcherService(
                     nextRootCheck = elapsed + s_rootRetry;
                 }
 
-                foreach (var item in tracker.TakeSettled(options.QuietWindow))
+                foreach (var item in tracker.TakeSettled(options.QuietWindow, TimeSpan.FromMinutes(options.MaxSettleMinutes)))
                 {
                     if (!queue.TryEnqueue(item))
                     {

@@ -14,4 +14,5 @@ internal enum WorkKind
 
 /// <summary>A unit of work for the assessment worker; equal items are coalesced while pending.</summary>
 /// <param name="Full">Verify seals without the per-file digest cache (the periodic full re-hash).</param>
-internal readonly record struct WorkItem(WorkKind Kind, string Path, string Root, bool Full = false);
+/// <param name="Unstable">The bundle was still changing when its maximum wait ran out (USER-PROBLEMS.md row 4).</param>
+internal readonly record struct WorkItem(WorkKind Kind, string Path, string Root, bool Full = false, bool Unstable = false);

@@ -37,6 +37,27 @@ public sealed class ActivityTrackerTests
     }
 
     [Fact]
+    public void TakeSettled_NeverQuiet_IsReleasedAfterTheMaximumWaitMarkedUnstable()
+    {
+        var time = new ManualTime();
+        var tracker = new ActivityTracker(time);
+        for (var i = 0; i < 25; i++)
+        {
+            tracker.Touch(s_app);
+            time.Advance(TimeSpan.FromMilliseconds(500));
+            var released = tracker.TakeSettled(TimeSpan.FromSeconds(2), maxWait: TimeSpan.FromSeconds(10));
+            if (released.Count > 0)
+            {
+                Assert.Equal(s_app with { Unstable = true }, Assert.Single(released));
+                Assert.Equal(19, i); // 20 touches x 500 ms = 10 s
+                return;
+            }
+        }
+
+        Assert.Fail("a bundle that never settles must be released after the maximum wait");
+    }
+
+    [Fact]
     public void TakeSettled_ManyTouchesOfOneBundle_ReleaseItOnce()
     {
         var time = new ManualTime();

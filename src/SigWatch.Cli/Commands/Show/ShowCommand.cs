@@ -76,7 +76,7 @@ internal sealed class ShowCommand(CliConsole console, string? socket, bool json,
         o.WriteLine($"    executable:     {Format.OrDash(a.Executable)} ({(a.HasMainExecutable ? "present" : "missing")})");
         o.WriteLine($"    Info.plist:     {(a.HasInfoPlist ? string.IsNullOrEmpty(a.InfoPlistError) ? "read" : "UNREADABLE: " + a.InfoPlistError : "missing")}");
         o.WriteLine($"    CodeResources:  {(a.HasCodeResources ? "present" : "none (no resource seal)")}");
-        o.WriteLine($"    tree:           {a.FileCount} files, {Format.Size(a.TotalSize)}");
+        o.WriteLine($"    tree:           {a.FileCount} files, {Format.Size(a.TotalSize)}{(a.Unstable ? " — UNSTABLE: still changing when assessed" : string.Empty)}");
         if (a.Signature is { } sig)
         {
             var who = string.IsNullOrEmpty(sig.TeamId) ? sig.Classification : $"{sig.Classification}, team {sig.TeamId}";

@@ -311,6 +311,7 @@ internal sealed class SigWatchService(
             HasMainExecutable = facts.HasMainExecutable,
             FileCount = facts.FileCount,
             TotalSize = facts.TotalSize,
+            Unstable = facts.Unstable,
         };
         proto.WalkProblems.AddRange(facts.WalkProblems);
         if (facts.Quarantine is { } story)
