@@ -97,12 +97,13 @@ public sealed class CodeResources
             case PlistBoolean b:
                 return ResourceRule.Create(pattern, omit: !b.Value);
             case PlistDictionary d:
-                // Apple writes weights as <real>; hand-made seals use <integer>.
+                // Apple writes weights as <real>; hand-made seals use <integer>. SEC reads them as unsigned int
+                // (resources.cpp addRule: cfNumber<unsigned int>), so fractions are dropped.
                 var weight = d.TryGetValue("weight", out var w) ? w switch
                 {
-                    PlistReal r => r.Value,
-                    PlistInteger i when i.TryGetInt64(out var l) => l,
-                    _ => throw new SealFormatException(SealFormatReason.InvalidRule, $"rule '{pattern}' has a non-numeric weight"),
+                    PlistReal r when r.Value >= 0 && r.Value <= uint.MaxValue => Math.Truncate(r.Value),
+                    PlistInteger i when i.TryGetInt64(out var l) && l >= 0 && l <= uint.MaxValue => l,
+                    _ => throw new SealFormatException(SealFormatReason.InvalidRule, $"rule '{pattern}' has a weight that is not an unsigned number"),
                 } : 1;
                 return ResourceRule.Create(pattern, weight, d.GetBoolean("omit") ?? false, d.GetBoolean("optional") ?? false,
                     d.GetBoolean("nested") ?? false);

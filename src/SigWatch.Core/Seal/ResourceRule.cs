@@ -76,8 +76,10 @@ public sealed class ResourceRuleSet(IReadOnlyList<ResourceRule> exclusions, IRea
     public IReadOnlyList<ResourceRule> Rules { get; } = rules;
 
     /// <summary>
-    /// A matching exclusion wins at once; otherwise the matching rule with the strictly greatest weight, the first one
-    /// in file order winning a tie. Null when nothing matches (the path is not part of the seal).
+    /// A matching exclusion wins at once; otherwise the matching rule with the strictly greatest weight. SEC breaks ties
+    /// by CFDictionary iteration order, which is unspecified; here an omitting rule wins a tie (as SEC does on watchOS),
+    /// else the first in file order. Apple's own seals need that: old iOS rules2 carry both <c>'^'</c> and
+    /// <c>'^Info\.plist$' omit</c> at weight 20, and their files2 leaves Info.plist out. Null when nothing matches.
     /// </summary>
     public ResourceRule? FindRule(string relativePath)
     {
@@ -92,7 +94,8 @@ public sealed class ResourceRuleSet(IReadOnlyList<ResourceRule> exclusions, IRea
         ResourceRule? best = null;
         foreach (var rule in Rules)
         {
-            if ((best is null || rule.Weight > best.Weight) && rule.Matches(relativePath))
+            if ((best is null || rule.Weight > best.Weight || (rule.Weight == best.Weight && rule.Omit && !best.Omit))
+                && rule.Matches(relativePath))
             {
                 best = rule;
             }
