@@ -422,7 +422,9 @@ public sealed class CmsSignatureVerifier
         chain.ChainPolicy.VerificationTimeIgnored = false;
         chain.Build(leaf);
 
-        var elements = chain.ChainElements.Select(e => e.Certificate).ToList();
+        // Copies: the chain owns its element certificates and may release them when disposed (platform-dependent),
+        // while the evaluation outlives it in reports and in the cache.
+        var elements = chain.ChainElements.Select(e => X509CertificateLoader.LoadCertificate(e.Certificate.RawDataMemory.Span)).ToList();
         var expired = new List<(X509Certificate2, DateTimeOffset, DateTimeOffset)>();
         var problems = new List<string>();
         foreach (var element in chain.ChainElements)

@@ -127,9 +127,10 @@ public sealed class CodeSignature
     /// <summary>
     /// Reads the components of a bundle without a Mach-O executable, stored one per file in <c>_CodeSignature/</c>
     /// (names from SEC <c>canonicalSlotName</c>; reference §8.7). <paramref name="readFile"/> returns null for a
-    /// missing file. Returns null when there is no <c>CodeDirectory</c> file (not signed this way).
+    /// missing file (an array, not a memory: a null array would silently convert to an empty memory). Returns null
+    /// when there is no <c>CodeDirectory</c> file (not signed this way).
     /// </summary>
-    public static CodeSignature? ReadDetached(Func<string, ReadOnlyMemory<byte>?> readFile)
+    public static CodeSignature? ReadDetached(Func<string, byte[]?> readFile)
     {
         ArgumentNullException.ThrowIfNull(readFile);
         if (readFile(DetachedFileName(CodeSigningSlot.CodeDirectory)) is not { } primary)
@@ -173,7 +174,12 @@ public sealed class CodeSignature
             }
         }
 
-        var cms = readFile(DetachedFileName(CodeSigningSlot.Signature));
+        // Not a conditional expression: `null` would convert to ReadOnlyMemory<byte> through byte[] and read as empty.
+        ReadOnlyMemory<byte>? cms = null;
+        if (readFile(DetachedFileName(CodeSigningSlot.Signature)) is { } cmsBytes)
+        {
+            cms = cmsBytes;
+        }
         return new CodeSignature(null, ParseCodeDirectories(cdBlobs, problems), components, blobs, cms, problems);
     }
 

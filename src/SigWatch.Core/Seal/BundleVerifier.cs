@@ -202,12 +202,13 @@ public sealed class BundleVerifier
         var signature = CodeSignature.ReadDetached(name =>
         {
             var bytes = ReadSmallFile(Path.Combine(structure.CodeSignatureDirectory, name), "_CodeSignature/" + name, findings, quietIfMissing: true);
-            if (bytes is not null)
+            if (bytes is null)
             {
-                used.Add(name);
+                return null;
             }
 
-            return bytes;
+            used.Add(name);
+            return bytes.Value.ToArray();
         });
         if (signature is null)
         {

@@ -95,6 +95,15 @@ public sealed class CodeSignatureVerifier(CodeSignatureVerifierOptions? options 
             return Report();
         }
 
+        if (slice.CpuType != image.CpuType || slice.CpuSubType != image.CpuSubType)
+        {
+            // lipo/codesign select slices by the fat table; a table that names another CPU than the image it points at
+            // is a disguise (santa's "cal-yikes" fixture), not a signature failure.
+            findings.Add(new Finding(FindingKind.MalformedMachO, FindingSeverity.Warning,
+                $"the fat table names {CpuTypes.Name(slice.CpuType, slice.CpuSubType)} (0x{slice.CpuType:x}/0x{slice.CpuSubType:x}) for an image whose mach_header says {image.Architecture}",
+                path, arch));
+        }
+
         CodeSignature signature;
         try
         {
@@ -112,8 +121,30 @@ public sealed class CodeSignatureVerifier(CodeSignatureVerifierOptions? options 
             return Report(classification: SignatureClassification.Untrusted);
         }
 
-        slotSource ??= new BareMachOSlotSource(image.TryGetInfoPlist(out var plist) ? plist : null);
+        if (slotSource is null)
+        {
+            // Not a conditional expression: `null` there converts to an empty ReadOnlyMemory through byte[], which
+            // would turn "no __info_plist section" into "an empty Info.plist" and a false mismatch.
+            ReadOnlyMemory<byte>? embeddedPlist = null;
+            if (image.TryGetInfoPlist(out var plist))
+            {
+                embeddedPlist = plist;
+            }
+
+            slotSource = new BareMachOSlotSource(embeddedPlist);
+        }
         var (cds, cms, classification) = VerifySignature(signature, image.Slice, image.FileOffset, slotSource, arch, path, findings);
+        var dataOffset = image.CodeSignature!.Value.DataOffset;
+        foreach (var cd in cds.Select(c => c.Directory).Where(c => c.CanCheckHashes && c.CodeLimit < dataOffset))
+        {
+            // codesign sets codeLimit to LC_CODE_SIGNATURE.dataoff (reference §1.4), so every byte before the signature
+            // is hashed. A shorter limit leaves bytes no page hash covers. [?] whether SEC rejects this, hence a warning.
+            findings.Add(new Finding(FindingKind.MalformedSignature, FindingSeverity.Warning,
+                $"{PageHashVerifier.Describe(cd)} covers 0x{cd.CodeLimit:x} bytes but the signature starts at 0x{dataOffset:x}: {dataOffset - cd.CodeLimit} bytes are not hashed",
+                path, arch, cd.FileOffset + CodeDirectoryLayout.CodeLimit));
+        }
+
+
         return Report(signature, cds, cms, classification);
     }
 

@@ -145,6 +145,8 @@ public sealed class CheckCommandTests : IDisposable
         Assert.Equal(JsonValueKind.String, signature.GetProperty("timestamp").ValueKind);
         Assert.Contains("Developer ID Application: Microsoft Corporation (UBF8T346G9)",
             signature.GetProperty("certificates")[0].GetProperty("subject").GetString());
+        Assert.Equal("UBF8T346G9", signature.GetProperty("certificates")[0].GetProperty("organizationalUnit").GetString());
+        Assert.Equal("Apple Root CA", signature.GetProperty("certificates")[2].GetProperty("commonName").GetString());
         Assert.StartsWith("identifier \"libSystem.Net.Security.Native\" and anchor apple generic",
             signature.GetProperty("designatedRequirement").GetString());
     }

@@ -108,3 +108,16 @@ public class CodeSignatureTests
     public void DetachedFileName_Slots_UseSecCanonicalNames(uint slot, string name) =>
         Assert.Equal(name, CodeSignature.DetachedFileName(slot));
 }
+
+public class DetachedCmsPresenceTests
+{
+    [Fact]
+    public void ReadDetached_NoCodeSignatureFile_CmsIsNullNotEmpty()
+    {
+        var cd = new CodeDirectoryBuilder { PageSizeLog2 = 0 }.Build("<plist/>"u8);
+
+        var signature = CodeSignature.ReadDetached(name => name == "CodeDirectory" ? cd : null)!;
+
+        Assert.Null(signature.CmsSignature);
+    }
+}

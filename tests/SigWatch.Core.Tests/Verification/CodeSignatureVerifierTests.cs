@@ -129,6 +129,34 @@ public class CodeSignatureVerifierTests
     }
 
     [Fact]
+    public void Verify_FatTableNamesAnotherCpu_WarnsWithoutInvalidating()
+    {
+        var fat = new FatBuilder().Add(new MachOBuilder().Build(), CpuTypes.CPU_TYPE_X86_64, 3).Build();
+
+        var report = Verify(fat);
+
+        Assert.Equal(SignatureVerdict.Valid, report.Verdict);
+        var finding = Assert.Single(report.Findings);
+        Assert.Equal(FindingKind.MalformedMachO, finding.Kind);
+        Assert.Equal(FindingSeverity.Warning, finding.Severity);
+        Assert.Equal("arm64", finding.Architecture);
+        Assert.Contains("names x86_64", finding.Detail);
+    }
+
+    [Fact]
+    public void Verify_CodeLimitShortOfSignature_WarnsAboutUnhashedBytes()
+    {
+        var bytes = new MachOBuilder { CodeLimitShortfall = 48 }.Build();
+
+        var report = Verify(bytes);
+
+        var finding = Assert.Single(report.Findings);
+        Assert.Equal(FindingKind.MalformedSignature, finding.Kind);
+        Assert.Equal(FindingSeverity.Warning, finding.Severity);
+        Assert.Contains("48 bytes are not hashed", finding.Detail);
+    }
+
+    [Fact]
     public void Verify_UniversalWithOneUnsignedSlice_IsInvalid()
     {
         var signed = new MachOBuilder().Build();
@@ -182,6 +210,19 @@ public class CodeSignatureVerifierTests
         var slot = report.Architectures[0].CodeDirectories[0].SpecialSlots.Single(s => s.Slot == CodeSigningSlot.InfoPlist);
         Assert.Equal(SpecialSlotStatus.Valid, slot.Status);
         Assert.Equal("__TEXT,__info_plist", slot.Source);
+    }
+
+    [Fact]
+    public void Verify_InfoSlotBoundWithoutInfoPlistSection_ReportsUncheckedNotMismatch()
+    {
+        var bytes = new MachOBuilder()
+            .ConfigureCodeDirectory(d => d.WithSpecialSlot(CodeSigningSlot.InfoPlist, "<plist/>"u8))
+            .Build();
+
+        var report = Verify(bytes);
+
+        Assert.Equal(FindingKind.SpecialSlotUnchecked, Assert.Single(report.Findings).Kind);
+        Assert.Equal(SignatureVerdict.Valid, report.Verdict);
     }
 
     [Fact]

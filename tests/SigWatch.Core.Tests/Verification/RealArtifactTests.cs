@@ -105,6 +105,11 @@ public class RealArtifactTests(ITestOutputHelper output)
         Assert.Equal(ExpectedVerdict(facts.GetProperty("main_slices")), report.Verdict);
     }
 
+    private static readonly Dictionary<string, uint> SlotNumbers = new()
+    {
+        ["Info.plist"] = 1, ["Requirements blob"] = 2, ["CodeResources"] = 3, ["Entitlements blob"] = 5, ["DER entitlements blob"] = 7,
+    };
+
     private const string GrowlEntry = "growl-1.3-framework-mas-submission";
 
     /// <summary>The fixture copy stores a framework's Versions/Current symlink as a file holding its target.</summary>
@@ -150,6 +155,20 @@ public class RealArtifactTests(ITestOutputHelper output)
                 var pages = cd.GetProperty("code_pages_ok").GetString()!.Split('/');
                 Assert.Equal(int.Parse(pages[1]), (int)ours.Directory.CodeSlotCount);
                 Assert.Equal(int.Parse(pages[0]), ours.PagesMatched);
+                if (cd.TryGetProperty("special_slot_check", out var slots))
+                {
+                    foreach (var slot in slots.EnumerateObject())
+                    {
+                        var number = SlotNumbers[slot.Name];
+                        var expected = slot.Value.ValueKind switch
+                        {
+                            JsonValueKind.True => SpecialSlotStatus.Valid,
+                            JsonValueKind.False => SpecialSlotStatus.Mismatch,
+                            _ => SpecialSlotStatus.Unchecked, // "present(unchecked)": bound, component not available
+                        };
+                        Assert.Equal(expected, ours.SpecialSlots.Single(s => s.Slot == number).Status);
+                    }
+                }
             }
 
             if (slice.TryGetProperty("cms", out var cms) && cms.TryGetProperty("team_ous", out var ous) && ous.GetArrayLength() > 0

@@ -47,6 +47,9 @@ public sealed class MachOBuilder
 
     public uint Version { get; set; } = CodeDirectoryLayout.SupportsExecSegment;
 
+    /// <summary>Signs only <c>dataoff − CodeLimitShortfall</c> bytes, leaving that many bytes before the signature unhashed.</summary>
+    public int CodeLimitShortfall { get; set; }
+
     public MachOBuilder Unsigned()
     {
         _signed = false;
@@ -152,7 +155,7 @@ public sealed class MachOBuilder
         var signatureSize = 0;
         if (_signed)
         {
-            signatureSize = SuperBlob.HeaderSize + directories.Sum(d => SuperBlob.IndexEntrySize + d.SizeFor(dataoff))
+            signatureSize = SuperBlob.HeaderSize + directories.Sum(d => SuperBlob.IndexEntrySize + d.SizeFor(dataoff - CodeLimitShortfall))
                 + SuperBlob.IndexEntrySize + requirements.Length
                 + (entitlements is null ? 0 : SuperBlob.IndexEntrySize + entitlements.Length)
                 + (_cms is null ? 0 : SuperBlob.IndexEntrySize + 8 + _cms.Length);
@@ -224,7 +227,7 @@ public sealed class MachOBuilder
         for (var i = 0; i < directories.Count; i++)
         {
             superBlob.Add(i == 0 ? CodeSigningSlot.CodeDirectory : CodeSigningSlot.AlternateCodeDirectoryFirst + (uint)(i - 1),
-                directories[i].Build(unsignedPart.AsSpan(0, dataoff)));
+                directories[i].Build(unsignedPart.AsSpan(0, dataoff - CodeLimitShortfall)));
         }
 
         superBlob.Add(CodeSigningSlot.Requirements, requirements);

@@ -62,7 +62,8 @@ internal sealed class CheckCommand(CliConsole console, string path, bool json)
                 (best.Flags & CodeDirectoryFlags.Runtime) != 0,
                 Format(report),
                 report.Architectures.Select(ToJson).ToList(),
-                primary.Cms?.Certificates.Select(c => new CheckJsonCertificate(c.Subject, c.Issuer, c.Sha256, c.Sha1, c.NotBefore, c.NotAfter)).ToList() ?? [],
+                primary.Cms?.Certificates.Select(c => new CheckJsonCertificate(
+                    c.Subject, c.Issuer, c.Sha256, c.Sha1, c.NotBefore, c.NotAfter, c.CommonName, c.OrganizationalUnit, c.Organization)).ToList() ?? [],
                 primary.Cms?.DeclaredSigningTime,
                 primary.Cms?.TimestampedSigningTime,
                 primary.Signature?.Entitlements?.Xml,

@@ -58,7 +58,10 @@ internal sealed record CheckJsonCertificate(
     string Sha256,
     string Sha1,
     DateTimeOffset NotBefore,
-    DateTimeOffset NotAfter);
+    DateTimeOffset NotAfter,
+    string? CommonName,
+    string? OrganizationalUnit,
+    string? Organization);
 
 internal sealed record CheckJsonFinding(
     string Kind,
