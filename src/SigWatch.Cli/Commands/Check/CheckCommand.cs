@@ -12,14 +12,13 @@ namespace SigWatch.Cli.Commands.Check;
 /// any OS) and prints either a <c>codesign -dvvv</c>-like description with a verdict line, or the JSON contract.
 /// Exit codes: 0 valid, 1 invalid or unsigned, 5 the path cannot be read.
 /// </summary>
-internal sealed class CheckCommand(CliConsole console, string path, bool json)
+internal sealed class CheckCommand(CliConsole console, string path, bool json, string? cacheFile = null, bool full = false)
 {
     public int Execute()
     {
         if (Directory.Exists(path))
         {
-            console.Error.WriteLine($"sigwatch: {path}: is a directory; checking bundles is not available in this version (check the main executable instead)");
-            return ExitCodes.CannotRead;
+            return new BundleCheck(console, path, json, cacheFile, full).Execute();
         }
 
         byte[] bytes;

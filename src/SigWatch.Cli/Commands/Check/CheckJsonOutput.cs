@@ -11,7 +11,27 @@ internal sealed record CheckJsonOutput(
     string Kind,
     string Verdict,
     CheckJsonSignature? Signature,
-    IReadOnlyList<CheckJsonFinding> Findings);
+    IReadOnlyList<CheckJsonFinding> Findings,
+    CheckJsonBundle? Bundle = null,
+    IReadOnlyList<CheckJsonDiagnosis>? Diagnoses = null);
+
+/// <summary>Bundle facts (kind "bundle" only): layout, main code, signing time, nested code and hashing cost.</summary>
+internal sealed record CheckJsonBundle(
+    string? Layout,
+    string? ResourceRoot,
+    string? Version,
+    string? MainExecutable,
+    DateTimeOffset? SigningTime,
+    string? SigningTimeSource,
+    IReadOnlyList<CheckJsonNestedCode> Nested,
+    CheckJsonSealStatistics Statistics);
+
+internal sealed record CheckJsonNestedCode(string Path, string Kind, string Verdict, string? Requirement, string? RequirementOutcome);
+
+internal sealed record CheckJsonSealStatistics(long FilesHashed, long BytesHashed, long CacheHits);
+
+/// <summary>One diagnosis; <c>paths</c> are raw (for normalization-mismatch: on-disk form, then sealed form), <c>pathsEscaped</c> show non-ASCII as U+XXXX.</summary>
+internal sealed record CheckJsonDiagnosis(string Kind, IReadOnlyList<string> Paths, IReadOnlyList<string> PathsEscaped, string Explanation, string Remedy);
 
 internal sealed record CheckJsonSignature(
     string? Identifier,
