@@ -98,6 +98,24 @@ public sealed class HashCacheTests : IDisposable
     }
 
     [Fact]
+    public void FileBackedCache_NothingChanged_SaveLeavesTheFileAlone()
+    {
+        var app = App();
+        var file = Path.Combine(_temp.Path, "cache.tsv");
+        var first = FileBackedHashCache.Load(file);
+        Verify(app, new BundleVerifierOptions { Cache = first });
+        first.Save();
+        var written = File.GetLastWriteTimeUtc(file);
+        File.SetLastWriteTimeUtc(file, written.AddHours(-1));
+
+        var second = FileBackedHashCache.Load(file);
+        Verify(app, new BundleVerifierOptions { Cache = second });
+        Assert.False(second.IsDirty);
+        second.Save();
+        Assert.Equal(written.AddHours(-1), File.GetLastWriteTimeUtc(file));
+    }
+
+    [Fact]
     public void FileBackedCache_DamagedLines_AreSkipped()
     {
         var file = Path.Combine(_temp.Path, "cache.tsv");
