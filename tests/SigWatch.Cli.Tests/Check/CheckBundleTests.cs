@@ -77,6 +77,43 @@ public sealed class CheckBundleTests : IDisposable
     }
 
     [Fact]
+    public void Check_FastBundleOnTerminal_DrawsNoProgressBar()
+    {
+        var output = new StringWriter();
+        var error = new StringWriter();
+        var exit = CliApp.Run(["check", App()], new CliConsole(output, error, errorIsTerminal: true));
+        Assert.Equal(ExitCodes.Ok, exit);
+        Assert.Empty(error.ToString());
+    }
+
+    [Fact]
+    public void ProgressBar_PastTheDelay_DrawsOnOneLineAndClearsIt()
+    {
+        var error = new StringWriter();
+        using (var bar = new Commands.Check.ProgressBar(error, delayMilliseconds: 0))
+        {
+            bar.Report(new Core.Seal.SealProgress(5, 10, 50, 100));
+        }
+
+        var text = error.ToString();
+        Assert.StartsWith("\r[###############...............]  50% 5/10 files", text, StringComparison.Ordinal);
+        Assert.EndsWith("\r", text, StringComparison.Ordinal);
+        Assert.DoesNotContain('\n', text);
+    }
+
+    [Fact]
+    public void ProgressBar_BeforeTheDelay_DrawsNothing()
+    {
+        var error = new StringWriter();
+        using (var bar = new Commands.Check.ProgressBar(error))
+        {
+            bar.Report(new Core.Seal.SealProgress(5, 10, 50, 100));
+        }
+
+        Assert.Empty(error.ToString());
+    }
+
+    [Fact]
     public void CheckCache_SecondRunHashesNothingAndFullHashesAgain()
     {
         var app = App();
