@@ -50,7 +50,7 @@ public sealed class BundleVerifier
     }
 
     private BundleVerificationReport VerifyBundle(string bundlePath, string[] outerPrefix, int nesting, SealStatistics statistics,
-        ProgressCounter progress)
+        ProgressCounter progress, BundleStructure? version = null)
     {
         var findings = new List<Finding>();
         BundleVerificationReport Result(SignatureVerdict verdict, BundleStructure? structure = null, IReadOnlyList<ArchitectureReport>? archs = null,
@@ -70,7 +70,8 @@ public sealed class BundleVerifier
         BundleStructure? structure;
         try
         {
-            structure = BundleStructure.Detect(_tree, bundlePath, out var layoutProblem);
+            string? layoutProblem = null;
+            structure = version ?? BundleStructure.Detect(_tree, bundlePath, out layoutProblem);
             if (structure is null)
             {
                 findings.Add(new Finding(FindingKind.UnsealedRootContent, FindingSeverity.Error, layoutProblem!, BundleStructure.VersionsDirectory));
@@ -141,7 +142,11 @@ public sealed class BundleVerifier
 
         if (_options.Strict)
         {
-            CheckRoot(structure, findings);
+            if (version is null)
+            {
+                CheckRoot(structure, findings);
+            }
+
             CheckCodeSignatureDirectory(structure, main.DetachedComponents, findings);
         }
 
@@ -269,20 +274,20 @@ public sealed class BundleVerifier
             return;
         }
 
+        var resources = structure.Shape == BundleShape.Shallow ? "" : "Resources/";
+        string[] allowedOmissions = [@"^(.*/)?\.DS_Store$", @"^Info\.plist$", @"^PkgInfo$", $@"^{resources}.*\.lproj/locversion.plist$"];
+        var (rulesKey, catchAll) = seal.Version == 2 ? ("rules2", "^.*") : ("rules", "^Resources/");
+        var weak = !seal.HasCatchAllRule ? $"{rulesKey} lacks '{catchAll}' = true" : seal.OmitPatterns.FirstOrDefault(p => !allowedOmissions.Contains(p)) is { } omit
+            ? $"{rulesKey} omits '{omit}', which Apple does not allow in strict mode" : null;
+        if (weak is not null)
+        {
+            findings.Add(new Finding(FindingKind.WeakResourceRules, FindingSeverity.Error, $"weak resource rules: {weak}", "_CodeSignature/CodeResources"));
+        }
+
         if (seal.Version == 1)
         {
             findings.Add(new Finding(FindingKind.WeakResourceEnvelope, FindingSeverity.Error,
                 "the seal has only a version 1 'files' dictionary (no files2): resource envelope is obsolete", "_CodeSignature/CodeResources"));
-            return;
-        }
-
-        var resources = structure.Shape == BundleShape.Shallow ? "" : "Resources/";
-        string[] allowedOmissions = [@"^(.*/)?\.DS_Store$", @"^Info\.plist$", @"^PkgInfo$", $@"^{resources}.*\.lproj/locversion.plist$"];
-        var weak = !seal.HasCatchAllRule ? "rules2 lacks '^.*' = true" : seal.OmitPatterns.FirstOrDefault(p => !allowedOmissions.Contains(p)) is { } omit
-            ? $"rules2 omits '{omit}', which Apple does not allow in strict mode" : null;
-        if (weak is not null)
-        {
-            findings.Add(new Finding(FindingKind.WeakResourceRules, FindingSeverity.Error, $"weak resource rules: {weak}", "_CodeSignature/CodeResources"));
         }
     }
 
@@ -360,7 +365,46 @@ public sealed class BundleVerifier
                 $"In subcomponent: {job.Path}: recorded requirement {check.Message}", job.Path));
         }
 
+        if (_options.Strict && check.Evaluation is { Outcome: not RequirementOutcome.NotSatisfied } && bundle?.Structure is { Shape: BundleShape.Framework } framework)
+        {
+            VerifyOtherVersions(job, framework, prefix, nesting, statistics, progress, findings);
+        }
+
         return new NestedCodeReport(job.Path, bundle, report, job.Sealed.Requirement, check.Message);
+    }
+
+    // SEC validateOtherVersions (strict, nested frameworks): every Versions/<v> directory besides Current and the current
+    // version must verify and satisfy the same recorded requirement; failure is errSecCSBadFrameworkVersion.
+    private void VerifyOtherVersions(NestedJob job, BundleStructure framework, string[] prefix, int nesting, SealStatistics statistics,
+        ProgressCounter progress, List<Finding> findings)
+    {
+        IReadOnlyList<FileTreeEntry> versions;
+        try
+        {
+            versions = _tree.List(Path.Combine(job.FullPath, BundleStructure.VersionsDirectory));
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            findings.Add(new Finding(FindingKind.Unreadable, FindingSeverity.Error, $"cannot list Versions/: {e.Message}", job.Path + "/Versions"));
+            return;
+        }
+
+        foreach (var entry in versions.Where(v => v.Kind == FileTreeKind.Directory && v.Name != BundleStructure.CurrentVersion && v.Name != framework.VersionName)
+            .OrderBy(v => v.Name, StringComparer.Ordinal))
+        {
+            var other = VerifyBundle(job.FullPath, [.. prefix, .. job.Path.Split('/')], nesting + 1, statistics, progress,
+                BundleStructure.FrameworkVersion(job.FullPath, entry.Name));
+            var problem = other.Verdict != SignatureVerdict.Valid
+                ? string.Join("; ", other.Findings.Where(f => f.Severity == FindingSeverity.Error).Take(3).Select(f => $"{f.KindName} {f.Path}"))
+                : RequirementCheck.Check(job.Sealed.Requirement ?? string.Empty, NestedSubject(other.Report), RequirementEvaluator.Default) is { Evaluation.Outcome: RequirementOutcome.NotSatisfied } failed
+                    ? $"does not satisfy the recorded requirement: {failed.Message}"
+                    : null;
+            if (problem is not null)
+            {
+                findings.Add(new Finding(FindingKind.NestedCodeInvalid, FindingSeverity.Error,
+                    $"In subcomponent: {job.Path}: invalid framework version Versions/{entry.Name}: {problem}", job.Path));
+            }
+        }
     }
 
     /// <summary>The facts a requirement can test, from a verified report (identifier, team, cdhashes, chain).</summary>

@@ -41,7 +41,10 @@ public sealed class CodeResources
 
     public IReadOnlyList<ResourceRule> Rules { get; }
 
-    /// <summary>The rule set has <c>'^.*' = true</c> (SEC <c>hasWeakResourceRules</c> demands it).</summary>
+    /// <summary>
+    /// The rule set has the catch-all SEC <c>hasWeakResourceRules</c> demands: <c>'^.*' = true</c> in rules2,
+    /// <c>'^Resources/' = true</c> in a version 1 seal.
+    /// </summary>
     public bool HasCatchAllRule { get; }
 
     /// <summary>Patterns of the omit rules, for the strict weak-rules check.</summary>
@@ -78,7 +81,7 @@ public sealed class CodeResources
                 omits.Add(pattern);
             }
 
-            catchAll |= pattern == "^.*" && ruleValue is PlistBoolean { Value: true };
+            catchAll |= pattern == (version == 2 ? "^.*" : "^Resources/") && ruleValue is PlistBoolean { Value: true };
         }
 
         var entries = new Dictionary<string, SealedResource>(files.Count, StringComparer.Ordinal);

@@ -102,14 +102,14 @@ public class ResourceRuleTests
     }
 
     [Fact]
-    public void Parse_OnlyLegacyFiles_IsVersion1()
+    public void Parse_OnlyLegacyFiles_IsVersion1WithResourcesAsCatchAll()
     {
         var seal = CodeResources.Parse(Plist("""
             <key>files</key><dict><key>Resources/a</key><data>AAAAAAAAAAAAAAAAAAAAAAAAAAA=</data></dict>
             <key>rules</key><dict><key>^Resources/</key><true/></dict>
             """));
         Assert.Equal(1, seal.Version);
-        Assert.False(seal.HasCatchAllRule);
+        Assert.True(seal.HasCatchAllRule); // SEC hasWeakResourceRules: the v1 catch-all is '^Resources/'
     }
 
     [Theory]
