@@ -171,6 +171,15 @@ internal sealed class SealWalk(BundleVerifier verifier, BundleStructure structur
 
                 return;
             case FileTreeKind.Symlink:
+                // SEC resources.cpp scan: a .DS_Store symlink is rejected outright (errSecCSDSStoreSymlink).
+                if (entry.Name.Equals(".DS_Store", StringComparison.OrdinalIgnoreCase))
+                {
+                    _seen.Add(relative);
+                    findings.Add(new Finding(FindingKind.UnsupportedFileType, FindingSeverity.Error,
+                        ".DS_Store is a symlink, which code signing rejects (errSecCSDSStoreSymlink)", relative));
+                    return;
+                }
+
                 // Version 1 seals ignore symlinks altogether (reference §8.5).
                 if (seal.Version == 2 && rule is { IsOutsideSeal: false })
                 {

@@ -15,7 +15,8 @@ namespace SigWatch.Core.Tests.Seal;
 [SupportedOSPlatform("macos")]
 public sealed class HostileFileSystemTests : IDisposable
 {
-    private static readonly TimeSpan s_bound = TimeSpan.FromSeconds(30);
+    // A hang guard, not a performance target: generous because test machines are shared.
+    private static readonly TimeSpan s_bound = TimeSpan.FromSeconds(120);
     private readonly TempDirectory _temp = new("hostile");
 
     public void Dispose() => _temp.Dispose();
@@ -49,6 +50,15 @@ public sealed class HostileFileSystemTests : IDisposable
         var app = App();
         File.CreateSymbolicLink(Resources(app, "out"), "../../../../etc");
         Assert.Equal(["file-added Resources/out", "symlink-escapes-bundle Resources/out"], Errors(Bounded(() => Verify(app))));
+    }
+
+    [Fact]
+    public void Verify_DsStoreSymlink_Rejected()
+    {
+        var app = App();
+        File.CreateSymbolicLink(Resources(app, ".DS_Store"), "a.txt");
+        File.WriteAllText(Resources(app, "../.DS_Store"), "plain .DS_Store files are omitted");
+        Assert.Equal(["unsupported-file-type Resources/.DS_Store"], Errors(Bounded(() => Verify(app))));
     }
 
     [Fact]
