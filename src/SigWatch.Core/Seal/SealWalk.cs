@@ -205,11 +205,6 @@ internal sealed class SealWalk(BundleVerifier verifier, BundleStructure structur
 
     private void Candidate(FileTreeEntry entry, string relative, string fullPath)
     {
-        if (entry.Kind == FileTreeKind.Symlink && _options.Strict)
-        {
-            CheckSymlinkTarget(relative, fullPath);
-        }
-
         if (!seal.Files.TryGetValue(relative, out var sealedResource))
         {
             findings.Add(new Finding(FindingKind.FileAdded, FindingSeverity.Error, "file added", relative));
@@ -230,6 +225,10 @@ internal sealed class SealWalk(BundleVerifier verifier, BundleStructure structur
                     findings.Add(new Finding(FindingKind.SymlinkModified, FindingSeverity.Error,
                         $"symlink modified: points to '{target}', sealed as '{sealedResource.SymlinkTarget}'", relative));
                     _result.Modified.Add((relative, entry));
+                }
+                else if (_options.Strict)
+                {
+                    CheckSymlinkTarget(relative, target!);
                 }
 
                 return;
@@ -270,16 +269,11 @@ internal sealed class SealWalk(BundleVerifier verifier, BundleStructure structur
         }
     }
 
-    // SEC validateSymlinkResource with kSecCSRestrictSymlinks: absolute targets only into /System or /Library, relative
-    // targets must stay inside the bundle (or an enclosing one being validated). Resolution is lexical, never followed.
-    private void CheckSymlinkTarget(string relative, string fullPath)
+    // SEC validateSymlinkResource with kSecCSRestrictSymlinks, run for sealed symlinks whose target matches the seal:
+    // absolute targets only into /System or /Library, relative targets must stay inside the bundle (or an enclosing one
+    // being validated). SEC resolves with realpath; here resolution is lexical and never follows a link.
+    private void CheckSymlinkTarget(string relative, string target)
     {
-        var target = SafeReadLink(fullPath);
-        if (target is null)
-        {
-            return;
-        }
-
         if (target.StartsWith('/'))
         {
             if (!target.StartsWith("/System/", StringComparison.Ordinal) && !target.StartsWith("/Library/", StringComparison.Ordinal))
