@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Security.Cryptography;
 using System.Security.Cryptography.Pkcs;
 using System.Security.Cryptography.X509Certificates;
@@ -28,6 +29,8 @@ public sealed class BundleVerifier
         BundleStructure.ContentsDirectory, ".LSOverride", ".DS_Store", "Icon\r", ".SoftwareDepot.tracking",
     };
 
+    private const int MaxRememberedSeals = 64;
+    private readonly ConcurrentDictionary<string, (CodeResources Seal, ConcurrentDictionary<string, ResourceRuleSet> RuleSets)> _seals = new(StringComparer.Ordinal);
     private readonly IFileTree _tree;
     private readonly BundleVerifierOptions _options;
     private readonly CodeSignatureVerifier _signatureVerifier;
@@ -108,7 +111,7 @@ public sealed class BundleVerifier
             CodeResources? seal = null;
             try
             {
-                seal = CodeResources.Parse(sealBytes.Span);
+                seal = ParseSeal(sealBytes);
             }
             catch (SealFormatException e)
             {
@@ -125,7 +128,7 @@ public sealed class BundleVerifier
                 }
 
                 CheckRuleStrength(seal, structure, findings);
-                var rules = BuildRules(seal, main.ExecutableRelative);
+                var rules = RulesFor(seal, main.ExecutableRelative);
                 var prefix = outerPrefix.Concat(structure.ResourceRootPrefix.Split('/', StringSplitOptions.RemoveEmptyEntries)).ToArray();
                 walk = new SealWalk(this, structure, seal, rules, prefix, findings, statistics, progress).Run();
                 foreach (var job in walk.NestedJobs)
@@ -289,6 +292,32 @@ public sealed class BundleVerifier
             findings.Add(new Finding(FindingKind.WeakResourceEnvelope, FindingSeverity.Error,
                 "the seal has only a version 1 'files' dictionary (no files2): resource envelope is obsolete", "_CodeSignature/CodeResources"));
         }
+    }
+
+    // A verifier kept alive (the daemon's) re-verifies the same bundles: parsed seals and their rule sets (with each
+    // path's rule remembered) are reused, keyed by the SHA-256 of the CodeResources bytes, so they cannot go stale.
+    private CodeResources ParseSeal(ReadOnlyMemory<byte> bytes)
+    {
+        var key = Convert.ToHexString(SHA256.HashData(bytes.Span));
+        if (_seals.TryGetValue(key, out var known))
+        {
+            return known.Seal;
+        }
+
+        var seal = CodeResources.Parse(bytes.Span);
+        if (_seals.Count >= MaxRememberedSeals)
+        {
+            _seals.Clear();
+        }
+
+        _seals[key] = (seal, new ConcurrentDictionary<string, ResourceRuleSet>(StringComparer.Ordinal));
+        return seal;
+    }
+
+    private ResourceRuleSet RulesFor(CodeResources seal, string? executableRelative)
+    {
+        var sets = _seals.Values.FirstOrDefault(s => ReferenceEquals(s.Seal, seal)).RuleSets;
+        return sets is null ? BuildRules(seal, executableRelative) : sets.GetOrAdd(executableRelative ?? string.Empty, _ => BuildRules(seal, executableRelative));
     }
 
     private static ResourceRuleSet BuildRules(CodeResources seal, string? executableRelative)

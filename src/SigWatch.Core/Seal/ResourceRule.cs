@@ -82,9 +82,15 @@ public sealed class ResourceRule
     public override string ToString() => $"{Pattern} (weight {Weight}{(Omit ? ", omit" : "")}{(Optional ? ", optional" : "")}{(Nested ? ", nested" : "")}{(Exclusion ? ", exclusion" : "")})";
 }
 
-/// <summary>An ordered rule list with SEC's selection (resources.cpp <c>ResourceBuilder::findRule</c>).</summary>
+/// <summary>
+/// An ordered rule list with SEC's selection (resources.cpp <c>ResourceBuilder::findRule</c>). Each path's result is
+/// remembered (the rules never change), so re-verifying the same tree with the same set evaluates no expression.
+/// </summary>
 public sealed class ResourceRuleSet(IReadOnlyList<ResourceRule> exclusions, IReadOnlyList<ResourceRule> rules)
 {
+    private const int MaxRemembered = 1_000_000;
+    private readonly ConcurrentDictionary<string, ResourceRule?> _remembered = new(StringComparer.Ordinal);
+
     public IReadOnlyList<ResourceRule> Exclusions { get; } = exclusions;
 
     public IReadOnlyList<ResourceRule> Rules { get; } = rules;
@@ -96,6 +102,22 @@ public sealed class ResourceRuleSet(IReadOnlyList<ResourceRule> exclusions, IRea
     /// <c>'^Info\.plist$' omit</c> at weight 20, and their files2 leaves Info.plist out. Null when nothing matches.
     /// </summary>
     public ResourceRule? FindRule(string relativePath)
+    {
+        if (_remembered.TryGetValue(relativePath, out var known))
+        {
+            return known;
+        }
+
+        var rule = Select(relativePath);
+        if (_remembered.Count < MaxRemembered)
+        {
+            _remembered.TryAdd(relativePath, rule);
+        }
+
+        return rule;
+    }
+
+    private ResourceRule? Select(string relativePath)
     {
         foreach (var exclusion in Exclusions)
         {

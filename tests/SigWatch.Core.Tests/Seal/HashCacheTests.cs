@@ -74,6 +74,23 @@ public sealed class HashCacheTests : IDisposable
     }
 
     [Fact]
+    public void Reverify_SameVerifierAfterResealOrAddition_SeesTheNewSealAndFile()
+    {
+        var app = App();
+        var verifier = new BundleVerifier(Platform.LstatFileTree.Instance, new BundleVerifierOptions { Cache = new InMemoryFileHashCache() });
+        Assert.Empty(Errors(verifier.Verify(app)));
+
+        File.WriteAllText(Path.Combine(app, "Contents", "Resources", "late.txt"), "x");
+        Assert.Equal(["file-added Resources/late.txt"], Errors(verifier.Verify(app)));
+
+        File.Delete(Path.Combine(app, "Contents", "Resources", "late.txt"));
+        var codeResources = Path.Combine(app, "Contents", "_CodeSignature", "CodeResources");
+        File.WriteAllText(codeResources, File.ReadAllText(codeResources).Replace("r7.txt", "r7.TXT", StringComparison.Ordinal));
+        Assert.Equal(["file-added Resources/r7.txt", "file-missing Resources/r7.TXT", "resource-envelope-modified _CodeSignature/CodeResources"],
+            Errors(verifier.Verify(app)).Order(StringComparer.Ordinal));
+    }
+
+    [Fact]
     public void Reverify_Full_IgnoresTheCacheButRefreshesIt()
     {
         var app = App();
