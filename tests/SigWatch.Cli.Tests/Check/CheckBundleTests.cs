@@ -77,6 +77,19 @@ public sealed class CheckBundleTests : IDisposable
     }
 
     [Fact]
+    public void CheckJson_BundleWithoutExecutable_DetachedFormatAndNoMainExecutable()
+    {
+        var bundle = new BundleBuilder("Plain.bundle") { ExecutableName = null }.WithFile("Resources/key.pem", "k").Build(_temp.Path);
+
+        var (exit, output, _) = Run("check", bundle, "--json");
+
+        Assert.Equal(ExitCodes.Ok, exit);
+        using var doc = JsonDocument.Parse(output);
+        Assert.Equal("detached signature (_CodeSignature files)", doc.RootElement.GetProperty("signature").GetProperty("format").GetString());
+        Assert.Equal(JsonValueKind.Null, doc.RootElement.GetProperty("bundle").GetProperty("mainExecutable").ValueKind);
+    }
+
+    [Fact]
     public void Check_FastBundleOnTerminal_DrawsNoProgressBar()
     {
         var output = new StringWriter();

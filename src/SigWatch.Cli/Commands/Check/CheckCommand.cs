@@ -203,7 +203,8 @@ internal sealed class CheckCommand(CliConsole console, string path, bool json, s
     }
 
     private static string Format(VerificationReport report) =>
-        report.Architectures.Count == 1 && report.Architectures[0].Index == 0 && !IsUniversal(report)
+        report.Architectures is [{ Architecture: "detached" }] ? "detached signature (_CodeSignature files)"
+        : report.Architectures.Count == 1 && report.Architectures[0].Index == 0 && !IsUniversal(report)
             ? $"Mach-O thin ({report.Architectures[0].Architecture})"
             : $"Mach-O universal ({string.Join(" ", report.Architectures.Select(a => a.Architecture))})";
 
