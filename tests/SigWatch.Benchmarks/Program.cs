@@ -1,4 +1,11 @@
 using BenchmarkDotNet.Running;
 
 // `dotnet run -c Release --project tests/SigWatch.Benchmarks -- --filter '*Plist*'`; see scripts/bench*.sh.
+// `… -- seal-bundle PARENT FILES BYTES` generates a sealed bundle for scripts/bench-seal.sh.
+if (args is ["seal-bundle", ..])
+{
+    return SigWatch.Benchmarks.SealBundleGenerator.Run(args);
+}
+
 BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
+return 0;

@@ -34,6 +34,14 @@ public sealed record BundleStructure(string BundlePath, BundleShape Shape, strin
     /// <summary>The executable's path relative to the resource root, as CodeResources would name it.</summary>
     public string ExecutableRelativePath(string executable) => Shape == BundleShape.Deep ? "MacOS/" + executable : executable;
 
+    /// <summary>The layout of one version directory of a framework, current or not (SEC validateOtherVersions).</summary>
+    public static BundleStructure FrameworkVersion(string bundlePath, string version)
+    {
+        var root = Path.Combine(bundlePath, VersionsDirectory, version);
+        return new BundleStructure(bundlePath, BundleShape.Framework, root, $"{VersionsDirectory}/{version}",
+            Path.Combine(root, "Resources", "Info.plist"), Path.Combine(root, CodeSignatureDirectoryName), version);
+    }
+
     /// <summary>
     /// Detects the shape. Returns null with <paramref name="problem"/> for a framework whose <c>Versions/Current</c>
     /// is missing or points outside <c>Versions/</c>.
@@ -63,15 +71,13 @@ public sealed record BundleStructure(string BundlePath, BundleShape Shape, strin
                 return null;
             }
 
-            var root = Path.Combine(versions, version);
-            if (tree.Stat(root).Kind != FileTreeKind.Directory)
+            if (tree.Stat(Path.Combine(versions, version)).Kind != FileTreeKind.Directory)
             {
                 problem = $"Versions/Current points to '{target}', which is not a directory";
                 return null;
             }
 
-            return new BundleStructure(bundlePath, BundleShape.Framework, root, $"{VersionsDirectory}/{version}",
-                Path.Combine(root, "Resources", "Info.plist"), Path.Combine(root, CodeSignatureDirectoryName), version);
+            return FrameworkVersion(bundlePath, version);
         }
 
         return new BundleStructure(bundlePath, BundleShape.Shallow, bundlePath, string.Empty,

@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Security.Cryptography;
 using System.Security.Cryptography.Pkcs;
 using System.Security.Cryptography.X509Certificates;
@@ -28,6 +29,8 @@ public sealed class BundleVerifier
         BundleStructure.ContentsDirectory, ".LSOverride", ".DS_Store", "Icon\r", ".SoftwareDepot.tracking",
     };
 
+    private const int MaxRememberedSeals = 64;
+    private readonly ConcurrentDictionary<string, (CodeResources Seal, ConcurrentDictionary<string, ResourceRuleSet> RuleSets)> _seals = new(StringComparer.Ordinal);
     private readonly IFileTree _tree;
     private readonly BundleVerifierOptions _options;
     private readonly CodeSignatureVerifier _signatureVerifier;
@@ -50,7 +53,7 @@ public sealed class BundleVerifier
     }
 
     private BundleVerificationReport VerifyBundle(string bundlePath, string[] outerPrefix, int nesting, SealStatistics statistics,
-        ProgressCounter progress)
+        ProgressCounter progress, BundleStructure? version = null)
     {
         var findings = new List<Finding>();
         BundleVerificationReport Result(SignatureVerdict verdict, BundleStructure? structure = null, IReadOnlyList<ArchitectureReport>? archs = null,
@@ -70,7 +73,8 @@ public sealed class BundleVerifier
         BundleStructure? structure;
         try
         {
-            structure = BundleStructure.Detect(_tree, bundlePath, out var layoutProblem);
+            string? layoutProblem = null;
+            structure = version ?? BundleStructure.Detect(_tree, bundlePath, out layoutProblem);
             if (structure is null)
             {
                 findings.Add(new Finding(FindingKind.UnsealedRootContent, FindingSeverity.Error, layoutProblem!, BundleStructure.VersionsDirectory));
@@ -107,7 +111,7 @@ public sealed class BundleVerifier
             CodeResources? seal = null;
             try
             {
-                seal = CodeResources.Parse(sealBytes.Span);
+                seal = ParseSeal(sealBytes);
             }
             catch (SealFormatException e)
             {
@@ -124,7 +128,7 @@ public sealed class BundleVerifier
                 }
 
                 CheckRuleStrength(seal, structure, findings);
-                var rules = BuildRules(seal, main.ExecutableRelative);
+                var rules = RulesFor(seal, main.ExecutableRelative);
                 var prefix = outerPrefix.Concat(structure.ResourceRootPrefix.Split('/', StringSplitOptions.RemoveEmptyEntries)).ToArray();
                 walk = new SealWalk(this, structure, seal, rules, prefix, findings, statistics, progress).Run();
                 foreach (var job in walk.NestedJobs)
@@ -141,7 +145,11 @@ public sealed class BundleVerifier
 
         if (_options.Strict)
         {
-            CheckRoot(structure, findings);
+            if (version is null)
+            {
+                CheckRoot(structure, findings);
+            }
+
             CheckCodeSignatureDirectory(structure, main.DetachedComponents, findings);
         }
 
@@ -202,13 +210,13 @@ public sealed class BundleVerifier
         var signature = CodeSignature.ReadDetached(name =>
         {
             var bytes = ReadSmallFile(Path.Combine(structure.CodeSignatureDirectory, name), "_CodeSignature/" + name, findings, quietIfMissing: true);
-            if (bytes is not { } present)
+            if (bytes is null)
             {
                 return null;
             }
 
             used.Add(name);
-            return present.ToArray();
+            return bytes.Value.ToArray();
         });
         if (signature is null)
         {
@@ -269,21 +277,47 @@ public sealed class BundleVerifier
             return;
         }
 
-        if (seal.Version == 1)
-        {
-            findings.Add(new Finding(FindingKind.WeakResourceEnvelope, FindingSeverity.Error,
-                "the seal has only a version 1 'files' dictionary (no files2): resource envelope is obsolete", "_CodeSignature/CodeResources"));
-            return;
-        }
-
         var resources = structure.Shape == BundleShape.Shallow ? "" : "Resources/";
         string[] allowedOmissions = [@"^(.*/)?\.DS_Store$", @"^Info\.plist$", @"^PkgInfo$", $@"^{resources}.*\.lproj/locversion.plist$"];
-        var weak = !seal.HasCatchAllRule ? "rules2 lacks '^.*' = true" : seal.OmitPatterns.FirstOrDefault(p => !allowedOmissions.Contains(p)) is { } omit
-            ? $"rules2 omits '{omit}', which Apple does not allow in strict mode" : null;
+        var (rulesKey, catchAll) = seal.Version == 2 ? ("rules2", "^.*") : ("rules", "^Resources/");
+        var weak = !seal.HasCatchAllRule ? $"{rulesKey} lacks '{catchAll}' = true" : seal.OmitPatterns.FirstOrDefault(p => !allowedOmissions.Contains(p)) is { } omit
+            ? $"{rulesKey} omits '{omit}', which Apple does not allow in strict mode" : null;
         if (weak is not null)
         {
             findings.Add(new Finding(FindingKind.WeakResourceRules, FindingSeverity.Error, $"weak resource rules: {weak}", "_CodeSignature/CodeResources"));
         }
+
+        if (seal.Version == 1)
+        {
+            findings.Add(new Finding(FindingKind.WeakResourceEnvelope, FindingSeverity.Error,
+                "the seal has only a version 1 'files' dictionary (no files2): resource envelope is obsolete", "_CodeSignature/CodeResources"));
+        }
+    }
+
+    // A verifier kept alive (the daemon's) re-verifies the same bundles: parsed seals and their rule sets (with each
+    // path's rule remembered) are reused, keyed by the SHA-256 of the CodeResources bytes, so they cannot go stale.
+    private CodeResources ParseSeal(ReadOnlyMemory<byte> bytes)
+    {
+        var key = Convert.ToHexString(SHA256.HashData(bytes.Span));
+        if (_seals.TryGetValue(key, out var known))
+        {
+            return known.Seal;
+        }
+
+        var seal = CodeResources.Parse(bytes.Span);
+        if (_seals.Count >= MaxRememberedSeals)
+        {
+            _seals.Clear();
+        }
+
+        _seals[key] = (seal, new ConcurrentDictionary<string, ResourceRuleSet>(StringComparer.Ordinal));
+        return seal;
+    }
+
+    private ResourceRuleSet RulesFor(CodeResources seal, string? executableRelative)
+    {
+        var sets = _seals.Values.FirstOrDefault(s => ReferenceEquals(s.Seal, seal)).RuleSets;
+        return sets is null ? BuildRules(seal, executableRelative) : sets.GetOrAdd(executableRelative ?? string.Empty, _ => BuildRules(seal, executableRelative));
     }
 
     private static ResourceRuleSet BuildRules(CodeResources seal, string? executableRelative)
@@ -360,7 +394,46 @@ public sealed class BundleVerifier
                 $"In subcomponent: {job.Path}: recorded requirement {check.Message}", job.Path));
         }
 
+        if (_options.Strict && check.Evaluation is { Outcome: not RequirementOutcome.NotSatisfied } && bundle?.Structure is { Shape: BundleShape.Framework } framework)
+        {
+            VerifyOtherVersions(job, framework, prefix, nesting, statistics, progress, findings);
+        }
+
         return new NestedCodeReport(job.Path, bundle, report, job.Sealed.Requirement, check.Message);
+    }
+
+    // SEC validateOtherVersions (strict, nested frameworks): every Versions/<v> directory besides Current and the current
+    // version must verify and satisfy the same recorded requirement; failure is errSecCSBadFrameworkVersion.
+    private void VerifyOtherVersions(NestedJob job, BundleStructure framework, string[] prefix, int nesting, SealStatistics statistics,
+        ProgressCounter progress, List<Finding> findings)
+    {
+        IReadOnlyList<FileTreeEntry> versions;
+        try
+        {
+            versions = _tree.List(Path.Combine(job.FullPath, BundleStructure.VersionsDirectory));
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            findings.Add(new Finding(FindingKind.Unreadable, FindingSeverity.Error, $"cannot list Versions/: {e.Message}", job.Path + "/Versions"));
+            return;
+        }
+
+        foreach (var entry in versions.Where(v => v.Kind == FileTreeKind.Directory && v.Name != BundleStructure.CurrentVersion && v.Name != framework.VersionName)
+            .OrderBy(v => v.Name, StringComparer.Ordinal))
+        {
+            var other = VerifyBundle(job.FullPath, [.. prefix, .. job.Path.Split('/')], nesting + 1, statistics, progress,
+                BundleStructure.FrameworkVersion(job.FullPath, entry.Name));
+            var problem = other.Verdict != SignatureVerdict.Valid
+                ? string.Join("; ", other.Findings.Where(f => f.Severity == FindingSeverity.Error).Take(3).Select(f => $"{f.KindName} {f.Path}"))
+                : RequirementCheck.Check(job.Sealed.Requirement ?? string.Empty, NestedSubject(other.Report), RequirementEvaluator.Default) is { Evaluation.Outcome: RequirementOutcome.NotSatisfied } failed
+                    ? $"does not satisfy the recorded requirement: {failed.Message}"
+                    : null;
+            if (problem is not null)
+            {
+                findings.Add(new Finding(FindingKind.NestedCodeInvalid, FindingSeverity.Error,
+                    $"In subcomponent: {job.Path}: invalid framework version Versions/{entry.Name}: {problem}", job.Path));
+            }
+        }
     }
 
     /// <summary>The facts a requirement can test, from a verified report (identifier, team, cdhashes, chain).</summary>
@@ -375,37 +448,8 @@ public sealed class BundleVerifier
             TeamId = best?.TeamId,
             PlatformIdentifier = best?.Platform,
             CdHashes = [.. signed.SelectMany(a => a.CodeDirectories).Select(c => c.Directory.CdHash.ToArray())],
-            Certificates = signed.FirstOrDefault()?.Signature?.CmsSignature is { Length: > 0 } cms ? Chain(cms) : [],
+            Certificates = signed.FirstOrDefault()?.Signature?.CmsSignature is { Length: > 0 } cms ? RequirementSubjects.SignerChain(cms) : [],
         };
-    }
-
-    // Leaf first, each next certificate the issuer of the previous one, from the CMS certificate bag.
-    private static List<X509Certificate2> Chain(ReadOnlyMemory<byte> cms)
-    {
-        var chain = new List<X509Certificate2>();
-        try
-        {
-            var signed = new SignedCms();
-            signed.Decode(cms.Span);
-            if (signed.SignerInfos.Count == 0 || signed.SignerInfos[0].Certificate is not { } leaf)
-            {
-                return chain;
-            }
-
-            chain.Add(leaf);
-            var bag = signed.Certificates.Cast<X509Certificate2>().ToList();
-            while (chain.Count < 10 && chain[^1].SubjectName.RawData.AsSpan().SequenceEqual(chain[^1].IssuerName.RawData) is false
-                && bag.FirstOrDefault(c => c.SubjectName.RawData.AsSpan().SequenceEqual(chain[^1].IssuerName.RawData)) is { } issuer)
-            {
-                chain.Add(issuer);
-            }
-        }
-        catch (CryptographicException)
-        {
-            chain.Clear();
-        }
-
-        return chain;
     }
 
     private void CheckTrailingData(VerificationReport report, string path, List<Finding> findings)

@@ -41,7 +41,10 @@ public sealed class CodeResources
 
     public IReadOnlyList<ResourceRule> Rules { get; }
 
-    /// <summary>The rule set has <c>'^.*' = true</c> (SEC <c>hasWeakResourceRules</c> demands it).</summary>
+    /// <summary>
+    /// The rule set has the catch-all SEC <c>hasWeakResourceRules</c> demands: <c>'^.*' = true</c> in rules2,
+    /// <c>'^Resources/' = true</c> in a version 1 seal.
+    /// </summary>
     public bool HasCatchAllRule { get; }
 
     /// <summary>Patterns of the omit rules, for the strict weak-rules check.</summary>
@@ -78,7 +81,7 @@ public sealed class CodeResources
                 omits.Add(pattern);
             }
 
-            catchAll |= pattern == "^.*" && ruleValue is PlistBoolean { Value: true };
+            catchAll |= pattern == (version == 2 ? "^.*" : "^Resources/") && ruleValue is PlistBoolean { Value: true };
         }
 
         var entries = new Dictionary<string, SealedResource>(files.Count, StringComparer.Ordinal);
@@ -97,12 +100,13 @@ public sealed class CodeResources
             case PlistBoolean b:
                 return ResourceRule.Create(pattern, omit: !b.Value);
             case PlistDictionary d:
-                // Apple writes weights as <real>; hand-made seals use <integer>.
+                // Apple writes weights as <real>; hand-made seals use <integer>. SEC reads them as unsigned int
+                // (resources.cpp addRule: cfNumber<unsigned int>), so fractions are dropped.
                 var weight = d.TryGetValue("weight", out var w) ? w switch
                 {
-                    PlistReal r => r.Value,
-                    PlistInteger i when i.TryGetInt64(out var l) => l,
-                    _ => throw new SealFormatException(SealFormatReason.InvalidRule, $"rule '{pattern}' has a non-numeric weight"),
+                    PlistReal r when r.Value >= 0 && r.Value <= uint.MaxValue => Math.Truncate(r.Value),
+                    PlistInteger i when i.TryGetInt64(out var l) && l >= 0 && l <= uint.MaxValue => l,
+                    _ => throw new SealFormatException(SealFormatReason.InvalidRule, $"rule '{pattern}' has a weight that is not an unsigned number"),
                 } : 1;
                 return ResourceRule.Create(pattern, weight, d.GetBoolean("omit") ?? false, d.GetBoolean("optional") ?? false,
                     d.GetBoolean("nested") ?? false);

@@ -49,7 +49,16 @@ public class InMemoryFileHashCache : IFileHashCache
         return false;
     }
 
-    public void Set(in FileHashKey key, byte[] digest) => _entries[(key.Path, key.HashType)] = (key, digest);
+    public void Set(in FileHashKey key, byte[] digest)
+    {
+        _entries[(key.Path, key.HashType)] = (key, digest);
+        IsDirty = true;
+    }
+
+    /// <summary>True once an entry was added or replaced since construction or <see cref="MarkClean"/>.</summary>
+    public bool IsDirty { get; private set; }
+
+    protected void MarkClean() => IsDirty = false;
 
     protected IEnumerable<(FileHashKey Key, byte[] Digest)> Entries => _entries.Values;
 }
@@ -98,12 +107,18 @@ public sealed class FileBackedHashCache : InMemoryFileHashCache
             cache.Set(new FileHashKey(parts[7], dev, ino, size, mtime, ctime, (CodeHashType)type), digest);
         }
 
+        cache.MarkClean();
         return cache;
     }
 
-    /// <summary>Writes every entry to a temporary file and renames it over the cache file.</summary>
+    /// <summary>Writes every entry to a temporary file and renames it over the cache file; nothing when no entry changed.</summary>
     public void Save()
     {
+        if (!IsDirty && File.Exists(_file))
+        {
+            return;
+        }
+
         var temporary = _file + ".tmp";
         using (var writer = new StreamWriter(temporary))
         {
@@ -120,5 +135,6 @@ public sealed class FileBackedHashCache : InMemoryFileHashCache
         }
 
         File.Move(temporary, _file, overwrite: true);
+        MarkClean();
     }
 }

@@ -171,6 +171,15 @@ internal sealed class SealWalk(BundleVerifier verifier, BundleStructure structur
 
                 return;
             case FileTreeKind.Symlink:
+                // SEC resources.cpp scan: a .DS_Store symlink is rejected outright (errSecCSDSStoreSymlink).
+                if (entry.Name.Equals(".DS_Store", StringComparison.OrdinalIgnoreCase))
+                {
+                    _seen.Add(relative);
+                    findings.Add(new Finding(FindingKind.UnsupportedFileType, FindingSeverity.Error,
+                        ".DS_Store is a symlink, which code signing rejects (errSecCSDSStoreSymlink)", relative));
+                    return;
+                }
+
                 // Version 1 seals ignore symlinks altogether (reference §8.5).
                 if (seal.Version == 2 && rule is { IsOutsideSeal: false })
                 {
@@ -196,11 +205,6 @@ internal sealed class SealWalk(BundleVerifier verifier, BundleStructure structur
 
     private void Candidate(FileTreeEntry entry, string relative, string fullPath)
     {
-        if (entry.Kind == FileTreeKind.Symlink && _options.Strict)
-        {
-            CheckSymlinkTarget(relative, fullPath);
-        }
-
         if (!seal.Files.TryGetValue(relative, out var sealedResource))
         {
             findings.Add(new Finding(FindingKind.FileAdded, FindingSeverity.Error, "file added", relative));
@@ -221,6 +225,10 @@ internal sealed class SealWalk(BundleVerifier verifier, BundleStructure structur
                     findings.Add(new Finding(FindingKind.SymlinkModified, FindingSeverity.Error,
                         $"symlink modified: points to '{target}', sealed as '{sealedResource.SymlinkTarget}'", relative));
                     _result.Modified.Add((relative, entry));
+                }
+                else if (_options.Strict)
+                {
+                    CheckSymlinkTarget(relative, target!);
                 }
 
                 return;
@@ -261,16 +269,11 @@ internal sealed class SealWalk(BundleVerifier verifier, BundleStructure structur
         }
     }
 
-    // SEC validateSymlinkResource with kSecCSRestrictSymlinks: absolute targets only into /System or /Library, relative
-    // targets must stay inside the bundle (or an enclosing one being validated). Resolution is lexical, never followed.
-    private void CheckSymlinkTarget(string relative, string fullPath)
+    // SEC validateSymlinkResource with kSecCSRestrictSymlinks, run for sealed symlinks whose target matches the seal:
+    // absolute targets only into /System or /Library, relative targets must stay inside the bundle (or an enclosing one
+    // being validated). SEC resolves with realpath; here resolution is lexical and never follows a link.
+    private void CheckSymlinkTarget(string relative, string target)
     {
-        var target = SafeReadLink(fullPath);
-        if (target is null)
-        {
-            return;
-        }
-
         if (target.StartsWith('/'))
         {
             if (!target.StartsWith("/System/", StringComparison.Ordinal) && !target.StartsWith("/Library/", StringComparison.Ordinal))

@@ -227,12 +227,14 @@ public sealed class CheckCommandTests : IDisposable
     }
 
     [Fact]
-    public void Check_Directory_ExitsFive()
+    public void Check_DirectoryWithoutSignature_ExitsOneAsUnsignedBundle()
     {
-        var (exit, _, error) = Run("check", _dir);
+        var (exit, output, _) = Run("check", _dir, "--json");
 
-        Assert.Equal(ExitCodes.CannotRead, exit);
-        Assert.Contains("is a directory", error);
+        Assert.Equal(ExitCodes.Invalid, exit);
+        using var doc = JsonDocument.Parse(output);
+        Assert.Equal("bundle", doc.RootElement.GetProperty("kind").GetString());
+        Assert.Equal("unsigned", doc.RootElement.GetProperty("verdict").GetString());
     }
 
     [Fact]

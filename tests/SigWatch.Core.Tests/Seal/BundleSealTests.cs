@@ -174,6 +174,48 @@ public sealed class BundleSealTests : IDisposable
     }
 
     [Fact]
+    public void Verify_IntactOtherFrameworkVersion_StaysValid()
+    {
+        var app = BuildApp();
+        CopyTree(Contents(app, "Frameworks/Kit.framework/Versions/A"), Contents(app, "Frameworks/Kit.framework/Versions/Old"));
+        Assert.Empty(Errors(Verify(app)));
+    }
+
+    [Fact]
+    public void Verify_TamperedOtherFrameworkVersion_NestedCodeInvalidNamingTheVersion()
+    {
+        var app = BuildApp();
+        var old = Contents(app, "Frameworks/Kit.framework/Versions/Old");
+        CopyTree(Contents(app, "Frameworks/Kit.framework/Versions/A"), old);
+        File.AppendAllText(Path.Combine(old, "Resources", "Kit.txt"), "!");
+        var report = Verify(app);
+        Assert.Equal(["nested-code-invalid Frameworks/Kit.framework"], Errors(report));
+        Assert.Contains("invalid framework version Versions/Old: file-modified Resources/Kit.txt", report.Findings[0].Detail, StringComparison.Ordinal);
+        Assert.Empty(Errors(Verify(app, new BundleVerifierOptions { Strict = false })));
+    }
+
+    private static void CopyTree(string source, string target)
+    {
+        Directory.CreateDirectory(target);
+        foreach (var info in new DirectoryInfo(source).EnumerateFileSystemInfos())
+        {
+            var destination = Path.Combine(target, info.Name);
+            if (info.LinkTarget is { } link)
+            {
+                File.CreateSymbolicLink(destination, link);
+            }
+            else if (info is DirectoryInfo)
+            {
+                CopyTree(info.FullName, destination);
+            }
+            else
+            {
+                File.Copy(info.FullName, destination);
+            }
+        }
+    }
+
+    [Fact]
     public void Verify_ReplacedNestedTool_NestedCodeInvalidByRequirement()
     {
         var app = BuildApp();

@@ -39,8 +39,17 @@ public class ResourceRuleTests
     [Fact]
     public void FindRule_EqualWeights_FirstInFileOrderWins()
     {
-        var set = new ResourceRuleSet([], [ResourceRule.Create("^a", 5, optional: true), ResourceRule.Create("^a", 5, omit: true)]);
+        var set = new ResourceRuleSet([], [ResourceRule.Create("^a", 5, optional: true), ResourceRule.Create("^a", 5, nested: true)]);
         Assert.True(set.FindRule("a/b")!.Optional);
+    }
+
+    [Fact]
+    public void FindRule_EqualWeightsOmitAgainstInclude_OmitWins()
+    {
+        // Old iOS rules2 (fastlane fixture): '^' weight 20 and '^Info\.plist$' omit weight 20; Apple left Info.plist out.
+        var set = new ResourceRuleSet([], [ResourceRule.Create("^", 20), ResourceRule.Create(@"^Info\.plist$", 20, omit: true)]);
+        Assert.True(set.FindRule("Info.plist")!.Omit);
+        Assert.False(set.FindRule("other")!.Omit);
     }
 
     [Fact]
@@ -55,7 +64,7 @@ public class ResourceRuleTests
         Assert.Null(new ResourceRuleSet([], [ResourceRule.Create("^Resources/")]).FindRule("MacOS/x"));
 
     [Fact]
-    public void Parse_IntegerAndRealWeights_BothAccepted()
+    public void Parse_IntegerAndRealWeights_BothAcceptedAndTruncatedToUnsigned()
     {
         var seal = CodeResources.Parse(Plist("""
             <key>files2</key><dict/>
@@ -65,7 +74,7 @@ public class ResourceRuleTests
               <key>^.*</key><true/>
             </dict>
             """));
-        Assert.Equal([7, 8.5, 1], seal.Rules.Select(r => r.Weight));
+        Assert.Equal([7, 8, 1], seal.Rules.Select(r => r.Weight));
         Assert.True(seal.Rules[1].Nested);
         Assert.True(seal.HasCatchAllRule);
         Assert.Equal(2, seal.Version);
@@ -93,14 +102,14 @@ public class ResourceRuleTests
     }
 
     [Fact]
-    public void Parse_OnlyLegacyFiles_IsVersion1()
+    public void Parse_OnlyLegacyFiles_IsVersion1WithResourcesAsCatchAll()
     {
         var seal = CodeResources.Parse(Plist("""
             <key>files</key><dict><key>Resources/a</key><data>AAAAAAAAAAAAAAAAAAAAAAAAAAA=</data></dict>
             <key>rules</key><dict><key>^Resources/</key><true/></dict>
             """));
         Assert.Equal(1, seal.Version);
-        Assert.False(seal.HasCatchAllRule);
+        Assert.True(seal.HasCatchAllRule); // SEC hasWeakResourceRules: the v1 catch-all is '^Resources/'
     }
 
     [Theory]

@@ -12,7 +12,7 @@ namespace SigWatch.Cli.Commands.Check;
 /// any OS) and prints either a <c>codesign -dvvv</c>-like description with a verdict line, or the JSON contract.
 /// Exit codes: 0 valid, 1 invalid or unsigned, 5 the path cannot be read.
 /// </summary>
-internal sealed class CheckCommand(CliConsole console, string path, bool json, bool native = false)
+internal sealed class CheckCommand(CliConsole console, string path, bool json, bool native = false, string? cacheFile = null, bool full = false)
 {
     /// <summary>Requirement text from --requirement / --requirement-file; null when none.</summary>
     public string? Requirement { get; init; }
@@ -26,8 +26,7 @@ internal sealed class CheckCommand(CliConsole console, string path, bool json, b
 
         if (Directory.Exists(path))
         {
-            console.Error.WriteLine($"sigwatch: {path}: is a directory; checking bundles is not available in this version (check the main executable instead)");
-            return ExitCodes.CannotRead;
+            return new BundleCheck(console, path, json, cacheFile, full) { Requirement = Requirement }.Execute();
         }
 
         byte[] bytes;
@@ -247,7 +246,8 @@ internal sealed class CheckCommand(CliConsole console, string path, bool json, b
     }
 
     private static string Format(VerificationReport report) =>
-        report.Architectures.Count == 1 && report.Architectures[0].Index == 0 && !IsUniversal(report)
+        report.Architectures is [{ Architecture: "detached" }] ? "detached signature (_CodeSignature files)"
+        : report.Architectures.Count == 1 && report.Architectures[0].Index == 0 && !IsUniversal(report)
             ? $"Mach-O thin ({report.Architectures[0].Architecture})"
             : $"Mach-O universal ({string.Join(" ", report.Architectures.Select(a => a.Architecture))})";
 

@@ -8,7 +8,18 @@ internal static class CheckCommandDefinition
 {
     public static readonly Argument<string> PathArgument = new("path")
     {
-        Description = "A Mach-O file (thin or universal) to verify. Bundles are checked by the seal module.",
+        Description = "A Mach-O file (thin or universal) or a bundle directory (.app, .framework, …) to verify.",
+    };
+
+    public static readonly Option<string?> CacheOption = new("--cache")
+    {
+        Description = "Bundles: keep per-file digests in FILE between runs; unchanged files are not hashed again.",
+        HelpName = "FILE",
+    };
+
+    public static readonly Option<bool> FullOption = new("--full")
+    {
+        Description = "Bundles: hash every file even when the cache knows it (the cache is still refreshed).",
     };
 
     public static readonly Option<bool> JsonOption = new("--json")
@@ -42,6 +53,8 @@ internal static class CheckCommandDefinition
             RequirementOption,
             RequirementFileOption,
             NativeOption,
+            CacheOption,
+            FullOption,
         };
         command.SetAction(parse =>
         {
@@ -65,7 +78,8 @@ internal static class CheckCommandDefinition
                 }
             }
 
-            return new CheckCommand(console, parse.GetValue(PathArgument)!, parse.GetValue(JsonOption), parse.GetValue(NativeOption))
+            return new CheckCommand(console, parse.GetValue(PathArgument)!, parse.GetValue(JsonOption), parse.GetValue(NativeOption),
+                parse.GetValue(CacheOption), parse.GetValue(FullOption))
             {
                 Requirement = requirement,
             }.Execute();

@@ -11,7 +11,9 @@ internal sealed record CheckJsonOutput(
     string Kind,
     string Verdict,
     CheckJsonSignature? Signature,
-    IReadOnlyList<CheckJsonFinding> Findings)
+    IReadOnlyList<CheckJsonFinding> Findings,
+    CheckJsonBundle? Bundle = null,
+    IReadOnlyList<CheckJsonDiagnosis>? Diagnoses = null)
 {
     /// <summary>The caller's --requirement and its outcome; null when none was given.</summary>
     public CheckJsonRequirement? Requirement { get; init; }
@@ -20,6 +22,23 @@ internal sealed record CheckJsonOutput(
     public CheckJsonQuarantine? Quarantine { get; init; }
 }
 
+/// <summary>Bundle facts (kind "bundle" only): layout, main code, signing time, nested code and hashing cost.</summary>
+internal sealed record CheckJsonBundle(
+    string? Layout,
+    string? ResourceRoot,
+    string? Version,
+    string? MainExecutable,
+    DateTimeOffset? SigningTime,
+    string? SigningTimeSource,
+    IReadOnlyList<CheckJsonNestedCode> Nested,
+    CheckJsonSealStatistics Statistics);
+
+internal sealed record CheckJsonNestedCode(string Path, string Kind, string Verdict, string? Requirement, string? RequirementOutcome);
+
+internal sealed record CheckJsonSealStatistics(long FilesHashed, long BytesHashed, long CacheHits);
+
+/// <summary>One diagnosis; <c>paths</c> are raw (for normalization-mismatch: on-disk form, then sealed form), <c>pathsEscaped</c> show non-ASCII as U+XXXX.</summary>
+internal sealed record CheckJsonDiagnosis(string Kind, IReadOnlyList<string> Paths, IReadOnlyList<string> PathsEscaped, string Explanation, string Remedy);
 /// <summary>The quarantine of the checked path (and, for a bundle, of the files inside it).</summary>
 internal sealed record CheckJsonQuarantine(
     bool Present,

@@ -1,0 +1,221 @@
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using SigWatch.Cli.Output;
+using SigWatch.Core.CodeSigning;
+using SigWatch.Core.Seal;
+using SigWatch.Core.Verification;
+using SigWatch.Platform;
+
+namespace SigWatch.Cli.Commands.Check;
+
+/// <summary>
+/// <c>sigwatch check BUNDLE</c>: verifies the bundle's signature and seal in-process (<see cref="BundleVerifier"/>, strict
+/// and deep like <c>codesign --verify --deep --strict</c>), lists findings with resource-root-relative paths and explains
+/// them with diagnoses. <c>--cache FILE</c> keeps per-file digests between runs; <c>--full</c> re-hashes everything.
+/// A progress bar appears on stderr only when it is a terminal and the check runs longer than a second.
+/// </summary>
+internal sealed class BundleCheck(CliConsole console, string path, bool json, string? cacheFile, bool full)
+{
+    /// <summary>Requirement text from --requirement / --requirement-file; null when none.</summary>
+    public string? Requirement { get; init; }
+
+    public int Execute()
+    {
+        FileBackedHashCache? cache = null;
+        if (cacheFile is not null)
+        {
+            try
+            {
+                cache = FileBackedHashCache.Load(cacheFile);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                console.Error.WriteLine($"sigwatch: cannot read cache {cacheFile}: {e.Message}");
+                return ExitCodes.CannotRead;
+            }
+        }
+
+        using var progress = console.ErrorIsTerminal ? new ProgressBar(console.Error) : null;
+        var options = new BundleVerifierOptions
+        {
+            Cache = cache,
+            IgnoreCache = full,
+            ExtendedAttributes = ExtendedAttributes.Instance,
+            Progress = progress,
+        };
+        var report = new BundleVerifier(LstatFileTree.Instance, options).Verify(path);
+        progress?.Dispose();
+
+        if (cache is not null)
+        {
+            try
+            {
+                cache.Save();
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                console.Error.WriteLine($"sigwatch: cannot write cache {cacheFile}: {e.Message}");
+            }
+        }
+
+        var extras = CheckRequirements.Evaluate(report.Report, Requirement, path, ReadInfoPlist(report.Structure));
+        if (json)
+        {
+            console.Out.WriteLine(JsonSerializer.Serialize(CheckCommand.WithExtras(ToJson(report), extras), CheckJsonContext.Relaxed.CheckJsonOutput));
+        }
+        else
+        {
+            WriteHuman(report, extras);
+        }
+
+        if (extras.Requested?.SyntaxError is { } syntax)
+        {
+            console.Error.WriteLine($"sigwatch: --requirement: {syntax.Message}");
+        }
+
+        return extras.CombineExitCode(report.Verdict == SignatureVerdict.Valid ? ExitCodes.Ok : ExitCodes.Invalid);
+    }
+
+    /// <summary>The bundle's Info.plist as the requirement evaluator's info[] sees it; null when absent or unreadable.</summary>
+    private static Core.Plist.PlistDictionary? ReadInfoPlist(BundleStructure? structure)
+    {
+        if (structure is null)
+        {
+            return null;
+        }
+
+        var info = structure.InfoPlistPath;
+        try
+        {
+            var file = new FileInfo(info);
+            return file is { Exists: true, LinkTarget: null } && file.Length <= 8 * 1024 * 1024
+                && Core.Plist.PropertyList.TryRead(File.ReadAllBytes(info), out var value, out _)
+                ? value as Core.Plist.PlistDictionary
+                : null;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return null;
+        }
+    }
+
+    internal CheckJsonOutput ToJson(BundleVerificationReport report)
+    {
+        var output = CheckCommand.ToJson(report.Report);
+        var structure = report.Structure;
+        var bundle = new CheckJsonBundle(
+            structure is null ? null : Layout(structure.Shape),
+            structure?.ResourceRootPrefix,
+            structure?.VersionName,
+            report.MainExecutable,
+            report.SigningTime,
+            report.SigningTimeSource,
+            [.. report.Nested.Select(n => new CheckJsonNestedCode(n.Path, n.Bundle is null ? "macho" : "bundle",
+                Verdict(n.Report.Verdict), n.Requirement, n.RequirementOutcome))],
+            new CheckJsonSealStatistics(report.Statistics.FilesHashed, report.Statistics.BytesHashed, report.Statistics.CacheHits));
+        var diagnoses = report.Diagnoses.Select(d => new CheckJsonDiagnosis(d.KindName, d.Paths,
+            [.. d.Paths.Select(CodePoints)], d.Explanation, d.Remedy)).ToList();
+        return output with { Bundle = bundle, Diagnoses = diagnoses };
+    }
+
+    private void WriteHuman(BundleVerificationReport report, CheckRequirements extras)
+    {
+        var o = console.Out;
+        var structure = report.Structure;
+        o.WriteLine($"Bundle={report.Report.Path}");
+        if (structure is not null)
+        {
+            o.WriteLine($"Layout={Layout(structure.Shape)}{(structure.VersionName is null ? "" : $" (Versions/{structure.VersionName})")}");
+        }
+
+        if (report.MainExecutable is not null)
+        {
+            o.WriteLine($"Executable={report.MainExecutable}");
+        }
+
+        var arch = report.Report.Architectures.FirstOrDefault(a => a.Best is not null);
+        if (arch?.Best is { } best)
+        {
+            o.WriteLine($"Identifier={best.Identifier}");
+            o.WriteLine($"Format={(arch.Architecture == "detached" ? "detached signature in _CodeSignature" : string.Join(" ", report.Report.Architectures.Select(a => a.Architecture)))}");
+            o.WriteLine($"CDHash={best.CdHashHex}");
+            o.WriteLine(arch.Cms?.Leaf is { } leaf ? $"Authority={leaf.CommonName ?? leaf.Subject}" : "Signature=adhoc");
+            o.WriteLine($"TeamIdentifier={best.TeamId ?? "not set"}");
+        }
+
+        if (report.SigningTime is { } signed)
+        {
+            o.WriteLine($"Signed={signed.ToString("u", CultureInfo.InvariantCulture)} ({report.SigningTimeSource})");
+        }
+
+        foreach (var nested in report.Nested)
+        {
+            o.WriteLine($"Nested={nested.Path} {Verdict(nested.Report.Verdict)}{(nested.RequirementOutcome is { } r ? $" (requirement {r})" : "")}");
+        }
+
+        o.WriteLine($"Hashed={report.Statistics.FilesHashed} files, {report.Statistics.BytesHashed} bytes; cached={report.Statistics.CacheHits}");
+        if (report.Findings.Any(f => f.Kind is FindingKind.FileAdded or FindingKind.FileMissing or FindingKind.FileModified
+                or FindingKind.SymlinkModified or FindingKind.NormalizationMismatch or FindingKind.NestedCodeInvalid))
+        {
+            o.WriteLine($"{report.Report.Path}: a sealed resource is missing or invalid");
+        }
+
+        foreach (var finding in report.Findings)
+        {
+            o.WriteLine($"{finding.Severity.ToString().ToLowerInvariant()} {finding.KindName}{(finding.Architecture is null ? "" : $" [{finding.Architecture}]")} {finding.Path}: {finding.Detail}");
+        }
+
+        foreach (var diagnosis in report.Diagnoses)
+        {
+            o.WriteLine($"diagnosis {diagnosis.KindName}: {diagnosis.Explanation}");
+            foreach (var p in diagnosis.Paths.Take(20))
+            {
+                o.WriteLine($"  {p}{(p.Any(c => c > 0x7F) ? $" ({CodePoints(p)})" : "")}");
+            }
+
+            if (diagnosis.Paths.Count > 20)
+            {
+                o.WriteLine($"  … and {diagnosis.Paths.Count - 20} more");
+            }
+
+            o.WriteLine($"  remedy: {diagnosis.Remedy}");
+        }
+
+        extras.WriteHuman(o);
+        o.WriteLine($"Verdict: {Verdict(report.Verdict)} ({SignatureClassifications.Name(report.Report.Classification)})");
+    }
+
+    private static string Layout(BundleShape shape) => shape switch
+    {
+        BundleShape.Deep => "deep",
+        BundleShape.Shallow => "shallow",
+        _ => "framework",
+    };
+
+    private static string Verdict(SignatureVerdict verdict) => verdict switch
+    {
+        SignatureVerdict.Valid => "valid",
+        SignatureVerdict.Invalid => "invalid",
+        _ => "unsigned",
+    };
+
+    /// <summary>Every non-ASCII character as U+XXXX, so NFC and NFD spellings of a name can be told apart in any terminal.</summary>
+    internal static string CodePoints(string s)
+    {
+        var builder = new StringBuilder();
+        foreach (var rune in s.EnumerateRunes())
+        {
+            if (rune.Value < 0x80)
+            {
+                builder.Append((char)rune.Value);
+            }
+            else
+            {
+                builder.Append(CultureInfo.InvariantCulture, $"<U+{rune.Value:X4}>");
+            }
+        }
+
+        return builder.ToString();
+    }
+}
