@@ -177,7 +177,8 @@ public sealed class PlistDictionary : PlistValue, IReadOnlyList<KeyValuePair<str
         TryGetValue(key, out var v) && v is PlistInteger i && i.TryGetInt64(out var l) ? l : null;
 
     /// <summary>The data at <paramref name="key"/>, or null when absent or not data.</summary>
-    public ReadOnlyMemory<byte>? GetData(string key) => TryGetValue(key, out var v) && v is PlistData d ? d.Value : null;
+    // The cast matters: a bare null would convert through ReadOnlyMemory's implicit T[] operator into empty data.
+    public ReadOnlyMemory<byte>? GetData(string key) => TryGetValue(key, out var v) && v is PlistData d ? d.Value : (ReadOnlyMemory<byte>?)null;
 
     /// <summary>The dictionary at <paramref name="key"/>, or null when absent or not a dictionary.</summary>
     public PlistDictionary? GetDictionary(string key) => TryGetValue(key, out var v) ? v as PlistDictionary : null;
