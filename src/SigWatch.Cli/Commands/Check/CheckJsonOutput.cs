@@ -124,9 +124,13 @@ internal sealed record CheckJsonFinding(
     WriteIndented = true,
     DefaultIgnoreCondition = JsonIgnoreCondition.Never)]
 [JsonSerializable(typeof(CheckJsonOutput))]
+[JsonSerializable(typeof(NativeCheckJsonOutput))]
 internal sealed partial class CheckJsonContext : JsonSerializerContext
 {
-    /// <summary>Serialises with relaxed escaping so subjects like "Developer ID Application: X (T)" stay readable.</summary>
+    /// <summary>
+    /// Serialises with relaxed escaping so subjects like "Developer ID Application: X (T)" stay readable;
+    /// one context for the managed and the native (--native) documents.
+    /// </summary>
     public static CheckJsonContext Relaxed { get; } = new(new JsonSerializerOptions
     {
         PropertyNamingPolicy = JsonNamingPolicy.CamelCase,

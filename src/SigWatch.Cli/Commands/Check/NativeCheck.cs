@@ -36,7 +36,7 @@ internal static class NativeCheck
 
         if (json)
         {
-            console.Out.WriteLine(JsonSerializer.Serialize(ToJson(assessment), NativeCheckJsonContext.Relaxed.NativeCheckJsonOutput));
+            console.Out.WriteLine(JsonSerializer.Serialize(ToJson(assessment), CheckJsonContext.Relaxed.NativeCheckJsonOutput));
         }
         else
         {
@@ -112,19 +112,3 @@ internal sealed record NativeCheckJsonSignature(
     DateTimeOffset? Timestamp,
     bool HasEntitlements,
     string? DesignatedRequirement);
-
-[JsonSourceGenerationOptions(
-    PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase,
-    WriteIndented = true,
-    DefaultIgnoreCondition = JsonIgnoreCondition.Never)]
-[JsonSerializable(typeof(NativeCheckJsonOutput))]
-internal sealed partial class NativeCheckJsonContext : JsonSerializerContext
-{
-    /// <summary>Relaxed escaping, as for the managed document.</summary>
-    public static NativeCheckJsonContext Relaxed { get; } = new(new JsonSerializerOptions
-    {
-        PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
-        WriteIndented = true,
-        Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
-    });
-}
