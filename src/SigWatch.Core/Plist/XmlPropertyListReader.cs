@@ -153,6 +153,24 @@ public static class XmlPropertyListReader
 
         public (int Line, int Column) Position => _lineInfo is { } li ? (li.LineNumber, li.LinePosition) : (0, 0);
 
+        // Inside a text-bearing element (string, key, data, …) only text may appear; comments and
+        // processing instructions are skipped, anything else is a typed error.
+        private void RejectNonText(XmlReader reader, string elementName)
+        {
+            switch (reader.NodeType)
+            {
+                case XmlNodeType.Element:
+                    Fail(PlistErrorReason.UnexpectedElement, $"<{BinaryPropertyListReader.Truncate(reader.LocalName)}> inside <{elementName}>");
+                    break;
+                case XmlNodeType.Comment:
+                case XmlNodeType.ProcessingInstruction:
+                    break;
+                default:
+                    Fail(PlistErrorReason.UnexpectedContent, $"{reader.NodeType} inside <{elementName}>");
+                    break;
+            }
+        }
+
         [DoesNotReturn]
         private void Fail(PlistErrorReason reason, string detail)
         {
@@ -421,14 +439,8 @@ public static class XmlPropertyListReader
                     case XmlNodeType.EndElement:
                         reader.Read();
                         return builder?.ToString() ?? first ?? string.Empty;
-                    case XmlNodeType.Element:
-                        Fail(PlistErrorReason.UnexpectedElement, $"<{BinaryPropertyListReader.Truncate(reader.LocalName)}> inside <{elementName}>");
-                        break;
-                    case XmlNodeType.Comment:
-                    case XmlNodeType.ProcessingInstruction:
-                        break;
                     default:
-                        Fail(PlistErrorReason.UnexpectedContent, $"{reader.NodeType} inside <{elementName}>");
+                        RejectNonText(reader, elementName);
                         break;
                 }
 
@@ -485,14 +497,8 @@ public static class XmlPropertyListReader
                     case XmlNodeType.EndElement:
                         reader.Read();
                         return length;
-                    case XmlNodeType.Element:
-                        Fail(PlistErrorReason.UnexpectedElement, $"<{BinaryPropertyListReader.Truncate(reader.LocalName)}> inside <{elementName}>");
-                        break;
-                    case XmlNodeType.Comment:
-                    case XmlNodeType.ProcessingInstruction:
-                        break;
                     default:
-                        Fail(PlistErrorReason.UnexpectedContent, $"{reader.NodeType} inside <{elementName}>");
+                        RejectNonText(reader, elementName);
                         break;
                 }
 
