@@ -30,6 +30,9 @@ public sealed class BundleVerificationReport
 
     public required SealStatistics Statistics { get; init; }
 
+    /// <summary>What <see cref="BundleVerifier.Reverify"/> needs to redo only what changed; null when only a full walk will do.</summary>
+    internal SealState? State { get; init; }
+
     public SignatureVerdict Verdict => Report.Verdict;
 
     public IReadOnlyList<Finding> Findings => Report.Findings;
@@ -38,3 +41,19 @@ public sealed class BundleVerificationReport
 /// <summary>One nested code item: either a bundle (with its own seal) or a single Mach-O file.</summary>
 public sealed record NestedCodeReport(string Path, BundleVerificationReport? Bundle, VerificationReport Report, string? Requirement,
     string? RequirementOutcome);
+
+/// <summary>What stays fixed while a bundle's signature, Info.plist and seal are unchanged.</summary>
+internal sealed record SealContext(BundleStructure Structure, CodeResources Seal, ResourceRuleSet Rules, string[] Prefix, string[] OuterPrefix,
+    int Nesting);
+
+/// <summary>Nested code with the findings its verification added to the enclosing bundle.</summary>
+internal sealed record NestedState(NestedJob Job, NestedCodeReport Report, IReadOnlyList<Finding> Findings);
+
+/// <summary>
+/// A verification kept for incremental re-verification: the findings that do not come from the walk (signature,
+/// strict checks), the walk's per-path results, nested code, and the lstat facts of the files a change to which means
+/// "verify everything again" (Info.plist, CodeResources, the main executable, detached signature files, the bundle
+/// directory). The walk result is never mutated once stored; a re-verification clones it.
+/// </summary>
+internal sealed record SealState(SealContext Context, IReadOnlyList<Finding> Global, SealWalkResult Walk, IReadOnlyList<NestedState> Nested,
+    IReadOnlyList<(string Path, FileTreeEntry Entry)> Anchors, BundleVerifier.MainCode Main, (DateTimeOffset Time, string Source)? SigningTime);

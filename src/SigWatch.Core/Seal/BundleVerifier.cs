@@ -52,21 +52,37 @@ public sealed class BundleVerifier
         return VerifyBundle(Path.TrimEndingDirectorySeparator(Path.GetFullPath(bundlePath)), [], 0, statistics, progress);
     }
 
+    /// <summary>
+    /// Re-verifies a bundle that <paramref name="previous"/> verified (with the same options), given every path inside it
+    /// that changed since: only the changed regions are walked and only their changed files hashed, and nested code is
+    /// re-verified only where a change lies inside it. The result is what <see cref="Verify"/> would report, provided
+    /// <paramref name="changedPaths"/> is complete (a file-system watcher's events: created, deleted, written, renamed
+    /// (both names), attributes). What the set cannot be trusted for falls back to a full walk (with the digest cache):
+    /// a null set (the watcher overflowed or was not running), a change to Info.plist, the main executable,
+    /// <c>_CodeSignature/</c> or anything outside the resource root, and those same files or the bundle directory found
+    /// with different lstat facts than last time even when no event named them.
+    /// </summary>
+    /// <param name="previous">A report from <see cref="Verify"/> or <see cref="Reverify"/> for the same bundle.</param>
+    /// <param name="changedPaths">Absolute paths; paths outside the bundle are ignored. Null means "unknown".</param>
+    public BundleVerificationReport Reverify(BundleVerificationReport previous, IEnumerable<string>? changedPaths)
+    {
+        ArgumentNullException.ThrowIfNull(previous);
+        var statistics = new SealStatistics();
+        var progress = new ProgressCounter(_options.Progress);
+        return previous.State is { } state && changedPaths is not null
+            ? ReverifyBundle(state, [.. changedPaths.Select(p => Path.TrimEndingDirectorySeparator(Path.GetFullPath(p)))], statistics, progress)
+            : VerifyBundle(previous.Report.Path, [], 0, statistics, progress);
+    }
+
     private BundleVerificationReport VerifyBundle(string bundlePath, string[] outerPrefix, int nesting, SealStatistics statistics,
         ProgressCounter progress, BundleStructure? version = null)
     {
         var findings = new List<Finding>();
-        BundleVerificationReport Result(SignatureVerdict verdict, BundleStructure? structure = null, IReadOnlyList<ArchitectureReport>? archs = null,
-            string? executable = null, (DateTimeOffset Time, string Source)? signingTime = null, IReadOnlyList<NestedCodeReport>? nested = null,
-            IReadOnlyList<Diagnosis>? diagnoses = null) => new()
+        BundleVerificationReport Result(SignatureVerdict verdict, BundleStructure? structure = null, string? executable = null) => new()
         {
-            Report = new VerificationReport { Path = bundlePath, Kind = "bundle", Verdict = verdict, Architectures = archs ?? [], Findings = findings },
+            Report = new VerificationReport { Path = bundlePath, Kind = "bundle", Verdict = verdict, Architectures = [], Findings = findings },
             Structure = structure,
             MainExecutable = executable,
-            SigningTime = signingTime?.Time,
-            SigningTimeSource = signingTime?.Source,
-            Nested = nested ?? [],
-            Diagnoses = diagnoses ?? [],
             Statistics = statistics,
         };
 
@@ -87,25 +103,34 @@ public sealed class BundleVerifier
             return Result(SignatureVerdict.Invalid);
         }
 
-        var info = ReadSmallFile(structure.InfoPlistPath, "Info.plist", findings);
+        // What a re-verification re-examines even when no change names it (SealState.Anchors).
+        var anchors = new List<(string Path, FileTreeEntry Entry)>();
+        if (structure.Shape != BundleShape.Shallow)
+        {
+            anchors.Add((structure.BundlePath, SafeStat(structure.BundlePath)));
+        }
+
+        var info = ReadSmallFile(structure.InfoPlistPath, "Info.plist", findings, anchors);
         var executableName = info is { } plistBytes && PropertyList.TryRead(plistBytes.Span, out var plist, out _)
             && plist is PlistDictionary d && d.GetString("CFBundleExecutable") is { Length: > 0 } exe && exe.IndexOfAny(['/', '\0']) < 0 && exe is not (".." or ".")
             ? exe
             : null;
         var codeResourcesPath = Path.Combine(structure.CodeSignatureDirectory, CodeSignature.DetachedFileName(CodeSigningSlot.ResourceDirectory));
-        var codeResources = ReadSmallFile(codeResourcesPath, "_CodeSignature/CodeResources", findings);
+        var codeResources = ReadSmallFile(codeResourcesPath, "_CodeSignature/CodeResources", findings, anchors);
         var slotSource = new BundleSlotSource(info, codeResources, structure);
 
-        var main = VerifyMainCode(structure, executableName, info, slotSource, findings);
+        var main = VerifyMainCode(structure, executableName, info, slotSource, findings, anchors);
         if (main.Signature is null && main.Architectures.Count == 0)
         {
-            return Result(SignatureVerdict.Unsigned, structure, executable: main.ExecutableRelative);
+            return Result(SignatureVerdict.Unsigned, structure, main.ExecutableRelative);
         }
 
+        statistics.AddFullWalk();
         MapBundleSlotFindings(findings);
         var boundResources = main.Architectures.Any(a => a.CodeDirectories.Any(c => c.Directory.HasSpecialSlot(CodeSigningSlot.ResourceDirectory)));
-        var nested = new List<NestedCodeReport>();
+        var nested = new List<NestedState>();
         var walk = new SealWalkResult();
+        SealContext? context = null;
         if (codeResources is { } sealBytes)
         {
             CodeResources? seal = null;
@@ -130,11 +155,9 @@ public sealed class BundleVerifier
                 CheckRuleStrength(seal, structure, findings);
                 var rules = RulesFor(seal, main.ExecutableRelative);
                 var prefix = outerPrefix.Concat(structure.ResourceRootPrefix.Split('/', StringSplitOptions.RemoveEmptyEntries)).ToArray();
-                walk = new SealWalk(this, structure, seal, rules, prefix, findings, statistics, progress).Run();
-                foreach (var job in walk.NestedJobs)
-                {
-                    nested.Add(VerifyNested(job, prefix, nesting, statistics, progress, findings));
-                }
+                context = new SealContext(structure, seal, rules, prefix, outerPrefix, nesting);
+                walk = new SealWalk(this, structure, seal, rules, prefix, statistics, progress).Run();
+                nested.AddRange(walk.NestedJobs.Select(job => VerifyNested(job, context, statistics, progress, null, null)));
             }
         }
         else if (main.Signature is not null && _tree.Stat(structure.FullPath("Resources")).Kind == FileTreeKind.Directory && !boundResources)
@@ -154,17 +177,204 @@ public sealed class BundleVerifier
         }
 
         var signingTime = SigningTime(main.Architectures, codeResourcesPath);
-        var diagnoses = SealDiagnostics.Diagnose(findings, walk, signingTime?.Time, structure, _options.ExtendedAttributes);
-        findings.Sort(FindingOrder.Instance);
-        var verdict = findings.Any(f => f.Severity == FindingSeverity.Error) ? SignatureVerdict.Invalid : SignatureVerdict.Valid;
-        return Result(verdict, structure, main.Architectures, main.ExecutableRelative, signingTime, nested, diagnoses);
+        // Only a complete walk of a parsed seal can be re-verified by regions; anything else is verified whole next time.
+        var state = context is not null && version is null && !walk.Truncated && walk.Listed.Contains(string.Empty)
+            ? new SealState(context, findings, walk, nested, anchors, main, signingTime)
+            : null;
+        return Compose(bundlePath, structure, main, signingTime, findings, walk, nested, statistics, state);
     }
 
-    private sealed record MainCode(IReadOnlyList<ArchitectureReport> Architectures, CodeSignature? Signature, string? ExecutableRelative,
+    /// <summary>Redoes what <paramref name="changes"/> touched (see <see cref="Reverify"/>); anything else falls back to a full walk.</summary>
+    private BundleVerificationReport ReverifyBundle(SealState state, IReadOnlyList<string> changes, SealStatistics statistics, ProgressCounter progress)
+    {
+        var context = state.Context;
+        var structure = context.Structure;
+        BundleVerificationReport Full() => VerifyBundle(structure.BundlePath, context.OuterPrefix, context.Nesting, statistics, progress);
+
+        foreach (var (path, entry) in state.Anchors)
+        {
+            if (SafeStat(path) != entry)
+            {
+                return Full();
+            }
+        }
+
+        var infoRelative = RelativeTo(structure.ResourceRoot, structure.InfoPlistPath);
+        var regions = new List<string>();
+        var dirtyNested = new Dictionary<string, List<string>>(StringComparer.Ordinal);
+        foreach (var change in changes)
+        {
+            if (RelativeTo(structure.BundlePath, change) is null)
+            {
+                continue; // not inside this bundle
+            }
+
+            var relative = RelativeTo(structure.ResourceRoot, change);
+            if (relative is null)
+            {
+                return Full(); // the bundle directory itself or beside the resource root: the strict root checks
+            }
+
+            if (relative.Length == 0)
+            {
+                continue; // the resource root's own attributes; its entries arrive as changes of their own
+            }
+
+            var segments = relative.Split('/');
+            if (segments[0] == BundleStructure.CodeSignatureDirectoryName || relative == infoRelative
+                || (state.Main.ExecutableRelative is { } executable && SealWalkResult.InRegion(relative, executable))
+                || segments.Any(s => s is "" or "." or ".."))
+            {
+                return Full();
+            }
+
+            switch (Locate(state, segments))
+            {
+                case (RegionKind.Region, var region):
+                    regions.Add(region);
+                    break;
+                case (RegionKind.Nested, var job):
+                    if (!dirtyNested.TryGetValue(job, out var list))
+                    {
+                        dirtyNested[job] = list = [];
+                    }
+
+                    list.Add(change);
+                    break;
+                case (RegionKind.Whole, _):
+                    return Full();
+            }
+        }
+
+        // A region inside another is walked as part of it.
+        regions = [.. regions.Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal)];
+        regions = [.. regions.Where((r, i) => !regions.Take(i).Any(outer => SealWalkResult.InRegion(r, outer)))];
+        var walk = state.Walk.Clone();
+        if (regions.Count > 0)
+        {
+            walk.RemoveRegions(regions);
+            var regionWalk = new SealWalk(this, structure, context.Seal, context.Rules, context.Prefix, statistics, progress).RunRegions(regions);
+            walk.Merge(regionWalk);
+            statistics.AddRegionWalks(regions.Count);
+            if (walk.Truncated || walk.Entries > _options.MaxEntries)
+            {
+                return Full();
+            }
+        }
+
+        var nested = new List<NestedState>();
+        foreach (var previous in state.Nested)
+        {
+            if (regions.Any(r => SealWalkResult.InRegion(previous.Job.Path, r)))
+            {
+                continue; // walked again: the region walk found it anew (or found it gone)
+            }
+
+            nested.Add(dirtyNested.TryGetValue(previous.Job.Path, out var inside)
+                ? VerifyNested(previous.Job, context, statistics, progress, previous.Report.Bundle, inside)
+                : previous);
+        }
+
+        nested.AddRange(walk.NestedJobs.Where(j => regions.Any(r => SealWalkResult.InRegion(j.Path, r)))
+            .Select(job => VerifyNested(job, context, statistics, progress, null, null)));
+        var next = new SealState(context, state.Global, walk, nested, state.Anchors, state.Main, state.SigningTime);
+        return Compose(structure.BundlePath, structure, state.Main, state.SigningTime, state.Global, walk, nested, statistics, next);
+    }
+
+    private enum RegionKind
+    {
+        Region,
+        Nested,
+        Ignored,
+        Whole,
+    }
+
+    // Where a change lands: the highest ancestor the previous walk did not list (a new or replaced directory is walked
+    // whole, so events a watcher missed inside it do not matter), nested code containing it, or nothing (excluded).
+    private (RegionKind Kind, string Path) Locate(SealState state, string[] segments)
+    {
+        var walk = state.Walk;
+        var path = string.Empty;
+        for (var i = 0; i < segments.Length; i++)
+        {
+            // A name that is not UTF-8 comes back with U+FFFD and cannot be opened again: walk its directory instead.
+            if (segments[i].Contains('\uFFFD', StringComparison.Ordinal))
+            {
+                return path.Length == 0 ? (RegionKind.Whole, path) : (RegionKind.Region, path);
+            }
+
+            path = i == 0 ? segments[0] : path + "/" + segments[i];
+            if (i == segments.Length - 1)
+            {
+                return (RegionKind.Region, path);
+            }
+
+            if (state.Nested.Any(n => n.Job.IsDirectory && n.Job.Path == path))
+            {
+                return (RegionKind.Nested, path);
+            }
+
+            if (walk.Excluded.Contains(path))
+            {
+                return (RegionKind.Ignored, path);
+            }
+
+            if (!walk.Listed.Contains(path) || SafeStat(Path.Combine(state.Context.Structure.ResourceRoot, path)).Kind != FileTreeKind.Directory)
+            {
+                return (RegionKind.Region, path);
+            }
+        }
+
+        return (RegionKind.Whole, path);
+    }
+
+    // '/'-separated path of `path` below `root`; "" for the root itself; null when outside it.
+    private static string? RelativeTo(string root, string path)
+    {
+        if (path == root)
+        {
+            return string.Empty;
+        }
+
+        return path.Length > root.Length && path[root.Length] == '/' && path.StartsWith(root, StringComparison.Ordinal)
+            ? path[(root.Length + 1)..]
+            : null;
+    }
+
+    private static BundleVerificationReport Compose(string bundlePath, BundleStructure structure, MainCode main,
+        (DateTimeOffset Time, string Source)? signingTime, IReadOnlyList<Finding> global, SealWalkResult walk, List<NestedState> nested,
+        SealStatistics statistics, SealState? state)
+    {
+        var findings = new List<Finding>(global);
+        findings.AddRange(walk.Findings);
+        nested.Sort((a, b) => string.CompareOrdinal(a.Job.Path, b.Job.Path));
+        foreach (var n in nested)
+        {
+            findings.AddRange(n.Findings);
+        }
+
+        var diagnoses = SealDiagnostics.Diagnose(findings, walk, signingTime?.Time);
+        findings.Sort(FindingOrder.Instance);
+        var verdict = findings.Any(f => f.Severity == FindingSeverity.Error) ? SignatureVerdict.Invalid : SignatureVerdict.Valid;
+        return new BundleVerificationReport
+        {
+            Report = new VerificationReport { Path = bundlePath, Kind = "bundle", Verdict = verdict, Architectures = main.Architectures, Findings = findings },
+            Structure = structure,
+            MainExecutable = main.ExecutableRelative,
+            SigningTime = signingTime?.Time,
+            SigningTimeSource = signingTime?.Source,
+            Nested = [.. nested.Select(n => n.Report)],
+            Diagnoses = diagnoses,
+            Statistics = statistics,
+            State = state,
+        };
+    }
+
+    internal sealed record MainCode(IReadOnlyList<ArchitectureReport> Architectures, CodeSignature? Signature, string? ExecutableRelative,
         IReadOnlySet<string> DetachedComponents);
 
     private MainCode VerifyMainCode(BundleStructure structure, string? executableName, ReadOnlyMemory<byte>? info,
-        BundleSlotSource slotSource, List<Finding> findings)
+        BundleSlotSource slotSource, List<Finding> findings, List<(string Path, FileTreeEntry Entry)> anchors)
     {
         var none = (IReadOnlySet<string>)new HashSet<string>();
         string? executableRelative = null;
@@ -174,6 +384,7 @@ public sealed class BundleVerifier
             executableRelative = structure.ExecutableRelativePath(executableName);
             var path = Path.Combine(structure.ExecutableDirectory, executableName);
             var entry = SafeStat(path);
+            anchors.Add((path, entry));
             if (entry.Kind != FileTreeKind.Regular)
             {
                 findings.Add(new Finding(FindingKind.FileMissing, FindingSeverity.Error,
@@ -183,7 +394,7 @@ public sealed class BundleVerifier
                 return new MainCode([], null, executableRelative, none);
             }
 
-            code = ReadSmallFile(path, executableRelative, findings);
+            code = ReadSmallFile(path, executableRelative, findings, anchors);
             if (code is { } bytes && MachFile.IsMachO(bytes.Span))
             {
                 var report = _signatureVerifier.Verify(bytes, executableRelative, slotSource);
@@ -209,7 +420,7 @@ public sealed class BundleVerifier
         var used = new HashSet<string>(StringComparer.Ordinal);
         var signature = CodeSignature.ReadDetached(name =>
         {
-            var bytes = ReadSmallFile(Path.Combine(structure.CodeSignatureDirectory, name), "_CodeSignature/" + name, findings, quietIfMissing: true);
+            var bytes = ReadSmallFile(Path.Combine(structure.CodeSignatureDirectory, name), "_CodeSignature/" + name, findings, anchors, quietIfMissing: true);
             if (bytes is null)
             {
                 return null;
@@ -331,8 +542,17 @@ public sealed class BundleVerifier
         return new ResourceRuleSet(exclusions, seal.Rules);
     }
 
+    // A nested bundle verified before is re-verified by regions when the changes inside it are known.
+    private NestedState VerifyNested(NestedJob job, SealContext context, SealStatistics statistics, ProgressCounter progress,
+        BundleVerificationReport? previous, IReadOnlyList<string>? changes)
+    {
+        var findings = new List<Finding>();
+        var report = VerifyNested(job, context.Prefix, context.Nesting, statistics, progress, findings, previous, changes);
+        return new NestedState(job, report, findings);
+    }
+
     private NestedCodeReport VerifyNested(NestedJob job, string[] prefix, int nesting, SealStatistics statistics, ProgressCounter progress,
-        List<Finding> findings)
+        List<Finding> findings, BundleVerificationReport? previous, IReadOnlyList<string>? changes)
     {
         if (nesting + 1 > _options.MaxNestingDepth)
         {
@@ -346,7 +566,9 @@ public sealed class BundleVerifier
         VerificationReport report;
         if (job.IsDirectory)
         {
-            bundle = VerifyBundle(job.FullPath, [.. prefix, .. job.Path.Split('/')], nesting + 1, statistics, progress);
+            bundle = previous?.State is { } state && changes is not null
+                ? ReverifyBundle(state, changes, statistics, progress)
+                : VerifyBundle(job.FullPath, [.. prefix, .. job.Path.Split('/')], nesting + 1, statistics, progress);
             report = bundle.Report;
         }
         else
@@ -581,9 +803,11 @@ public sealed class BundleVerifier
         }
     }
 
-    private ReadOnlyMemory<byte>? ReadSmallFile(string path, string display, List<Finding> findings, bool quietIfMissing = false)
+    private ReadOnlyMemory<byte>? ReadSmallFile(string path, string display, List<Finding> findings,
+        List<(string Path, FileTreeEntry Entry)>? anchors = null, bool quietIfMissing = false)
     {
         var entry = SafeStat(path);
+        anchors?.Add((path, entry));
         if (entry.Kind == FileTreeKind.Missing || (quietIfMissing && entry.Kind != FileTreeKind.Regular))
         {
             return null;

@@ -48,6 +48,8 @@ public sealed class SealStatistics
     private long _filesHashed;
     private long _bytesHashed;
     private long _cacheHits;
+    private long _fullWalks;
+    private long _regionWalks;
 
     /// <summary>Files actually read and hashed.</summary>
     public long FilesHashed => Interlocked.Read(ref _filesHashed);
@@ -56,6 +58,16 @@ public sealed class SealStatistics
 
     /// <summary>Files whose digest came from the cache.</summary>
     public long CacheHits => Interlocked.Read(ref _cacheHits);
+
+    /// <summary>Bundles (the outer one and nested ones) whose resource root was walked whole.</summary>
+    public long FullWalks => Interlocked.Read(ref _fullWalks);
+
+    /// <summary>Changed regions walked by <see cref="BundleVerifier.Reverify"/> instead of whole bundles.</summary>
+    public long RegionWalks => Interlocked.Read(ref _regionWalks);
+
+    internal void AddFullWalk() => Interlocked.Increment(ref _fullWalks);
+
+    internal void AddRegionWalks(int count) => Interlocked.Add(ref _regionWalks, count);
 
     internal void AddHashed(long bytes)
     {

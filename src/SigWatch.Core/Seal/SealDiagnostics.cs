@@ -1,5 +1,4 @@
 using System.Text;
-using SigWatch.Core.FileSystem;
 using SigWatch.Core.Verification;
 
 namespace SigWatch.Core.Seal;
@@ -28,8 +27,7 @@ internal static class SealDiagnostics
 
     public const string QuarantineRemedy = "clear it from the files inside the bundle before packaging (xattr -dr com.apple.quarantine on the copy you build from)";
 
-    public static IReadOnlyList<Diagnosis> Diagnose(List<Finding> findings, SealWalkResult walk, DateTimeOffset? signingTime,
-        BundleStructure structure, IExtendedAttributeReader? xattrs)
+    public static IReadOnlyList<Diagnosis> Diagnose(List<Finding> findings, SealWalkResult walk, DateTimeOffset? signingTime)
     {
         var diagnoses = new List<Diagnosis>();
         PairNormalizationMismatches(findings, walk, diagnoses);
@@ -51,29 +49,10 @@ internal static class SealDiagnostics
                 $"{walk.AppleDouble.Count} item(s) of {AppleDoubleExplanation}", AppleDoubleRemedy));
         }
 
-        if (xattrs is not null)
+        if (walk.Quarantined.Count > 0)
         {
-            var quarantined = new List<string>();
-            foreach (var relative in walk.Visited)
-            {
-                try
-                {
-                    if (xattrs.Get(structure.FullPath(relative), ExtendedAttributeNames.Quarantine) is not null)
-                    {
-                        quarantined.Add(relative);
-                    }
-                }
-                catch (ExtendedAttributeException)
-                {
-                    // Unreadable attributes are not evidence of quarantine; the walk already reported unreadable files.
-                }
-            }
-
-            if (quarantined.Count > 0)
-            {
-                diagnoses.Add(new Diagnosis(DiagnosisKind.QuarantineInsideBundle, [.. quarantined.Order(StringComparer.Ordinal)],
-                    $"{quarantined.Count} item(s): {QuarantineExplanation}", QuarantineRemedy));
-            }
+            diagnoses.Add(new Diagnosis(DiagnosisKind.QuarantineInsideBundle, [.. walk.Quarantined.Order(StringComparer.Ordinal)],
+                $"{walk.Quarantined.Count} item(s): {QuarantineExplanation}", QuarantineRemedy));
         }
 
         return diagnoses;
@@ -88,7 +67,8 @@ internal static class SealDiagnostics
         }
 
         var missingByNfc = new Dictionary<string, string>(StringComparer.Ordinal);
-        foreach (var missing in walk.Missing)
+        // Ordinal order, so that a re-verification that merged its walk in another order pairs exactly as a full one.
+        foreach (var missing in walk.Missing.Order(StringComparer.Ordinal))
         {
             if (TryNormalize(missing) is { } key)
             {
@@ -96,7 +76,7 @@ internal static class SealDiagnostics
             }
         }
 
-        foreach (var (added, _) in walk.Added)
+        foreach (var added in walk.Added.Select(a => a.Path).Order(StringComparer.Ordinal))
         {
             if (TryNormalize(added) is not { } key || !missingByNfc.Remove(key, out var sealedName) || sealedName == added)
             {

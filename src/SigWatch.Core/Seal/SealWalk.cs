@@ -1,5 +1,6 @@
 using System.Security.Cryptography;
 using SigWatch.Core.CodeSigning;
+using SigWatch.Core.FileSystem;
 using SigWatch.Core.Verification;
 
 namespace SigWatch.Core.Seal;
@@ -7,9 +8,16 @@ namespace SigWatch.Core.Seal;
 /// <summary>Nested code found by the walk, verified after it.</summary>
 internal sealed record NestedJob(string Path, string FullPath, bool IsDirectory, SealedResource Sealed);
 
-/// <summary>What the walk saw, for the diagnoses: each added, modified and missing path with its on-disk entry.</summary>
+/// <summary>
+/// What a walk saw: the findings it made, each added, modified and missing path with its on-disk entry (for the
+/// diagnoses), and which directories it listed or stopped at, so that <see cref="BundleVerifier.Reverify"/> can redo the
+/// walk for a changed region only. Every item carries its resource-root-relative path, which is what region merging
+/// keys on.
+/// </summary>
 internal sealed class SealWalkResult
 {
+    public List<Finding> Findings { get; } = [];
+
     public List<NestedJob> NestedJobs { get; } = [];
 
     public List<(string Path, FileTreeEntry Entry)> Added { get; } = [];
@@ -21,8 +29,62 @@ internal sealed class SealWalkResult
     /// <summary>Every path the walk visited that is AppleDouble debris (<c>._*</c>, <c>__MACOSX</c>), sealed or not.</summary>
     public List<string> AppleDouble { get; } = [];
 
-    /// <summary>Every regular file and directory visited (for the quarantine diagnosis).</summary>
-    public List<string> Visited { get; } = [];
+    /// <summary>Regular files and directories visited that carry com.apple.quarantine (the quarantine diagnosis).</summary>
+    public List<string> Quarantined { get; } = [];
+
+    /// <summary>Directories whose entries the walk listed ("" is the resource root).</summary>
+    public HashSet<string> Listed { get; } = new(StringComparer.Ordinal);
+
+    /// <summary>Directories the rules exclude: nothing below them is part of the seal.</summary>
+    public HashSet<string> Excluded { get; } = new(StringComparer.Ordinal);
+
+    /// <summary>Entries examined (bounded by <see cref="BundleVerifierOptions.MaxEntries"/>).</summary>
+    public int Entries { get; set; }
+
+    /// <summary>The walk stopped early (entry limit): only a full walk can say what the rest holds.</summary>
+    public bool Truncated { get; set; }
+
+    /// <summary>True when <paramref name="path"/> is <paramref name="region"/> itself or lies below it.</summary>
+    public static bool InRegion(string path, string region) =>
+        region.Length == 0 || path == region || (path.Length > region.Length && path[region.Length] == '/' && path.StartsWith(region, StringComparison.Ordinal));
+
+    /// <summary>Drops everything recorded at or below any of <paramref name="regions"/>.</summary>
+    public void RemoveRegions(IReadOnlyList<string> regions)
+    {
+        bool Inside(string? path) => path is not null && regions.Any(r => InRegion(path, r));
+        Findings.RemoveAll(f => Inside(f.Path));
+        NestedJobs.RemoveAll(j => Inside(j.Path));
+        Added.RemoveAll(a => Inside(a.Path));
+        Modified.RemoveAll(m => Inside(m.Path));
+        Missing.RemoveAll(Inside);
+        AppleDouble.RemoveAll(Inside);
+        Quarantined.RemoveAll(Inside);
+        Listed.RemoveWhere(Inside);
+        Excluded.RemoveWhere(Inside);
+    }
+
+    /// <summary>Adds what a region walk found (after <see cref="RemoveRegions"/> dropped the old state of the same regions).</summary>
+    public void Merge(SealWalkResult region)
+    {
+        Findings.AddRange(region.Findings);
+        NestedJobs.AddRange(region.NestedJobs);
+        Added.AddRange(region.Added);
+        Modified.AddRange(region.Modified);
+        Missing.AddRange(region.Missing);
+        AppleDouble.AddRange(region.AppleDouble);
+        Quarantined.AddRange(region.Quarantined);
+        Listed.UnionWith(region.Listed);
+        Excluded.UnionWith(region.Excluded);
+        Entries += region.Entries;
+        Truncated |= region.Truncated;
+    }
+
+    public SealWalkResult Clone()
+    {
+        var copy = new SealWalkResult();
+        copy.Merge(this);
+        return copy;
+    }
 }
 
 /// <summary>Counts progress across nested bundles and forwards it.</summary>
@@ -54,14 +116,14 @@ internal sealed class ProgressCounter(IProgress<SealProgress>? sink)
 /// hashed afterwards in parallel; FIFOs, sockets and devices are never opened.
 /// </summary>
 internal sealed class SealWalk(BundleVerifier verifier, BundleStructure structure, CodeResources seal, ResourceRuleSet rules,
-    string[] bundlePrefix, List<Finding> findings, SealStatistics statistics, ProgressCounter progress)
+    string[] bundlePrefix, SealStatistics statistics, ProgressCounter progress)
 {
     private readonly IFileTree _tree = verifier.Tree;
     private readonly BundleVerifierOptions _options = verifier.Options;
     private readonly HashSet<string> _seen = new(StringComparer.Ordinal);
     private readonly List<HashJob> _hashJobs = [];
     private readonly SealWalkResult _result = new();
-    private int _entries;
+    private readonly Stack<(string FullPath, string Relative, int Depth)> _stack = new();
 
     private sealed record HashJob(string Path, string FullPath, FileTreeEntry Entry, SealedResource Sealed)
     {
@@ -70,29 +132,73 @@ internal sealed class SealWalk(BundleVerifier verifier, BundleStructure structur
         public string? Error { get; set; }
     }
 
+    private List<Finding> Findings => _result.Findings;
+
+    /// <summary>Walks the whole resource root.</summary>
     public SealWalkResult Run()
     {
-        Walk();
+        _stack.Push((structure.ResourceRoot, string.Empty, 0));
+        Drain();
         HashAll();
-        foreach (var (path, sealedResource) in seal.Files)
-        {
-            if (!_seen.Contains(path) && !sealedResource.Optional)
-            {
-                findings.Add(new Finding(FindingKind.FileMissing, FindingSeverity.Error, "file missing", path));
-                _result.Missing.Add(path);
-            }
-        }
-
+        ReportMissing(null);
         return _result;
     }
 
-    private void Walk()
+    /// <summary>
+    /// Walks only <paramref name="regions"/> (resource-root-relative paths whose parents the previous walk listed): each
+    /// is examined as the full walk would have met it in its parent's listing, directories with everything below them;
+    /// a region that no longer exists contributes only its missing sealed files.
+    /// </summary>
+    public SealWalkResult RunRegions(IReadOnlyList<string> regions)
     {
-        var stack = new Stack<(string FullPath, string Relative, int Depth)>();
-        stack.Push((structure.ResourceRoot, string.Empty, 0));
-        while (stack.Count > 0)
+        foreach (var region in regions)
         {
-            var (directory, relativeDirectory, depth) = stack.Pop();
+            var fullPath = structure.FullPath(region);
+            var entry = verifier.SafeStat(fullPath);
+            if (entry.Kind != FileTreeKind.Missing && Count(region))
+            {
+                Visit(entry with { Name = region[(region.LastIndexOf('/') + 1)..] }, region, fullPath, region.Count(c => c == '/'));
+                Drain();
+            }
+        }
+
+        HashAll();
+        ReportMissing(regions);
+        return _result;
+    }
+
+    private void ReportMissing(IReadOnlyList<string>? regions)
+    {
+        foreach (var (path, sealedResource) in seal.Files)
+        {
+            if (!_seen.Contains(path) && !sealedResource.Optional && (regions is null || regions.Any(r => SealWalkResult.InRegion(path, r))))
+            {
+                Findings.Add(new Finding(FindingKind.FileMissing, FindingSeverity.Error, "file missing", path));
+                _result.Missing.Add(path);
+            }
+        }
+    }
+
+    private bool Count(string relative)
+    {
+        if (++_result.Entries <= _options.MaxEntries)
+        {
+            return true;
+        }
+
+        var at = relative.Contains('/', StringComparison.Ordinal) ? relative[..relative.LastIndexOf('/')] : ".";
+        Findings.Add(new Finding(FindingKind.Unreadable, FindingSeverity.Error,
+            $"more than {_options.MaxEntries} entries; the rest of the bundle was not examined", at));
+        _result.Truncated = true;
+        _stack.Clear();
+        return false;
+    }
+
+    private void Drain()
+    {
+        while (_stack.Count > 0 && !_result.Truncated)
+        {
+            var (directory, relativeDirectory, depth) = _stack.Pop();
             IReadOnlyList<FileTreeEntry> entries;
             try
             {
@@ -100,30 +206,28 @@ internal sealed class SealWalk(BundleVerifier verifier, BundleStructure structur
             }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException)
             {
-                findings.Add(new Finding(FindingKind.Unreadable, FindingSeverity.Error, $"cannot list directory: {e.Message}",
+                Findings.Add(new Finding(FindingKind.Unreadable, FindingSeverity.Error, $"cannot list directory: {e.Message}",
                     relativeDirectory.Length == 0 ? "." : relativeDirectory));
                 continue;
             }
 
+            _result.Listed.Add(relativeDirectory);
             var sorted = entries.ToArray();
             Array.Sort(sorted, (a, b) => string.CompareOrdinal(b.Name, a.Name)); // reversed: the stack pops in ordinal order
             foreach (var entry in sorted)
             {
-                if (++_entries > _options.MaxEntries)
+                var relative = relativeDirectory.Length == 0 ? entry.Name : relativeDirectory + "/" + entry.Name;
+                if (!Count(relative))
                 {
-                    findings.Add(new Finding(FindingKind.Unreadable, FindingSeverity.Error,
-                        $"more than {_options.MaxEntries} entries; the rest of the bundle was not examined", relativeDirectory.Length == 0 ? "." : relativeDirectory));
-                    stack.Clear();
                     return;
                 }
 
-                var relative = relativeDirectory.Length == 0 ? entry.Name : relativeDirectory + "/" + entry.Name;
-                Visit(entry, relative, Path.Combine(directory, entry.Name), depth, stack);
+                Visit(entry, relative, Path.Combine(directory, entry.Name), depth);
             }
         }
     }
 
-    private void Visit(FileTreeEntry entry, string relative, string fullPath, int depth, Stack<(string, string, int)> stack)
+    private void Visit(FileTreeEntry entry, string relative, string fullPath, int depth)
     {
         if (entry.Name.StartsWith("._", StringComparison.Ordinal) || entry.Name == "__MACOSX")
         {
@@ -133,7 +237,7 @@ internal sealed class SealWalk(BundleVerifier verifier, BundleStructure structur
         // .NET substitutes U+FFFD for bytes that are not UTF-8; such a name can be neither looked up nor opened again.
         if (entry.Name.Contains('\uFFFD', StringComparison.Ordinal))
         {
-            findings.Add(new Finding(FindingKind.Unreadable, FindingSeverity.Error, "the file name is not valid UTF-8; it cannot be part of a seal", relative));
+            Findings.Add(new Finding(FindingKind.Unreadable, FindingSeverity.Error, "the file name is not valid UTF-8; it cannot be part of a seal", relative));
             return;
         }
 
@@ -143,27 +247,28 @@ internal sealed class SealWalk(BundleVerifier verifier, BundleStructure structur
             case FileTreeKind.Directory:
                 if (rule is { Exclusion: true })
                 {
+                    _result.Excluded.Add(relative);
                     return;
                 }
 
-                _result.Visited.Add(relative);
+                NoteQuarantine(relative, fullPath);
                 if (rule is { Nested: true, Omit: false } && entry.Name.Contains('.', StringComparison.Ordinal))
                 {
                     Candidate(entry, relative, fullPath);
                 }
                 else if (depth + 1 > _options.MaxDirectoryDepth)
                 {
-                    findings.Add(new Finding(FindingKind.Unreadable, FindingSeverity.Error,
+                    Findings.Add(new Finding(FindingKind.Unreadable, FindingSeverity.Error,
                         $"directories nested deeper than {_options.MaxDirectoryDepth} levels are not examined", relative));
                 }
                 else
                 {
-                    stack.Push((fullPath, relative, depth + 1));
+                    _stack.Push((fullPath, relative, depth + 1));
                 }
 
                 return;
             case FileTreeKind.Regular:
-                _result.Visited.Add(relative);
+                NoteQuarantine(relative, fullPath);
                 if (rule is { IsOutsideSeal: false })
                 {
                     Candidate(entry, relative, fullPath);
@@ -175,7 +280,7 @@ internal sealed class SealWalk(BundleVerifier verifier, BundleStructure structur
                 if (entry.Name.Equals(".DS_Store", StringComparison.OrdinalIgnoreCase))
                 {
                     _seen.Add(relative);
-                    findings.Add(new Finding(FindingKind.UnsupportedFileType, FindingSeverity.Error,
+                    Findings.Add(new Finding(FindingKind.UnsupportedFileType, FindingSeverity.Error,
                         ".DS_Store is a symlink, which code signing rejects (errSecCSDSStoreSymlink)", relative));
                     return;
                 }
@@ -189,13 +294,13 @@ internal sealed class SealWalk(BundleVerifier verifier, BundleStructure structur
                 return;
             case FileTreeKind.Missing:
                 _seen.Add(relative);
-                findings.Add(new Finding(FindingKind.Unreadable, FindingSeverity.Error, "vanished while the bundle was being examined", relative));
+                Findings.Add(new Finding(FindingKind.Unreadable, FindingSeverity.Error, "vanished while the bundle was being examined", relative));
                 return;
             default:
                 if (rule is { IsOutsideSeal: false })
                 {
                     _seen.Add(relative);
-                    findings.Add(new Finding(FindingKind.UnsupportedFileType, _options.Strict ? FindingSeverity.Error : FindingSeverity.Warning,
+                    Findings.Add(new Finding(FindingKind.UnsupportedFileType, _options.Strict ? FindingSeverity.Error : FindingSeverity.Warning,
                         $"a {entry.Kind} inside the bundle (never opened); resources must be files, directories or symlinks", relative));
                 }
 
@@ -203,11 +308,26 @@ internal sealed class SealWalk(BundleVerifier verifier, BundleStructure structur
         }
     }
 
+    private void NoteQuarantine(string relative, string fullPath)
+    {
+        try
+        {
+            if (_options.ExtendedAttributes?.Get(fullPath, ExtendedAttributeNames.Quarantine) is not null)
+            {
+                _result.Quarantined.Add(relative);
+            }
+        }
+        catch (ExtendedAttributeException)
+        {
+            // Unreadable attributes are not evidence of quarantine; reading the file itself reports what is wrong with it.
+        }
+    }
+
     private void Candidate(FileTreeEntry entry, string relative, string fullPath)
     {
         if (!seal.Files.TryGetValue(relative, out var sealedResource))
         {
-            findings.Add(new Finding(FindingKind.FileAdded, FindingSeverity.Error, "file added", relative));
+            Findings.Add(new Finding(FindingKind.FileAdded, FindingSeverity.Error, "file added", relative));
             _result.Added.Add((relative, entry));
             return;
         }
@@ -222,7 +342,7 @@ internal sealed class SealWalk(BundleVerifier verifier, BundleStructure structur
                 var target = SafeReadLink(fullPath);
                 if (!string.Equals(target, sealedResource.SymlinkTarget, StringComparison.Ordinal))
                 {
-                    findings.Add(new Finding(FindingKind.SymlinkModified, FindingSeverity.Error,
+                    Findings.Add(new Finding(FindingKind.SymlinkModified, FindingSeverity.Error,
                         $"symlink modified: points to '{target}', sealed as '{sealedResource.SymlinkTarget}'", relative));
                     _result.Modified.Add((relative, entry));
                 }
@@ -236,7 +356,7 @@ internal sealed class SealWalk(BundleVerifier verifier, BundleStructure structur
                 _hashJobs.Add(new HashJob(relative, fullPath, entry, sealedResource));
                 return;
             default:
-                findings.Add(new Finding(FindingKind.FileModified, FindingSeverity.Error,
+                Findings.Add(new Finding(FindingKind.FileModified, FindingSeverity.Error,
                     $"file modified: sealed as {Describe(sealedResource.Kind)}, now {Describe(entry.Kind)}", relative));
                 _result.Modified.Add((relative, entry));
                 return;
@@ -278,7 +398,7 @@ internal sealed class SealWalk(BundleVerifier verifier, BundleStructure structur
         {
             if (!target.StartsWith("/System/", StringComparison.Ordinal) && !target.StartsWith("/Library/", StringComparison.Ordinal))
             {
-                findings.Add(new Finding(FindingKind.SymlinkEscapesBundle, FindingSeverity.Error,
+                Findings.Add(new Finding(FindingKind.SymlinkEscapesBundle, FindingSeverity.Error,
                     $"symlink points to the absolute path '{target}' outside /System and /Library", relative));
             }
 
@@ -293,7 +413,7 @@ internal sealed class SealWalk(BundleVerifier verifier, BundleStructure structur
             {
                 if (parts.Count == 0)
                 {
-                    findings.Add(new Finding(FindingKind.SymlinkEscapesBundle, FindingSeverity.Error,
+                    Findings.Add(new Finding(FindingKind.SymlinkEscapesBundle, FindingSeverity.Error,
                         $"symlink points to '{target}', outside the bundle", relative));
                     return;
                 }
@@ -315,14 +435,14 @@ internal sealed class SealWalk(BundleVerifier verifier, BundleStructure structur
         {
             if (job.Error is not null)
             {
-                findings.Add(new Finding(FindingKind.Unreadable, FindingSeverity.Error, $"cannot read: {job.Error}", job.Path));
+                Findings.Add(new Finding(FindingKind.Unreadable, FindingSeverity.Error, $"cannot read: {job.Error}", job.Path));
                 continue;
             }
 
             var expected = job.Sealed.Sha256 ?? job.Sealed.Sha1!;
             if (!job.Digest.AsSpan().SequenceEqual(expected))
             {
-                findings.Add(new Finding(FindingKind.FileModified, FindingSeverity.Error, "file modified", job.Path));
+                Findings.Add(new Finding(FindingKind.FileModified, FindingSeverity.Error, "file modified", job.Path));
                 _result.Modified.Add((job.Path, job.Entry));
             }
         }

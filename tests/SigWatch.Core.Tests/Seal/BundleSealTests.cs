@@ -13,22 +13,9 @@ namespace SigWatch.Core.Tests.Seal;
 [SupportedOSPlatform("macos")]
 public sealed class BundleSealTests : IDisposable
 {
-    private const string Nfc = "caf\u00e9.txt";
-    private const string Nfd = "cafe\u0301.txt";
     private readonly TempDirectory _temp = new("seal");
 
     public void Dispose() => _temp.Dispose();
-
-    private static BundleBuilder FullApp() => new BundleBuilder("Test.app")
-        .WithFile("Resources/a.txt", "alpha")
-        .WithFile("Resources/sub/b.txt", "beta")
-        .WithFile("Resources/" + Nfc, "accent")
-        .WithFile("Resources/en.lproj/Localizable.strings", "\"k\" = \"v\";")
-        .WithFile("Resources/Base.lproj/Main.nib", "nib")
-        .WithSymlink("Resources/link.txt", "a.txt")
-        .WithFramework("Kit")
-        .WithHelperApp("Helper")
-        .WithNestedMachO("MacOS/tool");
 
     private string BuildApp() => FullApp().Build(_temp.Path);
 

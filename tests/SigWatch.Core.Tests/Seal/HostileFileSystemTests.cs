@@ -188,7 +188,7 @@ public sealed class HostileFileSystemTests : IDisposable
     }
 
     [DllImport("libc", EntryPoint = "mkfifo", SetLastError = true)]
-    private static extern int MkFifo(string path, uint mode);
+    internal static extern int MkFifo(string path, uint mode);
 
     [DllImport("libc", EntryPoint = "creat", SetLastError = true)]
     private static extern int Creat(byte[] path, uint mode);

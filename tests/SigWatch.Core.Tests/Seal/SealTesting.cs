@@ -2,6 +2,7 @@ using System.Runtime.Versioning;
 using SigWatch.Core.Seal;
 using SigWatch.Core.Verification;
 using SigWatch.Platform;
+using SigWatch.TestSupport.Builders;
 
 namespace SigWatch.Core.Tests.Seal;
 
@@ -10,6 +11,22 @@ namespace SigWatch.Core.Tests.Seal;
 [SupportedOSPlatform("macos")]
 internal static class SealTesting
 {
+    /// <summary>The same name in NFC and in NFD: what copy tools turn into each other.</summary>
+    public const string Nfc = "caf\u00e9.txt";
+    public const string Nfd = "cafe\u0301.txt";
+
+    /// <summary>An app with every kind of resource and nested code: files, a localization, a symlink, a framework, a helper, a tool.</summary>
+    public static BundleBuilder FullApp() => new BundleBuilder("Test.app")
+        .WithFile("Resources/a.txt", "alpha")
+        .WithFile("Resources/sub/b.txt", "beta")
+        .WithFile("Resources/" + Nfc, "accent")
+        .WithFile("Resources/en.lproj/Localizable.strings", "\"k\" = \"v\";")
+        .WithFile("Resources/Base.lproj/Main.nib", "nib")
+        .WithSymlink("Resources/link.txt", "a.txt")
+        .WithFramework("Kit")
+        .WithHelperApp("Helper")
+        .WithNestedMachO("MacOS/tool");
+
     public static BundleVerificationReport Verify(string bundle, BundleVerifierOptions? options = null) =>
         new BundleVerifier(LstatFileTree.Instance, options).Verify(bundle);
 
