@@ -41,10 +41,13 @@ public sealed record BundleFacts
     public Quarantine.QuarantineStory? Quarantine { get; init; }
 
     /// <summary>
-    /// SHA-256 over the sorted (relative path, type, size, mtime) listing of the tree: a cheap
-    /// "did anything change" signal that does not read file contents.
+    /// <see cref="BundleInventory.Fingerprint"/>: a hash over the tree's listing (name, type, size, mtime, symlink
+    /// target), a cheap "did anything change" signal that reads no file contents.
     /// </summary>
     public string TreeFingerprint { get; init; } = string.Empty;
+
+    /// <summary>What this assessment had to look at; never compared between assessments.</summary>
+    public AssessmentCost? Cost { get; init; }
 
     /// <summary>Field-by-field differences from an earlier assessment, for event summaries.</summary>
     public IReadOnlyList<string> DescribeChangesFrom(BundleFacts previous)
@@ -94,7 +97,9 @@ public sealed record BundleFacts
             changes.Add($"size {previous.TotalSize} -> {TotalSize} bytes");
         }
 
-        if (changes.Count == 0 && !string.Equals(previous.TreeFingerprint, TreeFingerprint, StringComparison.Ordinal))
+        // Fingerprints of an earlier scheme (stored by an older sigwatchd) say nothing about this one.
+        if (changes.Count == 0 && !string.Equals(previous.TreeFingerprint, TreeFingerprint, StringComparison.Ordinal)
+            && SameScheme(previous.TreeFingerprint, TreeFingerprint))
         {
             changes.Add("file contents or timestamps changed");
         }
@@ -102,5 +107,24 @@ public sealed record BundleFacts
         return changes;
 
         static string Show(string? value) => value is null ? "(none)" : $"\"{value}\"";
+
+        static bool SameScheme(string a, string b) =>
+            a.StartsWith(BundleInventory.FingerprintScheme, StringComparison.Ordinal) == b.StartsWith(BundleInventory.FingerprintScheme, StringComparison.Ordinal);
     }
 }
+
+/// <summary>
+/// What an assessment looked at: whether the paths that changed since the previous one were known (from the watcher)
+/// and how many, and what the seal verification walked and hashed. An unchanged bundle re-assessed with its changes
+/// known walks nothing whole and hashes nothing.
+/// </summary>
+/// <param name="ChangesKnown">False when everything was examined (first sight, reconcile, watcher overflow, restart).</param>
+/// <param name="ChangedPaths">Paths the watcher reported inside the bundle (0 when unknown).</param>
+/// <param name="SealFullWalks">Bundles (the outer one and nested ones) whose seal was walked whole.</param>
+/// <param name="SealRegionWalks">Changed regions walked instead.</param>
+/// <param name="FilesHashed">Files read and hashed.</param>
+/// <param name="BytesHashed">Bytes read and hashed.</param>
+/// <param name="DigestCacheHits">Files whose digest came from the per-file cache.</param>
+/// <param name="Milliseconds">Wall time of the inspection.</param>
+public sealed record AssessmentCost(bool ChangesKnown, int ChangedPaths, long SealFullWalks, long SealRegionWalks, long FilesHashed,
+    long BytesHashed, long DigestCacheHits, long Milliseconds);

@@ -11,6 +11,7 @@ namespace SigWatch.Core.CodeSigning;
 public sealed class CodeSignature
 {
     private readonly Dictionary<uint, ReadOnlyMemory<byte>> _components;
+    private long _fileOffset;
 
     private CodeSignature(SuperBlob? superBlob, IReadOnlyList<CodeDirectoryEntry> codeDirectories,
         Dictionary<uint, ReadOnlyMemory<byte>> components, IReadOnlyList<CodeSigningBlob> blobs,
@@ -121,8 +122,15 @@ public sealed class CodeSignature
         }
 
         return new CodeSignature(superBlob, ParseCodeDirectories(cdBlobs, problems), components,
-            superBlob.Entries.Select(e => e.Blob).ToList(), cms, problems);
+            superBlob.Entries.Select(e => e.Blob).ToList(), cms, problems) { _fileOffset = fileOffset };
     }
+
+    /// <summary>
+    /// The same signature holding a copy of only its SuperBlob's bytes. An embedded signature's components are slices of
+    /// the buffer the whole file was read into; a holder that keeps signatures (the daemon keeps its last reports for
+    /// re-verification) keeps this instead, so no executable stays in memory. Detached signatures are already copies.
+    /// </summary>
+    public CodeSignature Detach() => SuperBlob is { } blob ? ReadEmbedded(blob.Bytes.ToArray(), _fileOffset) : this;
 
     /// <summary>
     /// Reads the components of a bundle without a Mach-O executable, stored one per file in <c>_CodeSignature/</c>

@@ -36,11 +36,34 @@ public sealed class BundleVerificationReport
     public SignatureVerdict Verdict => Report.Verdict;
 
     public IReadOnlyList<Finding> Findings => Report.Findings;
+
+    /// <summary>
+    /// The same report keeping no file's bytes (see <see cref="ArchitectureReport.Detach"/>): what a long-lived holder
+    /// keeps to <see cref="BundleVerifier.Reverify">re-verify</see> from. Mach-O images are dropped.
+    /// </summary>
+    public BundleVerificationReport Detach() => new()
+    {
+        Report = Report.Detach(),
+        Structure = Structure,
+        MainExecutable = MainExecutable,
+        SigningTime = SigningTime,
+        SigningTimeSource = SigningTimeSource,
+        Diagnoses = Diagnoses,
+        Nested = [.. Nested.Select(n => n.Detach())],
+        Statistics = Statistics,
+        State = State,
+    };
 }
 
 /// <summary>One nested code item: either a bundle (with its own seal) or a single Mach-O file.</summary>
 public sealed record NestedCodeReport(string Path, BundleVerificationReport? Bundle, VerificationReport Report, string? Requirement,
-    string? RequirementOutcome);
+    string? RequirementOutcome)
+{
+    /// <summary>See <see cref="BundleVerificationReport.Detach"/>.</summary>
+    public NestedCodeReport Detach() => Bundle?.Detach() is { } bundle
+        ? this with { Bundle = bundle, Report = bundle.Report }
+        : this with { Report = Report.Detach() };
+}
 
 /// <summary>What stays fixed while a bundle's signature, Info.plist and seal are unchanged.</summary>
 internal sealed record SealContext(BundleStructure Structure, CodeResources Seal, ResourceRuleSet Rules, string[] Prefix, string[] OuterPrefix,

@@ -178,8 +178,10 @@ public sealed class BundleVerifier
 
         var signingTime = SigningTime(main.Architectures, codeResourcesPath);
         // Only a complete walk of a parsed seal can be re-verified by regions; anything else is verified whole next time.
+        // The state keeps no file's bytes: the daemon holds it for every bundle it watches.
         var state = context is not null && version is null && !walk.Truncated && walk.Listed.Contains(string.Empty)
-            ? new SealState(context, findings, walk, nested, anchors, main, signingTime)
+            ? new SealState(context, findings, walk, nested, anchors,
+                main with { Architectures = [.. main.Architectures.Select(a => a.Detach())], Signature = main.Signature?.Detach() }, signingTime)
             : null;
         return Compose(bundlePath, structure, main, signingTime, findings, walk, nested, statistics, state);
     }
@@ -542,13 +544,14 @@ public sealed class BundleVerifier
         return new ResourceRuleSet(exclusions, seal.Rules);
     }
 
-    // A nested bundle verified before is re-verified by regions when the changes inside it are known.
+    // A nested bundle verified before is re-verified by regions when the changes inside it are known. Its report is kept
+    // detached (no Mach-O bytes): only its verdict and findings are reported, and it may be kept for the next re-verification.
     private NestedState VerifyNested(NestedJob job, SealContext context, SealStatistics statistics, ProgressCounter progress,
         BundleVerificationReport? previous, IReadOnlyList<string>? changes)
     {
         var findings = new List<Finding>();
         var report = VerifyNested(job, context.Prefix, context.Nesting, statistics, progress, findings, previous, changes);
-        return new NestedState(job, report, findings);
+        return new NestedState(job, report.Detach(), findings);
     }
 
     private NestedCodeReport VerifyNested(NestedJob job, string[] prefix, int nesting, SealStatistics statistics, ProgressCounter progress,

@@ -27,6 +27,16 @@ public sealed class VerificationReport
         Architectures.Count == 0 ? SignatureClassification.Unsigned : Architectures.Min(a => a.Classification);
 
     public bool HasErrors => Findings.Any(f => f.Severity == FindingSeverity.Error);
+
+    /// <summary>The same report with <see cref="ArchitectureReport.Detach">detached</see> architectures.</summary>
+    public VerificationReport Detach() => new()
+    {
+        Path = Path,
+        Kind = Kind,
+        Verdict = Verdict,
+        Architectures = [.. Architectures.Select(a => a.Detach())],
+        Findings = Findings,
+    };
 }
 
 /// <summary>What was found for one architecture (one slice of a universal file, or the whole thin file).</summary>
@@ -58,6 +68,24 @@ public sealed class ArchitectureReport
     public IReadOnlyList<Finding> Findings { get; init; } = [];
 
     public bool IsSigned => Signature is not null;
+
+    /// <summary>This report without the image and with a <see cref="CodeSignature.Detach">detached</see> signature: what a long-lived holder keeps.</summary>
+    public ArchitectureReport Detach()
+    {
+        var signature = Signature?.Detach();
+        return new ArchitectureReport
+        {
+            Index = Index,
+            Architecture = Architecture,
+            CpuType = CpuType,
+            CpuSubType = CpuSubType,
+            Signature = signature,
+            CodeDirectories = [.. CodeDirectories.Select(c => signature?.CodeDirectories.FirstOrDefault(e => e.Slot == c.Slot) is { } copy ? c with { Directory = copy.Directory } : c)],
+            Cms = Cms,
+            Classification = Classification,
+            Findings = Findings,
+        };
+    }
 }
 
 /// <summary>Per-CodeDirectory results: pages that matched and the outcome of each bound special slot.</summary>

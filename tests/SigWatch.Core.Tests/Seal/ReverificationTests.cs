@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using System.Runtime.Versioning;
 using System.Text;
 using CsCheck;
@@ -85,6 +86,27 @@ public sealed class ReverificationTests : IDisposable
         var again = verifier.Reverify(first, [C(app, "Resources/a.txt")]);
         Assert.Equal(["file-modified Resources/a.txt"], Errors(again));
         Assert.Equal((1, 0, 1), (again.Statistics.FilesHashed, again.Statistics.FullWalks, again.Statistics.RegionWalks));
+    }
+
+    [Fact]
+    public void Detach_KeptReports_HoldOnlyTheSignatureBytesNotTheExecutables()
+    {
+        var app = Build();
+        var verifier = new BundleVerifier(LstatFileTree.Instance);
+        var first = verifier.Verify(app);
+        Assert.NotNull(Assert.Single(first.Report.Architectures).Image); // what Verify returns is complete
+        var kept = first.Detach();
+        var again = verifier.Reverify(kept, [C(app, "Resources/a.txt")]);
+        foreach (var report in new[] { kept, again })
+        {
+            var arch = Assert.Single(report.Report.Architectures);
+            Assert.Null(arch.Image);
+            Assert.True(MemoryMarshal.TryGetArray(arch.Signature!.Primary!.Bytes, out var segment));
+            Assert.Equal(arch.Signature.SuperBlob!.Bytes.Length, segment.Array!.Length);
+            Assert.All(report.Nested, n => Assert.All(n.Report.Architectures, a => Assert.Null(a.Image)));
+        }
+
+        Assert.Equal(Said(first), Said(again));
     }
 
     [Fact]
@@ -195,14 +217,7 @@ public sealed class ReverificationTests : IDisposable
         },
     };
 
-    private static string[] Write(string path, string content)
-    {
-        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
-        File.WriteAllText(path, content);
-        // File times come from the kernel's coarse clock: make "after signing" unambiguous.
-        File.SetLastWriteTimeUtc(path, DateTime.UtcNow.AddMinutes(1));
-        return [path];
-    }
+    private static string[] Write(string path, string content) => TreeEdits.Write(path, content);
 
     private static string[] Delete(string path)
     {
@@ -281,7 +296,7 @@ public sealed class ReverificationTests : IDisposable
     public void Reverify_QuarantineAddedAndRemoved_DiagnosisFollows()
     {
         var app = Build();
-        var xattrs = new QuarantineSet();
+        var xattrs = new QuarantinedPaths();
         var options = new BundleVerifierOptions { ExtendedAttributes = xattrs };
         var verifier = new BundleVerifier(LstatFileTree.Instance, options);
         var first = verifier.Verify(app);
@@ -312,79 +327,23 @@ public sealed class ReverificationTests : IDisposable
         AssertReverifyMatchesVerify(shallow, s => Write(Path.Combine(s, "added.bin"), "e"));
     }
 
-    private sealed record Operation(string Kind, int Target, int Salt);
-
     // Random sequences of edits, each followed by a re-verification from the previous report: the incremental result
     // must equal a full verification after every step, including after steps that undo earlier ones.
     [Fact]
     public void Reverify_RandomEditSequences_AlwaysMatchFullVerification()
     {
-        var operation = Gen.Select(Gen.OneOf("write", "add", "delete", "mkdir", "rmdir", "rename", "nfd", "symlink", "restore"),
-            Gen.Int[0, 1000], Gen.Int[0, 1000], (k, t, s) => new Operation(k, t, s));
+        var edit = Gen.Select(Gen.OneOf([.. TreeEdits.Kinds]), Gen.Int[0, 1000], Gen.Int[0, 1000], (k, t, s) => new TreeEdit(k, t, s));
         var run = 0;
-        operation.Array[1, 6].Sample(ops =>
+        edit.Array[1, 6].Sample(edits =>
         {
             var app = App().WithFile("Resources/sub/e.txt", "e").WithFile("Resources/other/f.txt", "f").Build(Path.Combine(_temp.Path, $"r{run++}"));
             var verifier = new BundleVerifier(LstatFileTree.Instance);
             var report = verifier.Verify(app);
-            foreach (var op in ops)
+            foreach (var e in edits)
             {
-                var changed = Apply(app, op);
-                report = verifier.Reverify(report, changed);
+                report = verifier.Reverify(report, TreeEdits.Apply(C(app, "Resources"), e));
                 Assert.Equal(Said(new BundleVerifier(LstatFileTree.Instance).Verify(app)), Said(report));
             }
-        }, iter: 40, threads: 1, print: ops => string.Join("; ", ops.Select(o => $"{o.Kind}({o.Target},{o.Salt})")));
-    }
-
-    private static string[] Apply(string app, Operation op)
-    {
-        var resources = C(app, "Resources");
-        var files = Directory.EnumerateFileSystemEntries(resources, "*", SearchOption.AllDirectories)
-            .Where(p => new FileInfo(p) is { LinkTarget: null } f && !f.Attributes.HasFlag(FileAttributes.Directory)).Order(StringComparer.Ordinal).ToList();
-        var directories = Directory.EnumerateDirectories(resources, "*", SearchOption.AllDirectories)
-            .Where(p => new DirectoryInfo(p).LinkTarget is null).Order(StringComparer.Ordinal).ToList();
-        string Pick(List<string> from) => from[op.Target % from.Count];
-        switch (op.Kind)
-        {
-            case "write" when files.Count > 0:
-                return Write(Pick(files), "w" + op.Salt);
-            case "delete" when files.Count > 0:
-                return Delete(Pick(files));
-            case "add":
-                return Write(Path.Combine(directories.Count > 0 ? Pick(directories) : resources, $"n{op.Salt}.txt"), "n");
-            case "mkdir":
-                var made = Path.Combine(directories.Count > 0 ? Pick(directories) : resources, $"d{op.Salt}");
-                Directory.CreateDirectory(Path.Combine(made, "inner"));
-                File.WriteAllText(Path.Combine(made, "inner", "x.txt"), "x");
-                return [made];
-            case "rmdir" when directories.Count > 0:
-                var gone = Pick(directories);
-                Directory.Delete(gone, recursive: true);
-                return [gone];
-            case "rename" when directories.Count > 0:
-                var from = Pick(directories);
-                return MoveDirectory(from, from + "-moved" + op.Salt);
-            case "nfd" when File.Exists(Path.Combine(resources, Nfc)):
-                return Move(Path.Combine(resources, Nfc), Path.Combine(resources, Nfd));
-            case "restore" when File.Exists(Path.Combine(resources, Nfd)):
-                return Move(Path.Combine(resources, Nfd), Path.Combine(resources, Nfc));
-            case "symlink" when files.Count > 0:
-                var replaced = Pick(files);
-                File.Delete(replaced);
-                File.CreateSymbolicLink(replaced, "a.txt");
-                return [replaced];
-            default:
-                return [];
-        }
-    }
-
-    private sealed class QuarantineSet : Core.FileSystem.IExtendedAttributeReader
-    {
-        public HashSet<string> Paths { get; } = new(StringComparer.Ordinal);
-
-        public byte[]? Get(string path, string name) =>
-            name == Core.FileSystem.ExtendedAttributeNames.Quarantine && Paths.Contains(path) ? "0083;6723b9fa;Safari;"u8.ToArray() : null;
-
-        public IReadOnlyList<string> List(string path) => Paths.Contains(path) ? [Core.FileSystem.ExtendedAttributeNames.Quarantine] : [];
+        }, iter: 40, threads: 1, print: edits => string.Join("; ", edits));
     }
 }

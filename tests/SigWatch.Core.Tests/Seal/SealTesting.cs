@@ -2,6 +2,7 @@ using System.Runtime.Versioning;
 using SigWatch.Core.Seal;
 using SigWatch.Core.Verification;
 using SigWatch.Platform;
+using SigWatch.TestSupport;
 using SigWatch.TestSupport.Builders;
 
 namespace SigWatch.Core.Tests.Seal;
@@ -12,8 +13,8 @@ namespace SigWatch.Core.Tests.Seal;
 internal static class SealTesting
 {
     /// <summary>The same name in NFC and in NFD: what copy tools turn into each other.</summary>
-    public const string Nfc = "caf\u00e9.txt";
-    public const string Nfd = "cafe\u0301.txt";
+    public const string Nfc = TreeEdits.Nfc;
+    public const string Nfd = TreeEdits.Nfd;
 
     /// <summary>An app with every kind of resource and nested code: files, a localization, a symlink, a framework, a helper, a tool.</summary>
     public static BundleBuilder FullApp() => new BundleBuilder("Test.app")

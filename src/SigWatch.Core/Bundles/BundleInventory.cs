@@ -1,0 +1,326 @@
+using System.Globalization;
+using System.Security.Cryptography;
+using System.Text;
+using SigWatch.Core.FileSystem;
+
+namespace SigWatch.Core.Bundles;
+
+/// <summary>
+/// The tree part of an inspection: file count, size, a change fingerprint, the files carrying com.apple.quarantine and
+/// what could not be read, kept per directory. <see cref="Update"/> takes the paths a watcher reported and re-lists only
+/// the directories they are in (walking new directories whole), so re-inspecting a large bundle after a small change
+/// costs the changed directories, not the tree. Symlinks are listed, never followed; depth and entries are bounded.
+/// Immutable: an update returns a new inventory.
+/// </summary>
+public sealed class BundleInventory
+{
+    /// <summary>Prefix of <see cref="Fingerprint"/>: fingerprints of another scheme are not comparable with this one.</summary>
+    public const string FingerprintScheme = "v2:";
+
+    public const int MaxDepth = 256;
+
+    public const int MaxEntries = 2_000_000;
+
+    // "" is the bundle directory; keys are '/'-separated paths relative to it.
+    private readonly Dictionary<string, DirectoryRecord> _directories;
+
+    private BundleInventory(string root, Dictionary<string, DirectoryRecord> directories, bool truncated)
+    {
+        Root = root;
+        _directories = directories;
+        Truncated = truncated;
+        var fingerprint = new StringBuilder();
+        var quarantined = new List<string>();
+        var problems = new List<string>();
+        foreach (var (path, record) in directories.OrderBy(d => d.Key, StringComparer.Ordinal))
+        {
+            Files += record.Files;
+            Bytes += record.Bytes;
+            Entries += record.Entries;
+            quarantined.AddRange(record.Quarantined);
+            problems.AddRange(record.Problems);
+            fingerprint.Append(path).Append('\0').Append(Convert.ToHexStringLower(record.Hash)).Append('\n');
+        }
+
+        if (truncated)
+        {
+            problems.Add($"more than {MaxEntries} entries; the rest of the tree was not walked");
+        }
+
+        Quarantined = [.. quarantined.Order(StringComparer.Ordinal)];
+        Problems = problems;
+        Fingerprint = FingerprintScheme + Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(fingerprint.ToString())));
+    }
+
+    public string Root { get; }
+
+    /// <summary>Regular files (not symlinks) in the tree.</summary>
+    public long Files { get; }
+
+    public long Bytes { get; }
+
+    /// <summary>Entries of every kind.</summary>
+    public int Entries { get; }
+
+    /// <summary>
+    /// <see cref="FingerprintScheme"/> and a SHA-256 over each directory's sorted listing (name, type, size, mtime,
+    /// symlink target): a "did anything change" signal that reads no file contents.
+    /// </summary>
+    public string Fingerprint { get; }
+
+    /// <summary>Paths (relative to the bundle) of files and directories carrying com.apple.quarantine.</summary>
+    public IReadOnlyList<string> Quarantined { get; }
+
+    /// <summary>What could not be listed, examined or read, each "relative path: reason".</summary>
+    public IReadOnlyList<string> Problems { get; }
+
+    /// <summary>The walk hit <see cref="MaxEntries"/>; an update walks everything again.</summary>
+    public bool Truncated { get; }
+
+    /// <summary>Walks the whole tree under <paramref name="bundlePath"/>.</summary>
+    public static BundleInventory Walk(string bundlePath, IExtendedAttributeReader? xattrs)
+    {
+        var root = Path.TrimEndingDirectorySeparator(bundlePath);
+        var directories = new Dictionary<string, DirectoryRecord>(StringComparer.Ordinal);
+        var truncated = !new Scanner(root, directories, xattrs, 0).ScanTree(string.Empty, 0);
+        return new BundleInventory(root, directories, truncated);
+    }
+
+    /// <summary>
+    /// The inventory after the given paths changed (absolute paths; those outside the bundle are ignored). Each change
+    /// re-lists its parent directory; a directory that appeared is walked whole, one that went is dropped with
+    /// everything below it. Null (changes unknown), a change to the bundle directory itself, or a truncated inventory
+    /// walks everything.
+    /// </summary>
+    public BundleInventory Update(IEnumerable<string>? changedPaths, IExtendedAttributeReader? xattrs)
+    {
+        if (changedPaths is null || Truncated)
+        {
+            return Walk(Root, xattrs);
+        }
+
+        var directories = new Dictionary<string, DirectoryRecord>(_directories, StringComparer.Ordinal);
+        var relist = new SortedSet<string>(StringComparer.Ordinal);
+        foreach (var change in changedPaths)
+        {
+            var full = Path.TrimEndingDirectorySeparator(change);
+            if (full == Root)
+            {
+                return Walk(Root, xattrs);
+            }
+
+            if (!(full.Length > Root.Length && full[Root.Length] == '/' && full.StartsWith(Root, StringComparison.Ordinal)))
+            {
+                continue;
+            }
+
+            var relative = full[(Root.Length + 1)..];
+            if (relative.Split('/').Any(s => s is "" or "." or ".."))
+            {
+                return Walk(Root, xattrs);
+            }
+
+            // A changed directory is listed again from its parent, which finds it (and walks it) if it still exists.
+            RemoveTree(directories, relative);
+            var parent = Parent(relative);
+            while (parent.Length > 0 && !directories.ContainsKey(parent))
+            {
+                parent = Parent(parent);
+            }
+
+            relist.Add(parent);
+        }
+
+        var entries = directories.Values.Sum(d => (long)d.Entries);
+        var scanner = new Scanner(Root, directories, xattrs, entries);
+        foreach (var directory in relist)
+        {
+            if (!scanner.Relist(directory))
+            {
+                return Walk(Root, xattrs);
+            }
+        }
+
+        return new BundleInventory(Root, directories, truncated: false);
+    }
+
+    private static string Parent(string relative) => relative.LastIndexOf('/') is var slash and >= 0 ? relative[..slash] : string.Empty;
+
+    private static void RemoveTree(Dictionary<string, DirectoryRecord> directories, string relative)
+    {
+        if (!directories.Remove(relative, out var record))
+        {
+            return;
+        }
+
+        foreach (var name in record.Subdirectories)
+        {
+            RemoveTree(directories, relative + "/" + name);
+        }
+    }
+
+    /// <summary>One directory's direct entries, summarized.</summary>
+    private sealed record DirectoryRecord(int Depth, long Files, long Bytes, int Entries, byte[] Hash, string[] Subdirectories,
+        string[] Quarantined, string[] Problems);
+
+    private sealed class Scanner(string root, Dictionary<string, DirectoryRecord> directories, IExtendedAttributeReader? xattrs, long entries)
+    {
+        private long _entries = entries;
+
+        private string Full(string relative) => relative.Length == 0 ? root : root + "/" + relative;
+
+        private static string Show(string relative) => relative.Length == 0 ? "." : relative;
+
+        /// <summary>Scans <paramref name="start"/> and every directory below it; false when the entry limit was hit.</summary>
+        public bool ScanTree(string start, int depth)
+        {
+            var stack = new Stack<(string Relative, int Depth)>();
+            stack.Push((start, depth));
+            while (stack.Count > 0)
+            {
+                var (relative, level) = stack.Pop();
+                var record = Scan(relative, level);
+                if (record is null)
+                {
+                    return false;
+                }
+
+                foreach (var name in record.Subdirectories)
+                {
+                    stack.Push((relative.Length == 0 ? name : relative + "/" + name, level + 1));
+                }
+            }
+
+            return true;
+        }
+
+        /// <summary>
+        /// Lists a known directory again: subdirectories it no longer has are dropped, new ones walked whole. A directory
+        /// that is gone is dropped and its parent listed instead. False when the entry limit was hit.
+        /// </summary>
+        public bool Relist(string relative)
+        {
+            while (true)
+            {
+                if (!directories.TryGetValue(relative, out var old))
+                {
+                    return true; // dropped by an earlier re-listing in this update
+                }
+
+                if (relative.Length > 0 && !Directory.Exists(Full(relative)))
+                {
+                    RemoveTree(directories, relative);
+                    relative = Parent(relative);
+                    continue;
+                }
+
+                _entries -= old.Entries;
+                var record = Scan(relative, old.Depth);
+                if (record is null)
+                {
+                    return false;
+                }
+
+                foreach (var gone in old.Subdirectories.Except(record.Subdirectories, StringComparer.Ordinal))
+                {
+                    RemoveTree(directories, Join(relative, gone));
+                }
+
+                foreach (var name in record.Subdirectories)
+                {
+                    if (!directories.ContainsKey(Join(relative, name)) && !ScanTree(Join(relative, name), old.Depth + 1))
+                    {
+                        return false;
+                    }
+                }
+
+                return true;
+            }
+        }
+
+        private static string Join(string directory, string name) => directory.Length == 0 ? name : directory + "/" + name;
+
+        // Lists one directory and records its summary; null when the entry limit was hit.
+        private DirectoryRecord? Scan(string relative, int depth)
+        {
+            FileSystemInfo[] children;
+            try
+            {
+                children = new DirectoryInfo(Full(relative)).GetFileSystemInfos();
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                return directories[relative] = new DirectoryRecord(depth, 0, 0, 0, [], [], [], [$"{Show(relative)}: cannot list directory: {e.Message}"]);
+            }
+
+            Array.Sort(children, (a, b) => string.CompareOrdinal(a.Name, b.Name));
+            long files = 0, bytes = 0;
+            var subdirectories = new List<string>();
+            var quarantined = new List<string>();
+            var problems = new List<string>();
+            var listing = new StringBuilder();
+            foreach (var child in children)
+            {
+                if (++_entries > MaxEntries)
+                {
+                    return null;
+                }
+
+                var childRelative = Join(relative, child.Name);
+                try
+                {
+                    var target = child.LinkTarget;
+                    if (xattrs is not null && target is null && HasQuarantine(child.FullName, childRelative, problems))
+                    {
+                        quarantined.Add(childRelative);
+                    }
+
+                    if (target is not null)
+                    {
+                        listing.Append(child.Name).Append("\0l\0").Append(target).Append('\n');
+                    }
+                    else if (child is DirectoryInfo)
+                    {
+                        listing.Append(child.Name).Append("\0d\n");
+                        if (depth + 1 >= MaxDepth)
+                        {
+                            problems.Add($"{childRelative}: deeper than {MaxDepth} levels; not walked");
+                        }
+                        else
+                        {
+                            subdirectories.Add(child.Name);
+                        }
+                    }
+                    else if (child is FileInfo file)
+                    {
+                        files++;
+                        bytes += file.Length;
+                        listing.Append(CultureInfo.InvariantCulture, $"{child.Name}\0f\0{file.Length}\0{file.LastWriteTimeUtc.Ticks}\n");
+                    }
+                }
+                catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+                {
+                    // Vanished or changed between listing and stat: a copy or update is in progress.
+                    problems.Add($"{childRelative}: {e.Message}");
+                }
+            }
+
+            var hash = SHA256.HashData(Encoding.UTF8.GetBytes(listing.ToString()));
+            return directories[relative] = new DirectoryRecord(depth, files, bytes, children.Length, hash, [.. subdirectories],
+                [.. quarantined], [.. problems]);
+        }
+
+        private bool HasQuarantine(string path, string relative, List<string> problems)
+        {
+            try
+            {
+                return xattrs!.Get(path, ExtendedAttributeNames.Quarantine) is not null;
+            }
+            catch (ExtendedAttributeException e)
+            {
+                problems.Add($"{relative}: {e.Message}");
+                return false;
+            }
+        }
+    }
+}

@@ -1,0 +1,162 @@
+using CsCheck;
+using SigWatch.Core.Bundles;
+using SigWatch.TestSupport;
+
+namespace SigWatch.Core.Tests.Bundles;
+
+/// <summary>An inventory updated with the paths a watcher reported equals one walked from scratch.</summary>
+public sealed class BundleInventoryTests : IDisposable
+{
+    private readonly TempDirectory _temp = new("inventory");
+    private readonly QuarantinedPaths _xattrs = new();
+
+    public void Dispose() => _temp.Dispose();
+
+    private string App(string name = "Inv.app")
+    {
+        var app = AppTree.Create(_temp.Combine(name), "com.example.inv", resources: 3);
+        Directory.CreateDirectory(Path.Combine(app, "Contents", "Resources", "sub", "deeper"));
+        File.WriteAllText(Path.Combine(app, "Contents", "Resources", "sub", "x.txt"), "x");
+        File.WriteAllText(Path.Combine(app, "Contents", "Resources", "sub", "deeper", "y.txt"), "yy");
+        File.CreateSymbolicLink(Path.Combine(app, "Contents", "Resources", "link"), "sub/x.txt");
+        return app;
+    }
+
+    private static string Said(BundleInventory inventory) =>
+        $"files {inventory.Files} bytes {inventory.Bytes} entries {inventory.Entries} {inventory.Fingerprint}\n"
+        + $"quarantined [{string.Join(", ", inventory.Quarantined)}]\nproblems [{string.Join(" | ", inventory.Problems)}]";
+
+    private BundleInventory AssertUpdateMatchesWalk(BundleInventory previous, IEnumerable<string> changes)
+    {
+        var updated = previous.Update(changes, _xattrs);
+        Assert.Equal(Said(BundleInventory.Walk(previous.Root, _xattrs)), Said(updated));
+        return updated;
+    }
+
+    [Fact]
+    public void Walk_CountsFilesAndBytes_SymlinksListedNotFollowed()
+    {
+        var app = App();
+        var inventory = BundleInventory.Walk(app, null);
+        // Info.plist, the executable and 3 resources from AppTree, plus x.txt and y.txt; the symlink is not a file.
+        Assert.Equal(7, inventory.Files);
+        Assert.StartsWith(BundleInventory.FingerprintScheme, inventory.Fingerprint, StringComparison.Ordinal);
+        Assert.Empty(inventory.Problems);
+    }
+
+    [Fact]
+    public void Update_NothingReported_SameInventory()
+    {
+        var inventory = BundleInventory.Walk(App(), _xattrs);
+        Assert.Equal(Said(inventory), Said(inventory.Update([], _xattrs)));
+    }
+
+    [Fact]
+    public void Update_FileWritten_FingerprintAndSizeFollow()
+    {
+        var app = App();
+        var before = BundleInventory.Walk(app, _xattrs);
+        var file = Path.Combine(app, "Contents", "Resources", "sub", "deeper", "y.txt");
+        File.WriteAllText(file, "longer now");
+        File.SetLastWriteTimeUtc(file, DateTime.UtcNow.AddMinutes(3));
+        var after = AssertUpdateMatchesWalk(before, [file]);
+        Assert.NotEqual(before.Fingerprint, after.Fingerprint);
+        Assert.Equal(before.Bytes + 8, after.Bytes);
+    }
+
+    [Fact]
+    public void Update_NewDirectoryReportedOnlyDeepInside_WalksItWhole()
+    {
+        var app = App();
+        var before = BundleInventory.Walk(app, _xattrs);
+        var top = Path.Combine(app, "Contents", "Resources", "new");
+        Directory.CreateDirectory(Path.Combine(top, "a", "b"));
+        File.WriteAllText(Path.Combine(top, "one"), "1");
+        File.WriteAllText(Path.Combine(top, "a", "b", "two"), "2");
+        var after = AssertUpdateMatchesWalk(before, [Path.Combine(top, "a", "b", "two")]);
+        Assert.Equal(before.Files + 2, after.Files);
+    }
+
+    [Fact]
+    public void Update_DirectoryRemovedAndRenamed_MatchesWalk()
+    {
+        var app = App();
+        var before = BundleInventory.Walk(app, _xattrs);
+        var sub = Path.Combine(app, "Contents", "Resources", "sub");
+        Directory.Move(sub, sub + "2");
+        var renamed = AssertUpdateMatchesWalk(before, [sub, sub + "2"]);
+        Directory.Delete(sub + "2", recursive: true);
+        AssertUpdateMatchesWalk(renamed, [sub + "2"]);
+    }
+
+    [Fact]
+    public void Update_SubdirectoryGoneWithoutAnEvent_DroppedWhenItsParentIsListedAgain()
+    {
+        var app = App();
+        var before = BundleInventory.Walk(app, _xattrs);
+        Directory.Delete(Path.Combine(app, "Contents", "Resources", "sub"), recursive: true);
+        var sibling = Path.Combine(app, "Contents", "Resources", "r0.txt");
+        File.AppendAllText(sibling, "!");
+        var after = AssertUpdateMatchesWalk(before, [sibling]);
+        Assert.Equal(before.Files - 2, after.Files);
+    }
+
+    [Fact]
+    public void Update_QuarantineSetOnAFile_Listed()
+    {
+        var app = App();
+        var before = BundleInventory.Walk(app, _xattrs);
+        var file = Path.Combine(app, "Contents", "Resources", "sub", "x.txt");
+        _xattrs.Paths.Add(file);
+        var after = AssertUpdateMatchesWalk(before, [file]);
+        Assert.Equal(["Contents/Resources/sub/x.txt"], after.Quarantined);
+    }
+
+    [Fact]
+    public void Update_ChangesUnknownOrTheBundleItself_WalksEverything()
+    {
+        var app = App();
+        var before = BundleInventory.Walk(app, _xattrs);
+        File.WriteAllText(Path.Combine(app, "Contents", "Resources", "unreported"), "u");
+        AssertUpdateMatchesWalk(before, null!);
+        AssertUpdateMatchesWalk(before, [app]);
+    }
+
+    [Fact]
+    public void Update_PathsOutsideTheBundle_Ignored()
+    {
+        var app = App();
+        var before = BundleInventory.Walk(app, _xattrs);
+        File.WriteAllText(_temp.Combine("Inv.app.txt"), "beside, with the bundle's name as prefix");
+        Assert.Equal(Said(before), Said(before.Update([_temp.Combine("Inv.app.txt"), "/elsewhere/file"], _xattrs)));
+    }
+
+    [Fact]
+    public void Update_RandomEditSequences_AlwaysMatchWalk()
+    {
+        var edit = Gen.Select(Gen.OneOf([.. TreeEdits.Kinds, "quarantine"]), Gen.Int[0, 1000], Gen.Int[0, 1000], (k, t, s) => new TreeEdit(k, t, s));
+        var run = 0;
+        edit.Array[1, 8].Sample(edits =>
+        {
+            var app = App($"R{run++}.app");
+            File.WriteAllText(Path.Combine(app, "Contents", TreeEdits.Nfc), "accent");
+            var inventory = BundleInventory.Walk(app, _xattrs);
+            foreach (var e in edits)
+            {
+                inventory = AssertUpdateMatchesWalk(inventory, e.Kind == "quarantine" ? ToggleQuarantine(app, e) : TreeEdits.Apply(Path.Combine(app, "Contents"), e));
+            }
+        }, iter: 60, threads: 1, print: edits => string.Join("; ", edits));
+    }
+
+    private string[] ToggleQuarantine(string app, TreeEdit edit)
+    {
+        var files = Directory.EnumerateFiles(app, "*", SearchOption.AllDirectories).Order(StringComparer.Ordinal).ToList();
+        var file = files[edit.Target % files.Count];
+        if (!_xattrs.Paths.Add(file))
+        {
+            _xattrs.Paths.Remove(file);
+        }
+
+        return [file];
+    }
+}
