@@ -47,7 +47,12 @@ internal static class DaemonServiceCollectionExtensions
             return new BundleInspectionContext(
                 sp.GetRequiredService<IExtendedAttributeReader>(),
                 sp.GetRequiredService<IQuarantineEventLookup>(),
-                (path, fullRehash) => (fullRehash ? full : incremental).Verify(path),
+                request => request switch
+                {
+                    { FullRehash: true } => full.Verify(request.BundlePath),
+                    { Previous: { } previous } => incremental.Reverify(previous, request.Changes),
+                    _ => incremental.Verify(request.BundlePath),
+                },
                 native);
         });
         services.AddSingleton<ActivityTracker>();

@@ -53,7 +53,11 @@ internal sealed record AssessmentJson(
     IReadOnlyList<string> WalkProblems,
     QuarantineJson? Quarantine,
     SignatureJson? Signature,
-    bool Unstable);
+    bool Unstable,
+    AssessmentCostJson? Cost);
+
+internal sealed record AssessmentCostJson(bool ChangesKnown, int ChangedPaths, long SealFullWalks, long SealRegionWalks, long FilesHashed,
+    long BytesHashed, long DigestCacheHits, long Milliseconds);
 
 internal sealed record SignatureJson(
     string Verdict,
@@ -157,7 +161,9 @@ internal static class JsonMapping
     public static AssessmentJson ToJson(Assessment a) => new(
         a.Id, Time(a.AssessedAt), Text(a.BundleIdentifier), Text(a.BundleName), Text(a.ShortVersion), Text(a.BundleVersion),
         Text(a.Executable), a.HasInfoPlist, Text(a.InfoPlistError), a.HasCodeResources, a.HasMainExecutable, a.FileCount,
-        a.TotalSize, [.. a.WalkProblems], a.Quarantine is null ? null : ToJson(a.Quarantine), a.Signature is null ? null : ToJson(a.Signature), a.Unstable);
+        a.TotalSize, [.. a.WalkProblems], a.Quarantine is null ? null : ToJson(a.Quarantine), a.Signature is null ? null : ToJson(a.Signature), a.Unstable,
+        a.Cost is not { } c ? null : new AssessmentCostJson(c.ChangesKnown, c.ChangedPaths, c.SealFullWalks, c.SealRegionWalks, c.FilesHashed,
+            c.BytesHashed, c.DigestCacheHits, c.Milliseconds));
 
     public static SignatureJson ToJson(Signature s) => new(
         s.Verdict, s.Classification, Text(s.Identifier), Text(s.TeamId), Text(s.Cdhash), s.HardenedRuntime, [.. s.Flags],

@@ -11,15 +11,24 @@ namespace SigWatch.Daemon.Assessment;
 /// records removals, and expands folder/root reconciles into bundle items. One item at a time; on
 /// shutdown the item in hand is finished (its transaction committed) before the worker stops.
 /// A failure on one bundle is logged and does not stop the others.
+/// The last inspection of each bundle is kept (without any file's bytes) so that an item whose
+/// changed paths are known re-examines those paths alone; reconciles, which do not know what
+/// changed, walk everything (with the digest cache), and the periodic full item re-hashes it all.
 /// </summary>
 internal sealed class AssessmentWorker(
     AssessmentQueue queue,
     SigWatchStore store,
-    BundleInspectionContext inspection,
+    BundleInspectionContext context,
     SqliteFileHashCache hashCache,
     TimeProvider time,
     ILogger<AssessmentWorker> logger) : BackgroundService
 {
+    /// <summary>Bundles whose last inspection is kept; beyond this the oldest are forgotten (and walked whole next time).</summary>
+    public const int MaxRememberedBundles = 1024;
+
+    // Least recently assessed first.
+    private readonly Dictionary<string, (BundleInspection Inspection, LinkedListNode<string> Node)> _inspections = new(StringComparer.Ordinal);
+    private readonly LinkedList<string> _order = new();
     private long _completed;
 
     public long Completed => Interlocked.Read(ref _completed);
@@ -32,11 +41,11 @@ internal sealed class AssessmentWorker(
             {
                 while (!stoppingToken.IsCancellationRequested && queue.Reader.TryRead(out var item))
                 {
-                    queue.MarkTaken(item);
+                    var changes = queue.MarkTaken(item);
                     try
                     {
                         // Deliberately not cancellable: in-flight work completes on shutdown.
-                        await ProcessAsync(item).ConfigureAwait(false);
+                        await ProcessAsync(item, changes).ConfigureAwait(false);
                     }
                     catch (Exception e) when (e is not OutOfMemoryException)
                     {
@@ -50,12 +59,12 @@ internal sealed class AssessmentWorker(
         }
     }
 
-    private async Task ProcessAsync(WorkItem item)
+    private async Task ProcessAsync(WorkItem item, PathChanges changes)
     {
         switch (item.Kind)
         {
             case WorkKind.Bundle:
-                await AssessBundleAsync(item).ConfigureAwait(false);
+                await AssessBundleAsync(item, changes).ConfigureAwait(false);
                 break;
             case WorkKind.Container:
                 Expand(item, BundleLocator.FindBundlesInContainer(item.Path), store.PresentBundlePathsUnder(item.Path)
@@ -83,13 +92,28 @@ internal sealed class AssessmentWorker(
         }
     }
 
-    private async Task AssessBundleAsync(WorkItem item)
+    private async Task AssessBundleAsync(WorkItem item, PathChanges changes)
     {
-        var facts = BundleInspector.Inspect(item.Path, inspection, item.Full);
+        // Forgotten first: if the inspection fails half-way, the next one starts from scratch.
+        BundleInspection? previous = null;
+        if (_inspections.Remove(item.Path, out var kept))
+        {
+            _order.Remove(kept.Node);
+            previous = kept.Inspection;
+        }
+
+        var inspection = BundleInspector.Inspect(item.Path, context, item.Full, previous, changes.Paths);
+        var facts = inspection?.Facts;
         if (facts is not null && item.Unstable)
         {
             facts = facts with { Unstable = true };
             logger.LogWarning("Bundle {Path} never settled; assessed while still changing", item.Path);
+        }
+
+        if (inspection?.Seal?.Statistics is { } cost)
+        {
+            logger.LogDebug("Assessed {Path}: {Paths} changed path(s) known, {FullWalks} full walk(s), {Regions} region(s), {Hashed} file(s) hashed",
+                item.Path, changes.Paths?.Count.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "no", cost.FullWalks, cost.RegionWalks, cost.FilesHashed);
         }
 
         var now = time.GetUtcNow();
@@ -110,8 +134,21 @@ internal sealed class AssessmentWorker(
             {
                 logger.LogInformation("{Kind}: {Path}: {Summary} (event {EventId})", ev.Kind, ev.BundlePath, ev.Summary, ev.Id);
             }
+
+            Remember(item.Path, inspection!);
         }
 
         Interlocked.Increment(ref _completed);
+    }
+
+    private void Remember(string path, BundleInspection inspection)
+    {
+        if (_inspections.Count >= MaxRememberedBundles && _order.First is { } oldest)
+        {
+            _inspections.Remove(oldest.Value);
+            _order.RemoveFirst();
+        }
+
+        _inspections[path] = (inspection, _order.AddLast(path));
     }
 }

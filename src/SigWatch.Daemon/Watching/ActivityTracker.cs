@@ -1,22 +1,51 @@
-using System.Collections.Concurrent;
-
 namespace SigWatch.Daemon.Watching;
 
 /// <summary>
 /// Quiescence: collects file-system activity per bundle (or folder, or root) and releases an item
 /// only after it has been quiet for the quiet window. A bundle being copied keeps being touched,
 /// so it is assessed once, after the copy settles (USER-PROBLEMS.md row 4), not once per file.
+/// The paths the events named travel with the item, so its assessment can look at those alone.
 /// </summary>
 internal sealed class ActivityTracker(TimeProvider time)
 {
-    private readonly ConcurrentDictionary<WorkItem, (long First, long Last)> _activity = new();
+    private readonly Lock _gate = new();
+    private readonly Dictionary<WorkItem, Activity> _activity = [];
 
-    public int PendingCount => _activity.Count;
+    private sealed class Activity(long first, PathChanges changes)
+    {
+        public long First { get; } = first;
 
-    public void Touch(WorkItem item)
+        public long Last { get; set; } = first;
+
+        public PathChanges Changes { get; } = changes;
+    }
+
+    public int PendingCount
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _activity.Count;
+            }
+        }
+    }
+
+    /// <param name="item">What the activity affects.</param>
+    /// <param name="changedPath">The path the event named; null when the cause is not one path (the whole item is then examined).</param>
+    public void Touch(WorkItem item, string? changedPath = null)
     {
         var now = time.GetTimestamp();
-        _activity.AddOrUpdate(item, (now, now), (_, seen) => (seen.First, now));
+        lock (_gate)
+        {
+            if (!_activity.TryGetValue(item, out var activity))
+            {
+                _activity[item] = activity = new Activity(now, PathChanges.Empty());
+            }
+
+            activity.Last = now;
+            activity.Changes.Add(changedPath);
+        }
     }
 
     /// <summary>
@@ -24,20 +53,33 @@ internal sealed class ActivityTracker(TimeProvider time)
     /// and those still busy after <paramref name="maxWait"/>, flagged <see cref="WorkItem.Unstable"/>:
     /// a bundle that never settles is assessed anyway and reported as unstable, never silently skipped.
     /// </summary>
-    public IReadOnlyList<WorkItem> TakeSettled(TimeSpan quietWindow, TimeSpan? maxWait = null)
+    public IReadOnlyList<SettledWork> TakeSettled(TimeSpan quietWindow, TimeSpan? maxWait = null)
     {
-        var settled = new List<WorkItem>();
-        foreach (var (item, seen) in _activity)
+        var settled = new List<SettledWork>();
+        lock (_gate)
         {
-            var quiet = time.GetElapsedTime(seen.Last) >= quietWindow;
-            var overdue = maxWait is { } limit && time.GetElapsedTime(seen.First) >= limit;
-            if ((quiet || overdue) && _activity.TryRemove(new KeyValuePair<WorkItem, (long, long)>(item, seen)))
+            foreach (var (item, activity) in _activity)
             {
-                // Removed only if untouched since we read it: a concurrent Touch keeps the item waiting.
-                settled.Add(quiet ? item : item with { Unstable = true });
+                var quiet = time.GetElapsedTime(activity.Last) >= quietWindow;
+                var overdue = maxWait is { } limit && time.GetElapsedTime(activity.First) >= limit;
+                if (quiet || overdue)
+                {
+                    settled.Add(new SettledWork(item, quiet ? item : item with { Unstable = true }, activity.Changes));
+                }
+            }
+
+            foreach (var work in settled)
+            {
+                _activity.Remove(work.Key);
             }
         }
 
         return settled;
     }
 }
+
+/// <summary>An item whose activity settled, with the paths its events named.</summary>
+/// <param name="Key">The item as it was touched.</param>
+/// <param name="Item">The item to assess (marked unstable when it never settled).</param>
+/// <param name="Changes">The paths the events named.</param>
+internal sealed record SettledWork(WorkItem Key, WorkItem Item, PathChanges Changes);

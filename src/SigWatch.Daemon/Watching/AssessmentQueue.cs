@@ -1,12 +1,12 @@
-using System.Collections.Concurrent;
 using System.Threading.Channels;
 
 namespace SigWatch.Daemon.Watching;
 
 /// <summary>
 /// The queue between the watcher and the assessment worker. An item already waiting is not queued
-/// twice. The queue is bounded: when full, a bundle item is dropped with a warning and picked up by
-/// the next reconcile, rather than letting memory grow without limit.
+/// twice: its changed paths are merged into the waiting one's. The queue is bounded: when full, a
+/// bundle item is dropped with a warning and picked up by the next reconcile, rather than letting
+/// memory grow without limit.
 /// </summary>
 internal sealed class AssessmentQueue
 {
@@ -18,29 +18,53 @@ internal sealed class AssessmentQueue
         FullMode = BoundedChannelFullMode.Wait,
     });
 
-    private readonly ConcurrentDictionary<WorkItem, byte> _waiting = new();
+    private readonly Lock _gate = new();
+    private readonly Dictionary<WorkItem, PathChanges> _waiting = [];
 
-    public int Count => _waiting.Count;
+    public int Count
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _waiting.Count;
+            }
+        }
+    }
 
     public ChannelReader<WorkItem> Reader => _channel.Reader;
 
-    /// <summary>Queues <paramref name="item"/>; false when it was already waiting or the queue is full.</summary>
-    public bool TryEnqueue(WorkItem item)
+    /// <summary>
+    /// Queues <paramref name="item"/> with the paths that changed (null: unknown, examine everything); false when it was
+    /// already waiting (the paths are merged into it) or the queue is full.
+    /// </summary>
+    public bool TryEnqueue(WorkItem item, PathChanges? changes = null)
     {
-        if (!_waiting.TryAdd(item, 0))
+        changes ??= PathChanges.Unknown();
+        lock (_gate)
         {
-            return false;
-        }
+            if (_waiting.TryGetValue(item, out var waiting))
+            {
+                waiting.Merge(changes);
+                return false;
+            }
 
-        if (_channel.Writer.TryWrite(item))
-        {
+            if (!_channel.Writer.TryWrite(item))
+            {
+                return false;
+            }
+
+            _waiting[item] = changes;
             return true;
         }
-
-        _waiting.TryRemove(item, out _);
-        return false;
     }
 
-    /// <summary>Called by the worker when it takes an item, so later activity can queue it again.</summary>
-    public void MarkTaken(WorkItem item) => _waiting.TryRemove(item, out _);
+    /// <summary>Called by the worker when it takes an item, so later activity can queue it again; returns its changed paths.</summary>
+    public PathChanges MarkTaken(WorkItem item)
+    {
+        lock (_gate)
+        {
+            return _waiting.Remove(item, out var changes) ? changes : PathChanges.Unknown();
+        }
+    }
 }

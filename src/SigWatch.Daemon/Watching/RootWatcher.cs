@@ -6,8 +6,9 @@ namespace SigWatch.Daemon.Watching;
 /// <summary>
 /// One FileSystemWatcher on one root (inotify on Linux, FSEvents on macOS), recursive so that
 /// activity inside a bundle keeps it "busy". Events are only hints: every one is mapped to the
-/// bundle or folder it affects and handed to the <see cref="ActivityTracker"/>; the assessment
-/// looks at the disk itself. A watcher error (queue overflow) schedules a rescan of the root.
+/// bundle or folder it affects and handed to the <see cref="ActivityTracker"/> with the path it
+/// named; the assessment looks at the disk itself, at those paths (or everywhere when they are not
+/// known). A watcher error (queue overflow) schedules a rescan of the root, which examines everything.
 /// </summary>
 internal sealed class RootWatcher : IDisposable
 {
@@ -53,7 +54,7 @@ internal sealed class RootWatcher : IDisposable
         switch (location.Kind)
         {
             case PathLocationKind.Bundle:
-                _tracker.Touch(new WorkItem(WorkKind.Bundle, location.Path, _root));
+                _tracker.Touch(new WorkItem(WorkKind.Bundle, location.Path, _root), fullPath);
                 break;
             case PathLocationKind.Container:
                 _tracker.Touch(new WorkItem(WorkKind.Container, location.Path, _root));

@@ -41,11 +41,11 @@ internal sealed class WatcherService(
                     nextRootCheck = elapsed + s_rootRetry;
                 }
 
-                foreach (var item in tracker.TakeSettled(options.QuietWindow, TimeSpan.FromMinutes(options.MaxSettleMinutes)))
+                foreach (var settled in tracker.TakeSettled(options.QuietWindow, TimeSpan.FromMinutes(options.MaxSettleMinutes)))
                 {
-                    if (!queue.TryEnqueue(item))
+                    if (!queue.TryEnqueue(settled.Item, settled.Changes))
                     {
-                        logger.LogDebug("{Kind} {Path} already queued", item.Kind, item.Path);
+                        logger.LogDebug("{Kind} {Path} already queued", settled.Item.Kind, settled.Item.Path);
                     }
                 }
 

@@ -40,4 +40,71 @@ public sealed class DaemonSealTests
         Assert.Contains("added-after-signing", human.Stdout, StringComparison.Ordinal);
         Assert.Equal(0, await daemon.TerminateAsync());
     }
+
+    [Fact]
+    public async Task WatchedChange_OnlyTheReportedPathsAreReverified_AndTheResultMatchesAFullCheck()
+    {
+        using var dir = new TempDirectory();
+        var root = Directory.CreateDirectory(dir.Combine("root")).FullName;
+        var staging = Directory.CreateDirectory(dir.Combine("staging")).FullName;
+        var builder = new BundleBuilder("Many.app").WithFramework("Kit");
+        for (var i = 0; i < 200; i++)
+        {
+            builder.WithFile($"Resources/d{i / 20}/f{i}.txt", $"resource {i}");
+        }
+
+        var built = builder.Build(staging);
+        await using var daemon = await DaemonProcess.StartAsync(dir, 0.3, root);
+        var app = Path.Combine(root, "Many.app");
+        Directory.Move(built, app);
+        using (var first = await daemon.PollJsonAsync(["show", app], j => Latest(j).ValueKind == JsonValueKind.Object, s_wait))
+        {
+            var cost = Latest(first.RootElement).GetProperty("cost");
+            Assert.False(cost.GetProperty("changesKnown").GetBoolean(), cost.ToString()); // first sight: everything
+            Assert.True(cost.GetProperty("sealFullWalks").GetInt64() >= 1, cost.ToString());
+        }
+
+        // One sealed resource rewritten in place: the watcher names it, and only it is looked at again.
+        var changed = Path.Combine(app, "Contents", "Resources", "d3", "f64.txt");
+        await File.WriteAllTextAsync(changed, "tampered");
+        using (var broken = await daemon.PollJsonAsync(["show", app], j => Verdict(j) == "invalid", s_wait))
+        {
+            var latest = Latest(broken.RootElement);
+            var cost = latest.GetProperty("cost");
+            Assert.True(cost.GetProperty("changesKnown").GetBoolean(), cost.ToString());
+            Assert.Equal(0, cost.GetProperty("sealFullWalks").GetInt64());
+            Assert.True(cost.GetProperty("sealRegionWalks").GetInt64() >= 1, cost.ToString());
+            Assert.Equal(1, cost.GetProperty("filesHashed").GetInt64());
+            var findings = latest.GetProperty("signature").GetProperty("findings").EnumerateArray()
+                .Select(f => $"{f.GetProperty("kind").GetString()} {f.GetProperty("path").GetString()}").ToList();
+            Assert.Equal(["file-modified Resources/d3/f64.txt"], findings);
+        }
+
+        var human = await daemon.CliAsync("show", app);
+        Assert.Contains("examined:       1 changed path(s); seal: ", human.Stdout, StringComparison.Ordinal);
+        Assert.Contains("1 file(s) hashed", human.Stdout, StringComparison.Ordinal);
+
+        // The offline check, which walks everything, agrees.
+        var check = await Programs.RunCliAsync(["check", app]);
+        Assert.Equal(1, check.ExitCode);
+        Assert.Contains("file-modified", check.Stdout, StringComparison.Ordinal);
+        Assert.Contains("Resources/d3/f64.txt", check.Stdout, StringComparison.Ordinal);
+
+        // Put back: valid again, still without walking the bundle whole.
+        await File.WriteAllTextAsync(changed, "resource 64");
+        using (var mended = await daemon.PollJsonAsync(["show", app], j => Verdict(j) == "valid", s_wait))
+        {
+            var cost = Latest(mended.RootElement).GetProperty("cost");
+            Assert.Equal(0, cost.GetProperty("sealFullWalks").GetInt64());
+        }
+
+        Assert.Equal(0, await daemon.TerminateAsync());
+    }
+
+    private static JsonElement Latest(JsonElement root) => root.GetProperty("bundle").GetProperty("latest");
+
+    private static string? Verdict(JsonElement root) =>
+        Latest(root) is { ValueKind: JsonValueKind.Object } latest && latest.TryGetProperty("signature", out var signature) && signature.ValueKind == JsonValueKind.Object
+            ? signature.GetProperty("verdict").GetString()
+            : null;
 }

@@ -31,7 +31,7 @@ public sealed class ActivityTrackerTests
         }
 
         time.Advance(TimeSpan.FromMilliseconds(1500));
-        Assert.Equal([s_app], tracker.TakeSettled(TimeSpan.FromSeconds(2)));
+        Assert.Equal([s_app], tracker.TakeSettled(TimeSpan.FromSeconds(2)).Select(s => s.Item));
         Assert.Empty(tracker.TakeSettled(TimeSpan.FromSeconds(2)));
         Assert.Equal(0, tracker.PendingCount);
     }
@@ -48,7 +48,7 @@ public sealed class ActivityTrackerTests
             var released = tracker.TakeSettled(TimeSpan.FromSeconds(2), maxWait: TimeSpan.FromSeconds(10));
             if (released.Count > 0)
             {
-                Assert.Equal(s_app with { Unstable = true }, Assert.Single(released));
+                Assert.Equal(s_app with { Unstable = true }, Assert.Single(released).Item);
                 Assert.Equal(19, i); // 20 touches x 500 ms = 10 s
                 return;
             }
@@ -74,6 +74,46 @@ public sealed class ActivityTrackerTests
     }
 
     [Fact]
+    public void TakeSettled_EventsNamingPaths_ReleaseTheItemWithThosePaths()
+    {
+        var time = new ManualTime();
+        var tracker = new ActivityTracker(time);
+        tracker.Touch(s_app, "/r/A.app/Contents/Resources/a");
+        tracker.Touch(s_app, "/r/A.app/Contents/Resources/b");
+        tracker.Touch(s_app, "/r/A.app/Contents/Resources/a");
+        time.Advance(TimeSpan.FromSeconds(3));
+        var settled = Assert.Single(tracker.TakeSettled(TimeSpan.FromSeconds(2)));
+        Assert.Equal(["/r/A.app/Contents/Resources/a", "/r/A.app/Contents/Resources/b"], settled.Changes.Paths!.Order(StringComparer.Ordinal));
+    }
+
+    [Fact]
+    public void TakeSettled_ACauseThatIsNotAPath_MakesTheChangesUnknown()
+    {
+        var time = new ManualTime();
+        var tracker = new ActivityTracker(time);
+        tracker.Touch(s_app, "/r/A.app/Contents/Resources/a");
+        tracker.Touch(s_app);
+        time.Advance(TimeSpan.FromSeconds(3));
+        Assert.Null(Assert.Single(tracker.TakeSettled(TimeSpan.FromSeconds(2))).Changes.Paths);
+    }
+
+    [Fact]
+    public void PathChanges_MoreThanTheLimit_BecomeUnknown()
+    {
+        var changes = PathChanges.Empty();
+        for (var i = 0; i < PathChanges.MaxPaths; i++)
+        {
+            changes.Add($"/r/A.app/f{i}");
+        }
+
+        Assert.Equal(PathChanges.MaxPaths, changes.Paths!.Count);
+        changes.Add("/r/A.app/f0"); // already there: still known
+        Assert.NotNull(changes.Paths);
+        changes.Add("/r/A.app/one-more");
+        Assert.Null(changes.Paths);
+    }
+
+    [Fact]
     public void AssessmentQueue_SameItemTwiceWhileWaiting_QueuedOnce_AgainAfterTaken()
     {
         var queue = new AssessmentQueue();
@@ -82,5 +122,24 @@ public sealed class ActivityTrackerTests
         Assert.True(queue.Reader.TryRead(out var item));
         queue.MarkTaken(item);
         Assert.True(queue.TryEnqueue(s_app));
+    }
+
+    [Fact]
+    public void AssessmentQueue_ItemQueuedAgainWhileWaiting_PathsMerged_UnknownWins()
+    {
+        var queue = new AssessmentQueue();
+        var first = PathChanges.Empty();
+        first.Add("/r/A.app/x");
+        var second = PathChanges.Empty();
+        second.Add("/r/A.app/y");
+        Assert.True(queue.TryEnqueue(s_app, first));
+        Assert.False(queue.TryEnqueue(s_app, second));
+        Assert.True(queue.Reader.TryRead(out var item));
+        Assert.Equal(["/r/A.app/x", "/r/A.app/y"], queue.MarkTaken(item).Paths!.Order(StringComparer.Ordinal));
+
+        Assert.True(queue.TryEnqueue(s_app, first));
+        Assert.False(queue.TryEnqueue(s_app)); // a reconcile: what changed is not known
+        Assert.True(queue.Reader.TryRead(out item));
+        Assert.Null(queue.MarkTaken(item).Paths);
     }
 }

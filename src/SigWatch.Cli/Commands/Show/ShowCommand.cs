@@ -77,6 +77,13 @@ internal sealed class ShowCommand(CliConsole console, string? socket, bool json,
         o.WriteLine($"    Info.plist:     {(a.HasInfoPlist ? string.IsNullOrEmpty(a.InfoPlistError) ? "read" : "UNREADABLE: " + a.InfoPlistError : "missing")}");
         o.WriteLine($"    CodeResources:  {(a.HasCodeResources ? "present" : "none (no resource seal)")}");
         o.WriteLine($"    tree:           {a.FileCount} files, {Format.Size(a.TotalSize)}{(a.Unstable ? " — UNSTABLE: still changing when assessed" : string.Empty)}");
+        if (a.Cost is { } cost)
+        {
+            var scope = cost.ChangesKnown ? $"{cost.ChangedPaths} changed path(s)" : "everything (changes not known)";
+            var seal = cost.SealFullWalks > 0 ? $"{cost.SealFullWalks} full walk(s)" : $"{cost.SealRegionWalks} changed region(s)";
+            o.WriteLine($"    examined:       {scope}; seal: {seal}, {cost.FilesHashed} file(s) hashed, {cost.DigestCacheHits} from cache; {cost.Milliseconds} ms");
+        }
+
         if (a.Signature is { } sig)
         {
             var who = string.IsNullOrEmpty(sig.TeamId) ? sig.Classification : $"{sig.Classification}, team {sig.TeamId}";

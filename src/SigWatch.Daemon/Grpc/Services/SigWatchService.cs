@@ -324,6 +324,21 @@ internal sealed class SigWatchService(
             proto.Signature = ToProto(signature);
         }
 
+        if (facts.Cost is { } cost)
+        {
+            proto.Cost = new Protos.V1.AssessmentCost
+            {
+                ChangesKnown = cost.ChangesKnown,
+                ChangedPaths = cost.ChangedPaths,
+                SealFullWalks = cost.SealFullWalks,
+                SealRegionWalks = cost.SealRegionWalks,
+                FilesHashed = cost.FilesHashed,
+                BytesHashed = cost.BytesHashed,
+                DigestCacheHits = cost.DigestCacheHits,
+                Milliseconds = cost.Milliseconds,
+            };
+        }
+
         return proto;
     }
 
