@@ -1,4 +1,5 @@
 using BenchmarkDotNet.Attributes;
+using SigWatch.Core.Bundles;
 using SigWatch.Core.Seal;
 using SigWatch.Core.Verification;
 using SigWatch.Platform;
@@ -9,8 +10,11 @@ namespace SigWatch.Benchmarks;
 /// Issue #5's re-verification targets, in process, as the daemon runs them: a full verification without a digest cache
 /// (the baseline), then re-verification after the watcher reported nothing (target at most 2 % of the baseline) and
 /// after it reported one changed file (at most 3 %). <c>Reverify, changes unknown</c> is the periodic reconcile's cost
-/// (a full lstat walk with every digest from the cache). The bundle is scripts/bench-seal.sh's (SIGWATCH_BENCH_BUNDLE),
-/// read once before timing so every case reads from the page cache.
+/// (a full lstat walk with every digest from the cache). The <c>Inspect</c> cases are the daemon's whole assessment
+/// of the bundle (inventory, quarantine, seal; not the SQLite write) with the changes unknown (digests from the cache),
+/// then after one reported change.
+/// The bundle is scripts/bench-seal.sh's (SIGWATCH_BENCH_BUNDLE), read once before timing so every case reads from the
+/// page cache.
 /// </summary>
 [MemoryDiagnoser]
 [System.Runtime.Versioning.SupportedOSPlatform("linux")]
@@ -20,6 +24,8 @@ public class SealReverifyBenchmarks
     private BundleVerifier _cold = null!;
     private BundleVerifier _daemon = null!;
     private BundleVerificationReport _baseline = null!;
+    private BundleInspectionContext _inspection = null!;
+    private BundleInspection _inspected = null!;
     private string _bundle = string.Empty;
     private string _changed = string.Empty;
     private byte _original;
@@ -37,6 +43,10 @@ public class SealReverifyBenchmarks
         {
             throw new InvalidOperationException($"{_bundle} does not verify; the benchmark would measure a failure path");
         }
+
+        _inspection = new BundleInspectionContext(ExtendedAttributes.Instance, null,
+            request => request.Previous is { } previous ? _daemon.Reverify(previous, request.Changes) : _daemon.Verify(request.BundlePath));
+        _inspected = BundleInspector.Inspect(_bundle, _inspection, full: false, previous: null, changes: null)!;
 
         // The file one case changes; its first byte is put back in cleanup so the bundle stays valid for the next process.
         _changed = Directory.EnumerateFiles(Path.Combine(_bundle, "Contents", "Resources"), "*.bin", SearchOption.AllDirectories)
@@ -66,6 +76,20 @@ public class SealReverifyBenchmarks
         return report.Findings.Count == 1 && report.Statistics.FilesHashed == 1
             ? report.Verdict
             : throw new InvalidOperationException($"expected exactly the changed file to be hashed and reported, got {report.Findings.Count} finding(s)");
+    }
+
+    [Benchmark(Description = "Inspect (daemon assessment), changes unknown")]
+    public long InspectChangesUnknown() => BundleInspector.Inspect(_bundle, _inspection, full: false, previous: null, changes: null)!.Facts.FileCount;
+
+    [Benchmark(Description = "Inspect (daemon assessment), one file changed (incl. the write)")]
+    public long InspectOneChanged()
+    {
+        WriteFirstByte(_toggle);
+        _toggle = _toggle == (byte)(_original + 1) ? (byte)(_original + 2) : (byte)(_original + 1);
+        var inspection = BundleInspector.Inspect(_bundle, _inspection, full: false, _inspected, [_changed])!;
+        return inspection.Facts.Cost is { SealFullWalks: 0, FilesHashed: 1 }
+            ? inspection.Facts.FileCount
+            : throw new InvalidOperationException($"expected an incremental assessment, got {inspection.Facts.Cost}");
     }
 
     [GlobalCleanup]
