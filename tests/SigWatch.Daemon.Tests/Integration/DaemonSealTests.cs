@@ -101,6 +101,35 @@ public sealed class DaemonSealTests
         Assert.Equal(0, await daemon.TerminateAsync());
     }
 
+    // A write through a hard link whose other name is outside the bundle is reported by the kernel under that other name:
+    // the watcher never names the bundle. The periodic reconcile (a full lstat walk with the digest cache) catches it.
+    [Fact]
+    public async Task WriteThroughAHardLinkFromOutside_UnseenByTheWatcher_CaughtByTheReconcile()
+    {
+        using var dir = new TempDirectory();
+        var root = Directory.CreateDirectory(dir.Combine("root")).FullName;
+        var staging = Directory.CreateDirectory(dir.Combine("staging")).FullName;
+        var built = new BundleBuilder("Linked.app").WithFile("Resources/data.txt", "sealed").Build(staging);
+        var environment = new Dictionary<string, string> { ["SIGWATCH_RECONCILEINTERVALMINUTES"] = "0.05" };
+        await using var daemon = await DaemonProcess.StartAsync(dir, 0.3, environment, root);
+        var app = Path.Combine(root, "Linked.app");
+        Directory.Move(built, app);
+        using (await daemon.PollJsonAsync(["show", app], j => Verdict(j) == "valid", s_wait))
+        {
+        }
+
+        var outside = dir.Combine("outside-link");
+        Assert.Equal(0, Link(Path.Combine(app, "Contents", "Resources", "data.txt"), outside));
+        await File.WriteAllTextAsync(outside, "changed via the other name");
+        using var broken = await daemon.PollJsonAsync(["show", app], j => Verdict(j) == "invalid", s_wait);
+        var cost = Latest(broken.RootElement).GetProperty("cost");
+        Assert.False(cost.GetProperty("changesKnown").GetBoolean(), cost.ToString());
+        Assert.Equal(0, await daemon.TerminateAsync());
+    }
+
+    [System.Runtime.InteropServices.DllImport("libc", EntryPoint = "link", SetLastError = true)]
+    private static extern int Link(string existing, string added);
+
     private static JsonElement Latest(JsonElement root) => root.GetProperty("bundle").GetProperty("latest");
 
     private static string? Verdict(JsonElement root) =>
