@@ -116,6 +116,7 @@ public sealed class BundleVerifier
             ? exe
             : null;
         var codeResourcesPath = Path.Combine(structure.CodeSignatureDirectory, CodeSignature.DetachedFileName(CodeSigningSlot.ResourceDirectory));
+        anchors.Add((structure.CodeSignatureDirectory, SafeStat(structure.CodeSignatureDirectory))); // its entries: the strict check
         var codeResources = ReadSmallFile(codeResourcesPath, "_CodeSignature/CodeResources", findings, anchors);
         var slotSource = new BundleSlotSource(info, codeResources, structure);
 
@@ -181,7 +182,7 @@ public sealed class BundleVerifier
         // The state keeps no file's bytes: the daemon holds it for every bundle it watches.
         var state = context is not null && version is null && !walk.Truncated && walk.Listed.Contains(string.Empty)
             ? new SealState(context, findings, walk, nested, anchors,
-                main with { Architectures = [.. main.Architectures.Select(a => a.Detach())], Signature = main.Signature?.Detach() }, signingTime)
+                Detached(main), signingTime)
             : null;
         return Compose(bundlePath, structure, main, signingTime, findings, walk, nested, statistics, state);
     }
@@ -202,6 +203,7 @@ public sealed class BundleVerifier
         }
 
         var infoRelative = RelativeTo(structure.ResourceRoot, structure.InfoPlistPath);
+        var nestedBundles = state.Nested.Where(n => n.Job.IsDirectory).Select(n => n.Job.Path).ToHashSet(StringComparer.Ordinal);
         var regions = new List<string>();
         var dirtyNested = new Dictionary<string, List<string>>(StringComparer.Ordinal);
         foreach (var change in changes)
@@ -230,7 +232,7 @@ public sealed class BundleVerifier
                 return Full();
             }
 
-            switch (Locate(state, segments))
+            switch (Locate(state, nestedBundles, segments))
             {
                 case (RegionKind.Region, var region):
                     regions.Add(region);
@@ -248,14 +250,16 @@ public sealed class BundleVerifier
             }
         }
 
-        // A region inside another is walked as part of it.
-        regions = [.. regions.Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal)];
-        regions = [.. regions.Where((r, i) => !regions.Take(i).Any(outer => SealWalkResult.InRegion(r, outer)))];
+        // A region inside another is walked as part of it; shortest first, so outer regions are kept before their insides.
+        var distinct = new RegionMatcher([.. regions.Distinct(StringComparer.Ordinal)]);
+        regions = [.. regions.Distinct(StringComparer.Ordinal).OrderBy(r => r.Length).ThenBy(r => r, StringComparer.Ordinal)
+            .Where(r => r.LastIndexOf('/') is var slash and >= 0 ? !distinct.Contains(r[..slash]) : true)];
+        var matcher = new RegionMatcher(regions);
         var walk = state.Walk.Clone();
         if (regions.Count > 0)
         {
-            walk.RemoveRegions(regions);
-            var regionWalk = new SealWalk(this, structure, context.Seal, context.Rules, context.Prefix, statistics, progress).RunRegions(regions);
+            walk.RemoveRegions(matcher);
+            var regionWalk = new SealWalk(this, structure, context.Seal, context.Rules, context.Prefix, statistics, progress).RunRegions(regions, matcher);
             walk.Merge(regionWalk);
             statistics.AddRegionWalks(regions.Count);
             if (walk.Truncated || walk.Entries > _options.MaxEntries)
@@ -267,7 +271,7 @@ public sealed class BundleVerifier
         var nested = new List<NestedState>();
         foreach (var previous in state.Nested)
         {
-            if (regions.Any(r => SealWalkResult.InRegion(previous.Job.Path, r)))
+            if (matcher.Contains(previous.Job.Path))
             {
                 continue; // walked again: the region walk found it anew (or found it gone)
             }
@@ -277,7 +281,7 @@ public sealed class BundleVerifier
                 : previous);
         }
 
-        nested.AddRange(walk.NestedJobs.Where(j => regions.Any(r => SealWalkResult.InRegion(j.Path, r)))
+        nested.AddRange(walk.NestedJobs.Where(j => matcher.Contains(j.Path))
             .Select(job => VerifyNested(job, context, statistics, progress, null, null)));
         var next = new SealState(context, state.Global, walk, nested, state.Anchors, state.Main, state.SigningTime);
         return Compose(structure.BundlePath, structure, state.Main, state.SigningTime, state.Global, walk, nested, statistics, next);
@@ -293,7 +297,7 @@ public sealed class BundleVerifier
 
     // Where a change lands: the highest ancestor the previous walk did not list (a new or replaced directory is walked
     // whole, so events a watcher missed inside it do not matter), nested code containing it, or nothing (excluded).
-    private (RegionKind Kind, string Path) Locate(SealState state, string[] segments)
+    private (RegionKind Kind, string Path) Locate(SealState state, HashSet<string> nestedBundles, string[] segments)
     {
         var walk = state.Walk;
         var path = string.Empty;
@@ -311,7 +315,7 @@ public sealed class BundleVerifier
                 return (RegionKind.Region, path);
             }
 
-            if (state.Nested.Any(n => n.Job.IsDirectory && n.Job.Path == path))
+            if (nestedBundles.Contains(path))
             {
                 return (RegionKind.Nested, path);
             }
@@ -374,6 +378,12 @@ public sealed class BundleVerifier
 
     internal sealed record MainCode(IReadOnlyList<ArchitectureReport> Architectures, CodeSignature? Signature, string? ExecutableRelative,
         IReadOnlySet<string> DetachedComponents);
+
+    private static MainCode Detached(MainCode main)
+    {
+        var architectures = main.Architectures.Select(a => a.Detach()).ToList();
+        return main with { Architectures = architectures, Signature = architectures.FirstOrDefault(a => a.Signature is not null)?.Signature };
+    }
 
     private MainCode VerifyMainCode(BundleStructure structure, string? executableName, ReadOnlyMemory<byte>? info,
         BundleSlotSource slotSource, List<Finding> findings, List<(string Path, FileTreeEntry Entry)> anchors)

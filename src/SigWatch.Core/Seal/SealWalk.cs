@@ -38,7 +38,10 @@ internal sealed class SealWalkResult
     /// <summary>Directories the rules exclude: nothing below them is part of the seal.</summary>
     public HashSet<string> Excluded { get; } = new(StringComparer.Ordinal);
 
-    /// <summary>Entries examined (bounded by <see cref="BundleVerifierOptions.MaxEntries"/>).</summary>
+    /// <summary>
+    /// Entries examined (bounded by <see cref="BundleVerifierOptions.MaxEntries"/>). After re-verifications an upper bound:
+    /// a region's entries are added again without the old count being taken off; a full walk starts it afresh.
+    /// </summary>
     public int Entries { get; set; }
 
     /// <summary>The walk stopped early (entry limit): only a full walk can say what the rest holds.</summary>
@@ -49,9 +52,9 @@ internal sealed class SealWalkResult
         region.Length == 0 || path == region || (path.Length > region.Length && path[region.Length] == '/' && path.StartsWith(region, StringComparison.Ordinal));
 
     /// <summary>Drops everything recorded at or below any of <paramref name="regions"/>.</summary>
-    public void RemoveRegions(IReadOnlyList<string> regions)
+    public void RemoveRegions(RegionMatcher regions)
     {
-        bool Inside(string? path) => path is not null && regions.Any(r => InRegion(path, r));
+        bool Inside(string? path) => path is not null && regions.Contains(path);
         Findings.RemoveAll(f => Inside(f.Path));
         NestedJobs.RemoveAll(j => Inside(j.Path));
         Added.RemoveAll(a => Inside(a.Path));
@@ -84,6 +87,57 @@ internal sealed class SealWalkResult
         var copy = new SealWalkResult();
         copy.Merge(this);
         return copy;
+    }
+}
+
+/// <summary>
+/// Tells whether a resource-root-relative path lies in one of a re-verification's regions. A few regions are compared
+/// directly; many (a large batch of changes) are looked up by the path's ancestors, so the cost stays per path, not per
+/// path and region.
+/// </summary>
+internal sealed class RegionMatcher
+{
+    private const int CompareDirectlyUpTo = 8;
+    private readonly IReadOnlyList<string> _regions;
+    private readonly HashSet<string>.AlternateLookup<ReadOnlySpan<char>> _lookup;
+
+    public RegionMatcher(IReadOnlyList<string> regions)
+    {
+        _regions = regions;
+        _lookup = new HashSet<string>(regions, StringComparer.Ordinal).GetAlternateLookup<ReadOnlySpan<char>>();
+    }
+
+    public bool Contains(string path)
+    {
+        if (_regions.Count <= CompareDirectlyUpTo)
+        {
+            foreach (var region in _regions)
+            {
+                if (SealWalkResult.InRegion(path, region))
+                {
+                    return true;
+                }
+            }
+
+            return false;
+        }
+
+        var span = path.AsSpan();
+        while (true)
+        {
+            if (_lookup.Contains(span))
+            {
+                return true;
+            }
+
+            var slash = span.LastIndexOf('/');
+            if (slash < 0)
+            {
+                return false;
+            }
+
+            span = span[..slash];
+        }
     }
 }
 
@@ -149,7 +203,7 @@ internal sealed class SealWalk(BundleVerifier verifier, BundleStructure structur
     /// is examined as the full walk would have met it in its parent's listing, directories with everything below them;
     /// a region that no longer exists contributes only its missing sealed files.
     /// </summary>
-    public SealWalkResult RunRegions(IReadOnlyList<string> regions)
+    public SealWalkResult RunRegions(IReadOnlyList<string> regions, RegionMatcher matcher)
     {
         foreach (var region in regions)
         {
@@ -163,15 +217,15 @@ internal sealed class SealWalk(BundleVerifier verifier, BundleStructure structur
         }
 
         HashAll();
-        ReportMissing(regions);
+        ReportMissing(matcher);
         return _result;
     }
 
-    private void ReportMissing(IReadOnlyList<string>? regions)
+    private void ReportMissing(RegionMatcher? regions)
     {
         foreach (var (path, sealedResource) in seal.Files)
         {
-            if (!_seen.Contains(path) && !sealedResource.Optional && (regions is null || regions.Any(r => SealWalkResult.InRegion(path, r))))
+            if (!_seen.Contains(path) && !sealedResource.Optional && (regions is null || regions.Contains(path)))
             {
                 Findings.Add(new Finding(FindingKind.FileMissing, FindingSeverity.Error, "file missing", path));
                 _result.Missing.Add(path);

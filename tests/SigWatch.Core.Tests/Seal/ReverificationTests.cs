@@ -210,6 +210,14 @@ public sealed class ReverificationTests : IDisposable
             .. Write(C(app, "Resources/._x"), "3"),
             C(app, "Resources/sub/deeper"),
         ],
+        ["twenty scattered changes, some inside others"] = app => [
+            .. Enumerable.Range(0, 12).SelectMany(i => Write(C(app, $"Resources/n{i}.txt"), "b")),
+            .. Enumerable.Range(0, 4).SelectMany(i => Write(C(app, $"Resources/batch/f{i}.txt"), "b")),
+            C(app, "Resources/batch"),
+            .. Delete(C(app, "Resources/a.txt")),
+            .. Write(C(app, "Resources/sub/deeper/c.txt"), "changed"),
+            .. Write(C(app, "Frameworks/Kit.framework/Versions/A/Resources/Kit.txt"), "evil"),
+        ],
         ["path outside the bundle"] = app =>
         {
             File.WriteAllText(Path.Combine(Path.GetDirectoryName(app)!, "elsewhere.txt"), "x");
