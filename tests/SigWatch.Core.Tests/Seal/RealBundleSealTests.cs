@@ -143,4 +143,25 @@ public sealed class RealBundleSealTests : IDisposable
         File.WriteAllText(Path.Combine(app, "extra.json"), "{}");
         Assert.Equal(["file-added extra.json"], Errors(Verify(app)));
     }
+
+    // Re-verification of real seals (Apple's rules with omissions, nested code, frameworks, shallow bundles) after each of
+    // a fixed series of edits anywhere in the bundle says what a full verification says.
+    [RealFixturesTheory]
+    [InlineData("sparkle-DevSignedApp", "DevSignedApp.app")]
+    [InlineData("sparkle-2.6.3-framework-devid", "Sparkle.framework")]
+    [InlineData("dash-GZIP-framework-devid", "GZIP.framework")]
+    [InlineData("fastlane-ios-app-bundles", "simulator-app.app")]
+    [InlineData("sparkle-SUUpdateValidatorTest-bundles", "CodeSignedOnlyNew.bundle")]
+    public void Reverify_RealBundleEditedStepByStep_SaysWhatAFullVerificationSays(string fixture, string bundle)
+    {
+        var copy = Copy(fixture, bundle);
+        var verifier = new BundleVerifier(Platform.LstatFileTree.Instance);
+        var report = verifier.Verify(copy);
+        TreeEdit[] edits = [new("write", 3, 1), new("add", 5, 2), new("delete", 7, 3), new("mkdir", 2, 4), new("rename", 1, 5), new("symlink", 9, 6), new("write", 11, 7)];
+        foreach (var edit in edits)
+        {
+            report = verifier.Reverify(report, TreeEdits.Apply(copy, edit));
+            Assert.Equal(Said(Verify(copy)), Said(report));
+        }
+    }
 }

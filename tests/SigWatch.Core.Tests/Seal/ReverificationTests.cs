@@ -1,6 +1,5 @@
 using System.Runtime.InteropServices;
 using System.Runtime.Versioning;
-using System.Text;
 using CsCheck;
 using SigWatch.Core.Seal;
 using SigWatch.Core.Verification;
@@ -26,28 +25,6 @@ public sealed class ReverificationTests : IDisposable
     private static BundleBuilder App() => FullApp().WithFile("Resources/sub/deeper/c.txt", "gamma");
 
     private static string C(string app, string relative) => Path.Combine(app, "Contents", relative);
-
-    /// <summary>Everything a report says, as text: verdict, findings with details, diagnoses, nested code.</summary>
-    private static string Said(BundleVerificationReport report)
-    {
-        var text = new StringBuilder().AppendLine(report.Verdict.ToString());
-        foreach (var f in report.Findings)
-        {
-            text.AppendLine($"finding {f.Severity} {f.KindName} {f.Path} {f.Detail}");
-        }
-
-        foreach (var d in report.Diagnoses)
-        {
-            text.AppendLine($"diagnosis {d.Kind} [{string.Join(", ", d.Paths)}] {d.Explanation}");
-        }
-
-        foreach (var n in report.Nested)
-        {
-            text.AppendLine($"nested {n.Path} {n.Report.Verdict} {n.RequirementOutcome}");
-        }
-
-        return text.ToString();
-    }
 
     /// <summary>Verifies, applies the mutation, re-verifies with its changed paths, and compares with a fresh full verification.</summary>
     private static BundleVerificationReport AssertReverifyMatchesVerify(string app, Func<string, IEnumerable<string>> mutate, BundleVerifierOptions? options = null)

@@ -1,4 +1,5 @@
 using System.Runtime.Versioning;
+using System.Text;
 using SigWatch.Core.Seal;
 using SigWatch.Core.Verification;
 using SigWatch.Platform;
@@ -34,6 +35,28 @@ internal static class SealTesting
     /// <summary>"kind path" for every error, in order, so a test states exactly what it expects.</summary>
     public static string[] Errors(BundleVerificationReport report) =>
         [.. report.Findings.Where(f => f.Severity == FindingSeverity.Error).Select(f => $"{f.KindName} {f.Path}")];
+
+    /// <summary>Everything a report says, as text: verdict, findings with details, diagnoses, nested code.</summary>
+    public static string Said(BundleVerificationReport report)
+    {
+        var text = new StringBuilder().AppendLine(report.Verdict.ToString());
+        foreach (var f in report.Findings)
+        {
+            text.AppendLine($"finding {f.Severity} {f.KindName} {f.Path} {f.Detail}");
+        }
+
+        foreach (var d in report.Diagnoses)
+        {
+            text.AppendLine($"diagnosis {d.Kind} [{string.Join(", ", d.Paths)}] {d.Explanation}");
+        }
+
+        foreach (var n in report.Nested)
+        {
+            text.AppendLine($"nested {n.Path} {n.Report.Verdict} {n.RequirementOutcome}");
+        }
+
+        return text.ToString();
+    }
 
     public static string Describe(BundleVerificationReport report) => string.Join("\n", report.Findings.Select(f => $"{f} @ {f.Path}"));
 }
