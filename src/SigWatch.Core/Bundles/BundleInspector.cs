@@ -64,6 +64,8 @@ public static class BundleInspector
             && new FileInfo(mainExecutable) is { Exists: true, LinkTarget: null };
 
         var seal = context.VerifySeal?.Invoke(new SealRequest(bundlePath, full, previous?.Seal, changes));
+        var known = previous is not null && changes is not null;
+        var statistics = seal?.Statistics;
         var facts = new BundleFacts
         {
             BundleIdentifier = info.BundleIdentifier,
@@ -80,19 +82,20 @@ public static class BundleInspector
             WalkProblems = inventory.Problems,
             TreeFingerprint = inventory.Fingerprint,
             Quarantine = story,
-            Signature = seal is null ? null : Summarize(seal, bundlePath, context.NativeValidate),
-        };
-        var known = previous is not null && changes is not null;
-        var cost = seal?.Statistics;
-        facts = facts with
-        {
-            Cost = new AssessmentCost(known, known ? changes!.Count : 0, cost?.FullWalks ?? 0, cost?.RegionWalks ?? 0, cost?.FilesHashed ?? 0,
-                cost?.BytesHashed ?? 0, cost?.CacheHits ?? 0, (long)System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalMilliseconds),
+            Signature = seal is null ? null : Summarize(seal, bundlePath, context.NativeValidate, previous?.Facts.Signature, full),
+            // Last, so that the time includes the native verification.
+            Cost = new AssessmentCost(known, known ? changes!.Count : 0, statistics?.FullWalks ?? 0, statistics?.RegionWalks ?? 0,
+                statistics?.FilesHashed ?? 0, statistics?.BytesHashed ?? 0, statistics?.CacheHits ?? 0,
+                (long)System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalMilliseconds),
         };
         return new BundleInspection(facts, inventory, seal?.Detach());
     }
 
-    private static SignatureSummary Summarize(Seal.BundleVerificationReport report, string bundlePath, Func<string, Verification.CodeSignatureAssessment>? native)
+    // The native verifier (Security framework) hashes the whole bundle every time it runs, so it runs when it can say
+    // something new: at first sight, on the periodic full re-hash, and whenever the managed result changed. Otherwise the
+    // managed verifier found the bundle as it was, and the last native result still stands (carried forward).
+    private static SignatureSummary Summarize(Seal.BundleVerificationReport report, string bundlePath,
+        Func<string, Verification.CodeSignatureAssessment>? native, SignatureSummary? before, bool full)
     {
         var summary = SignatureSummary.From(report, bundlePath);
         if (native is null)
@@ -100,7 +103,12 @@ public static class BundleInspector
             return summary;
         }
 
-        // Both verifiers on every assessment; what they disagree on is recorded, never resolved here.
+        if (!full && before is { NativeVerdict: not null } && before.Verdict == summary.Verdict && before.Findings.SequenceEqual(summary.Findings))
+        {
+            return summary with { NativeVerdict = before.NativeVerdict, VerifierDisagreements = before.VerifierDisagreements };
+        }
+
+        // Both verifiers; what they disagree on is recorded, never resolved here.
         var nativeAssessment = native(bundlePath);
         var managed = new Verification.ManagedCodeSignatureValidator().FromReport(report.Report);
         return summary with

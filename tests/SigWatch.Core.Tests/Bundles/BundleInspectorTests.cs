@@ -1,8 +1,15 @@
+using System.Runtime.Versioning;
 using SigWatch.Core.Bundles;
+using SigWatch.Core.Seal;
+using SigWatch.Core.Verification;
+using SigWatch.Platform;
 using SigWatch.TestSupport;
+using SigWatch.TestSupport.Builders;
 
 namespace SigWatch.Core.Tests.Bundles;
 
+[SupportedOSPlatform("linux")]
+[SupportedOSPlatform("macos")]
 public sealed class BundleInspectorTests
 {
     [Fact]
@@ -85,4 +92,40 @@ public sealed class BundleInspectorTests
     [Fact]
     public void Inspect_MissingDirectory_ReturnsNull() =>
         Assert.Null(BundleInspector.Inspect("/no/such/Gone.app"));
+
+    // The native verifier stands in for Apple's Security framework, which hashes the whole bundle on every call.
+    [Fact]
+    public void Inspect_NativeVerifier_RunsAtFirstSightOnFullRehashAndWhenTheManagedResultChanges_NotOtherwise()
+    {
+        using var dir = new TempDirectory();
+        var app = new BundleBuilder("Native.app").WithFile("Resources/a.txt", "a").Build(dir.Path);
+        var verifier = new BundleVerifier(LstatFileTree.Instance);
+        var calls = 0;
+        var context = new BundleInspectionContext(null, null,
+            r => r.Previous is { } p && !r.FullRehash ? verifier.Reverify(p, r.Changes) : verifier.Verify(r.BundlePath),
+            path =>
+            {
+                calls++;
+                return new CodeSignatureAssessment("native", path, AssessmentVerdict.Valid, [], null);
+            });
+
+        var first = BundleInspector.Inspect(app, context, full: false, previous: null, changes: null)!;
+        var unchanged = BundleInspector.Inspect(app, context, full: false, first, [])!;
+        var reconciled = BundleInspector.Inspect(app, context, full: false, unchanged, changes: null)!;
+        Assert.Equal(1, calls);
+        Assert.Equal("valid", reconciled.Facts.Signature!.NativeVerdict);
+
+        var resource = Path.Combine(app, "Contents", "Resources", "a.txt");
+        File.AppendAllText(resource, "!");
+        var changed = BundleInspector.Inspect(app, context, full: false, reconciled, [resource])!;
+        Assert.Equal(2, calls);
+        Assert.Equal("invalid", changed.Facts.Signature!.Verdict);
+        Assert.NotEmpty(changed.Facts.Signature.VerifierDisagreements); // native (here) still says valid
+
+        var again = BundleInspector.Inspect(app, context, full: false, changed, [])!;
+        Assert.Equal(2, calls);
+        Assert.Equal(changed.Facts.Signature.VerifierDisagreements, again.Facts.Signature!.VerifierDisagreements);
+        BundleInspector.Inspect(app, context, full: true, again, changes: null);
+        Assert.Equal(3, calls);
+    }
 }
