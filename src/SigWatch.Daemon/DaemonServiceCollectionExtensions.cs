@@ -39,8 +39,13 @@ internal static class DaemonServiceCollectionExtensions
             // periodic full re-hash. Half the cores: the daemon is a background citizen.
             var cache = sp.GetRequiredService<SqliteFileHashCache>();
             var parallelism = Math.Max(1, Environment.ProcessorCount / 2);
-            var incremental = new BundleVerifier(LstatFileTree.Instance, new BundleVerifierOptions { Cache = cache, MaxDegreeOfParallelism = parallelism });
-            var full = new BundleVerifier(LstatFileTree.Instance, new BundleVerifierOptions { Cache = cache, IgnoreCache = true, MaxDegreeOfParallelism = parallelism });
+            // With attribute access the verdict is the same as `sigwatch check`'s (resource forks, Finder info) and the
+            // quarantine-inside-bundle diagnosis is made.
+            var xattrs = sp.GetRequiredService<IExtendedAttributeReader>();
+            var incremental = new BundleVerifier(LstatFileTree.Instance,
+                new BundleVerifierOptions { Cache = cache, MaxDegreeOfParallelism = parallelism, ExtendedAttributes = xattrs });
+            var full = new BundleVerifier(LstatFileTree.Instance,
+                new BundleVerifierOptions { Cache = cache, IgnoreCache = true, MaxDegreeOfParallelism = parallelism, ExtendedAttributes = xattrs });
             // On macOS the Security framework verifies every bundle too; disagreements become events.
             var native = OperatingSystem.IsMacOS() ? NativeValidator() : null;
 

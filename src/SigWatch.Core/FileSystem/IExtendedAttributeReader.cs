@@ -30,6 +30,12 @@ public sealed class ExtendedAttributeException(string path, string? name, int er
 /// <summary>Well-known attribute names.</summary>
 public static class ExtendedAttributeNames
 {
+    /// <summary>XATTR_RESOURCEFORK_NAME (sys/xattr.h).</summary>
+    public const string ResourceFork = "com.apple.ResourceFork";
+
+    /// <summary>XATTR_FINDERINFO_NAME (sys/xattr.h).</summary>
+    public const string FinderInfo = "com.apple.FinderInfo";
+
     public const string Quarantine = "com.apple.quarantine";
 
     /// <summary>Binary plist array of strings: download URL, then the referring page (reference §2.3).</summary>

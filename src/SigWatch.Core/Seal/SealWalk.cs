@@ -325,6 +325,7 @@ internal sealed class SealWalk(BundleVerifier verifier, BundleStructure structur
                 NoteQuarantine(relative, fullPath);
                 if (rule is { IsOutsideSeal: false })
                 {
+                    CheckSideband(relative, fullPath);
                     Candidate(entry, relative, fullPath);
                 }
 
@@ -374,6 +375,34 @@ internal sealed class SealWalk(BundleVerifier verifier, BundleStructure structur
         catch (ExtendedAttributeException)
         {
             // Unreadable attributes are not evidence of quarantine; reading the file itself reports what is wrong with it.
+        }
+    }
+
+    // SEC StaticCode.cpp validateResource: with kSecCSStrictValidate and kSecCSRestrictSidebandData (codesign --strict)
+    // and a version 2 seal, a resource with a resource fork or Finder info fails (errSecCSInvalidAssociatedFileData,
+    // reference §8.1). Checked for regular files; symlinks are never opened.
+    private void CheckSideband(string relative, string fullPath)
+    {
+        if (!_options.Strict || seal.Version < 2 || _options.ExtendedAttributes is not { } xattrs)
+        {
+            return;
+        }
+
+        foreach (var name in (ReadOnlySpan<string>)[ExtendedAttributeNames.ResourceFork, ExtendedAttributeNames.FinderInfo])
+        {
+            try
+            {
+                if (xattrs.Get(fullPath, name) is not null)
+                {
+                    Findings.Add(new Finding(FindingKind.ResourceSidebandData, FindingSeverity.Error,
+                        $"the file carries {name}, which code signing does not allow on a resource (errSecCSInvalidAssociatedFileData)", relative));
+                    return;
+                }
+            }
+            catch (ExtendedAttributeException)
+            {
+                // Unreadable attributes are not evidence; hashing the file reports what is wrong with it.
+            }
         }
     }
 

@@ -102,6 +102,9 @@ public enum FindingKind
     /// <summary>Strict: a FIFO, socket or device node inside the bundle; never opened (errSecCSResourceNotSupported).</summary>
     UnsupportedFileType,
 
+    /// <summary>Strict, version 2 seals: a resource carries a resource fork or Finder info (errSecCSInvalidAssociatedFileData).</summary>
+    ResourceSidebandData,
+
     /// <summary>Strict: the main executable has bytes after its signature, which no page hash covers (errSecCSBadMainExecutable).</summary>
     BadMainExecutable,
 
@@ -182,6 +185,7 @@ public static class FindingKinds
         FindingKind.UnsealedRootContent => "unsealed-root-content",
         FindingKind.SymlinkEscapesBundle => "symlink-escapes-bundle",
         FindingKind.UnsupportedFileType => "unsupported-file-type",
+        FindingKind.ResourceSidebandData => "resource-sideband-data",
         FindingKind.BadMainExecutable => "bad-main-executable",
         FindingKind.Unreadable => "unreadable",
         FindingKind.NormalizationMismatch => "normalization-mismatch",

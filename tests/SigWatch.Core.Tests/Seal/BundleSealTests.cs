@@ -2,6 +2,7 @@ using System.Runtime.Versioning;
 using System.Text;
 using SigWatch.Core.Seal;
 using SigWatch.Core.Verification;
+using SigWatch.Platform;
 using SigWatch.TestSupport;
 using SigWatch.TestSupport.Builders;
 using static SigWatch.Core.Tests.Seal.SealTesting;
@@ -328,5 +329,27 @@ public sealed class BundleSealTests : IDisposable
         Assert.Empty(Errors(Verify(app)));
         File.AppendAllText(Contents(app, "Info.plist"), " ");
         Assert.Equal(["info-plist-modified Info.plist"], Errors(Verify(app)));
+    }
+
+    [Theory]
+    [InlineData("com.apple.FinderInfo")]
+    [InlineData("com.apple.ResourceFork")]
+    public void Verify_ResourceWithSidebandAttribute_ResourceSidebandDataInStrictModeOnly(string attribute)
+    {
+        var app = BuildApp();
+        ExtendedAttributes.Instance.Set(Contents(app, "Resources/a.txt"), attribute, new byte[32]);
+        var xattrs = ExtendedAttributes.Instance;
+        Assert.Equal(["resource-sideband-data Resources/a.txt"], Errors(Verify(app, new BundleVerifierOptions { ExtendedAttributes = xattrs })));
+        Assert.Empty(Errors(Verify(app, new BundleVerifierOptions { ExtendedAttributes = xattrs, Strict = false })));
+        Assert.Empty(Errors(Verify(app))); // without attribute access there is nothing to check
+    }
+
+    [Fact]
+    public void Verify_SidebandAttributeOnAnOmittedFile_NotChecked()
+    {
+        var app = BuildApp();
+        File.WriteAllText(Contents(app, "Resources/.DS_Store"), "x"); // rules2 omits .DS_Store
+        ExtendedAttributes.Instance.Set(Contents(app, "Resources/.DS_Store"), "com.apple.FinderInfo", new byte[32]);
+        Assert.Empty(Errors(Verify(app, new BundleVerifierOptions { ExtendedAttributes = ExtendedAttributes.Instance })));
     }
 }

@@ -1,4 +1,6 @@
 using System.Text.Json;
+using SigWatch.Core.FileSystem;
+using SigWatch.Platform;
 using SigWatch.TestSupport;
 using SigWatch.TestSupport.Builders;
 
@@ -16,6 +18,8 @@ public sealed class DaemonSealTests
         var root = Directory.CreateDirectory(dir.Combine("root")).FullName;
         var staging = Directory.CreateDirectory(dir.Combine("staging")).FullName;
         var built = new BundleBuilder("Sealed.app").WithFile("Resources/license.txt", "MIT").Build(staging);
+        // A file inside still quarantined (ITMS-91109): the daemon diagnoses it as `check` does.
+        ExtendedAttributes.Instance.Set(Path.Combine(built, "Contents", "Resources", "license.txt"), ExtendedAttributeNames.Quarantine, "0083;6723b9fa;Safari;"u8);
         await using var daemon = await DaemonProcess.StartAsync(dir, 0.3, root);
 
         var app = Path.Combine(root, "Sealed.app");
@@ -26,6 +30,9 @@ public sealed class DaemonSealTests
             Assert.True(signature.GetProperty("verdict").GetString() == "valid", signature.ToString());
             Assert.Equal("ad-hoc", signature.GetProperty("classification").GetString());
             Assert.Equal("com.example.sealed", signature.GetProperty("identifier").GetString());
+            var diagnosis = Assert.Single(signature.GetProperty("diagnoses").EnumerateArray());
+            Assert.Equal("quarantine-inside-bundle", diagnosis.GetProperty("kind").GetString());
+            Assert.Equal(["Resources/license.txt"], diagnosis.GetProperty("paths").EnumerateArray().Select(p => p.GetString()));
         }
 
         // The app writes a licence file into its own bundle after install (USER-PROBLEMS.md row 3).
