@@ -1,5 +1,6 @@
 using System.Buffers.Binary;
 using System.Runtime.InteropServices;
+using Microsoft.Win32.SafeHandles;
 using SigWatch.Platform.Interop;
 
 namespace SigWatch.Platform;
@@ -71,6 +72,73 @@ public static class FileKinds
             throw new IOException($"lstat({path}) failed: {Marshal.GetPInvokeErrorMessage(errno)} (errno {errno})", errno);
         }
 
+        return Decode(buffer, layout);
+    }
+
+    /// <summary>
+    /// Opens <paramref name="path"/> for reading only if it is, at the moment of opening, a regular file: the last
+    /// component is not followed if it is a symlink (O_NOFOLLOW), a FIFO does not block the open (O_NONBLOCK), and the
+    /// opened descriptor's own fstat must say regular file. This closes the race in which a file seen as regular by lstat
+    /// is swapped for a FIFO, a device or a symlink (to /dev/zero, say) before it is read.
+    /// </summary>
+    /// <exception cref="IOException">The path cannot be opened, or is not a regular file any more.</exception>
+    public static SafeFileHandle OpenRegularFile(string path)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(path);
+        var layout = Libc.CurrentStatLayout();
+        var flags = Libc.ReadNoFollowNonBlockingFlags();
+        if (layout is not { } statLayout || flags is not { } openFlags)
+        {
+            throw new PlatformNotSupportedException($"open/fstat are not described for {RuntimeInformation.OSDescription} {RuntimeInformation.ProcessArchitecture}");
+        }
+
+        var fd = Libc.Open(path, openFlags);
+        if (fd < 0)
+        {
+            var errno = Marshal.GetLastPInvokeError();
+            throw new IOException(errno == Libc.ELOOP
+                ? $"{path} became a symlink after it was examined; not followed"
+                : $"open({path}) failed: {Marshal.GetPInvokeErrorMessage(errno)} (errno {errno})", errno);
+        }
+
+        var handle = new SafeFileHandle(fd, ownsHandle: true);
+        try
+        {
+            Span<byte> buffer = stackalloc byte[Libc.StatBufferSize];
+            int result;
+            unsafe
+            {
+                fixed (byte* p = buffer)
+                {
+                    result = OperatingSystem.IsMacOS() && RuntimeInformation.ProcessArchitecture == Architecture.X64
+                        ? Libc.FStatInode64(fd, p)
+                        : Libc.FStat(fd, p);
+                }
+            }
+
+            if (result != 0)
+            {
+                var errno = Marshal.GetLastPInvokeError();
+                throw new IOException($"fstat({path}) failed: {Marshal.GetPInvokeErrorMessage(errno)} (errno {errno})", errno);
+            }
+
+            var kind = Decode(buffer, statLayout).Status.Kind;
+            if (kind != FileKind.Regular)
+            {
+                throw new IOException($"{path} is a {kind} now, not the regular file it was when examined; not read");
+            }
+
+            return handle;
+        }
+        catch
+        {
+            handle.Dispose();
+            throw;
+        }
+    }
+
+    private static FileStatDetails Decode(ReadOnlySpan<byte> buffer, Libc.StatLayout layout)
+    {
         var mode = layout.ModeWidth == 2
             ? BinaryPrimitives.ReadUInt16LittleEndian(buffer[layout.ModeOffset..])
             : BinaryPrimitives.ReadUInt32LittleEndian(buffer[layout.ModeOffset..]);

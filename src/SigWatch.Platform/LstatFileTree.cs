@@ -4,8 +4,9 @@ namespace SigWatch.Platform;
 
 /// <summary>
 /// <see cref="IFileTree"/> over the real file system: .NET lists the names, <c>lstat</c> types every entry (so a FIFO or
-/// device is never mistaken for a file), and only entries seen as regular files are opened. Between the lstat and the
-/// open a file can still be swapped for a FIFO by someone racing the walk; the seal walk accepts that residual race.
+/// device is never mistaken for a file), and only entries seen as regular files are opened — and only if they still are
+/// when opened (<see cref="FileKinds.OpenRegularFile"/>: no symlink followed, no FIFO waited on, fstat checked), so a
+/// file swapped for a FIFO, device or symlink between the walk and the read is reported, never read.
 /// </summary>
 public sealed class LstatFileTree : IFileTree
 {
@@ -32,8 +33,7 @@ public sealed class LstatFileTree : IFileTree
         return entries;
     }
 
-    public Stream OpenRead(string path) =>
-        new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete, bufferSize: 0, FileOptions.SequentialScan);
+    public Stream OpenRead(string path) => new FileStream(FileKinds.OpenRegularFile(path), FileAccess.Read, bufferSize: 0);
 
     public string? ReadLink(string path) => FileKinds.Of(path) == FileKind.Symlink ? new FileInfo(path).LinkTarget : null;
 

@@ -104,6 +104,37 @@ public sealed class FileKindsTests
         return output;
     }
 
+    [Fact]
+    public void OpenRegularFile_RegularFile_IsRead()
+    {
+        using var dir = new TempDirectory();
+        var file = dir.Combine("f");
+        File.WriteAllText(file, "contents");
+        using var stream = LstatFileTree.Instance.OpenRead(file);
+        using var reader = new StreamReader(stream);
+        Assert.Equal("contents", reader.ReadToEnd());
+    }
+
+    // What the seal walk meets when a file it saw as regular is swapped before it is read: each is refused, none is
+    // followed or waited on (a FIFO without a writer would block a plain open forever; /dev/zero would never end).
+    [Fact]
+    public async Task OpenRegularFile_SwappedForSymlinkFifoDeviceOrDirectory_RefusedWithoutBlocking()
+    {
+        using var dir = new TempDirectory();
+        var link = dir.Combine("link");
+        File.CreateSymbolicLink(link, "/dev/zero");
+        var fifo = dir.Combine("fifo");
+        Assert.Equal(0, MkFifo(fifo));
+        var opening = Task.Run(() => new[] { link, fifo, "/dev/zero", dir.Path, dir.Combine("gone") }
+            .Select(path => Record.Exception(() => LstatFileTree.Instance.OpenRead(path).Dispose())).ToList());
+        var failures = await opening.WaitAsync(TimeSpan.FromSeconds(10));
+        Assert.All(failures, e => Assert.IsType<IOException>(e));
+        Assert.Contains("symlink", failures[0]!.Message, StringComparison.Ordinal);
+        Assert.Contains("Fifo", failures[1]!.Message, StringComparison.Ordinal);
+        Assert.Contains("CharacterDevice", failures[2]!.Message, StringComparison.Ordinal);
+        Assert.Contains("Directory", failures[3]!.Message, StringComparison.Ordinal);
+    }
+
     [DllImport("libc", EntryPoint = "mkfifo", SetLastError = true)]
     private static extern int MkFifo(string path, uint mode = 0x180);
 }

@@ -1,0 +1,47 @@
+using System.Runtime.InteropServices;
+
+namespace SigWatch.Platform.Interop;
+
+internal static partial class Libc
+{
+    // open(2) is variadic; the mode argument is only read with O_CREAT, so declaring the two fixed arguments is safe on
+    // every ABI we run on (arm64 Darwin passes variadic arguments on the stack, which is why none is declared).
+    [LibraryImport(Libraries.Libc, EntryPoint = "open", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    internal static partial int Open(string path, int flags);
+
+    [LibraryImport(Libraries.Libc, EntryPoint = "fstat", SetLastError = true)]
+    internal static unsafe partial int FStat(int fd, byte* buffer);
+
+    // Darwin x86_64: the 64-bit-inode variant under its suffixed name, as for lstat (<sys/stat.h>, __DARWIN_INODE64).
+    [LibraryImport(Libraries.Libc, EntryPoint = "fstat$INODE64", SetLastError = true)]
+    internal static unsafe partial int FStatInode64(int fd, byte* buffer);
+
+    /// <summary>
+    /// O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC for this process: open a path only if its last component is not a
+    /// symlink, without blocking on a FIFO. Darwin sys/fcntl.h: O_NONBLOCK 0x4, O_NOFOLLOW 0x100, O_CLOEXEC 0x1000000.
+    /// Linux asm-generic/fcntl.h (x86_64): O_NONBLOCK 04000, O_NOFOLLOW 0400000, O_CLOEXEC 02000000; arm64
+    /// (arch/arm64/include/uapi/asm/fcntl.h) moves O_NOFOLLOW to 0100000. Null where unknown.
+    /// </summary>
+    internal static int? ReadNoFollowNonBlockingFlags()
+    {
+        if (OperatingSystem.IsMacOS())
+        {
+            return 0x4 | 0x100 | 0x1000000;
+        }
+
+        if (OperatingSystem.IsLinux())
+        {
+            return RuntimeInformation.ProcessArchitecture switch
+            {
+                Architecture.X64 => 0x800 | 0x20000 | 0x80000,
+                Architecture.Arm64 => 0x800 | 0x8000 | 0x80000,
+                _ => null,
+            };
+        }
+
+        return null;
+    }
+
+    // ELOOP: the last component is a symlink and O_NOFOLLOW was given (Linux asm-generic/errno.h 40; Darwin sys/errno.h 62).
+    internal static int ELOOP => OperatingSystem.IsMacOS() ? 62 : 40;
+}
