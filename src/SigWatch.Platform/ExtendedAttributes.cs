@@ -159,6 +159,11 @@ public sealed class ExtendedAttributes : IExtendedAttributeReader
                 return IsUnsupported(errno) ? [] : throw Failure(path, null, errno);
             }
 
+            if (size == 0)
+            {
+                return []; // the common case: one call
+            }
+
             if (size > MaxListBytes)
             {
                 throw new ExtendedAttributeException(path, null, 0, $"name list is {size} bytes, larger than the {MaxListBytes}-byte limit");

@@ -310,11 +310,12 @@ public sealed class BundleInventory
                 [.. quarantined], [.. problems]);
         }
 
+        // listxattr: one call per entry, which for most entries (no attributes at all) is all there is.
         private bool HasQuarantine(string path, string relative, List<string> problems)
         {
             try
             {
-                return xattrs!.Get(path, ExtendedAttributeNames.Quarantine) is not null;
+                return xattrs!.List(path).Contains(ExtendedAttributeNames.Quarantine, StringComparer.Ordinal);
             }
             catch (ExtendedAttributeException e)
             {

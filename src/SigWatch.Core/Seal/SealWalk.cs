@@ -305,7 +305,7 @@ internal sealed class SealWalk(BundleVerifier verifier, BundleStructure structur
                     return;
                 }
 
-                NoteQuarantine(relative, fullPath);
+                NoteQuarantine(relative, AttributeNames(fullPath));
                 if (rule is { Nested: true, Omit: false } && entry.Name.Contains('.', StringComparison.Ordinal))
                 {
                     Candidate(entry, relative, fullPath);
@@ -322,10 +322,11 @@ internal sealed class SealWalk(BundleVerifier verifier, BundleStructure structur
 
                 return;
             case FileTreeKind.Regular:
-                NoteQuarantine(relative, fullPath);
+                var attributes = AttributeNames(fullPath);
+                NoteQuarantine(relative, attributes);
                 if (rule is { IsOutsideSeal: false })
                 {
-                    CheckSideband(relative, fullPath);
+                    CheckSideband(relative, attributes);
                     Candidate(entry, relative, fullPath);
                 }
 
@@ -363,46 +364,44 @@ internal sealed class SealWalk(BundleVerifier verifier, BundleStructure structur
         }
     }
 
-    private void NoteQuarantine(string relative, string fullPath)
+    // One listxattr per entry (most have no attributes at all) answers both the quarantine diagnosis and the sideband
+    // check, instead of a getxattr per attribute name.
+    private IReadOnlyList<string> AttributeNames(string fullPath)
     {
         try
         {
-            if (_options.ExtendedAttributes?.Get(fullPath, ExtendedAttributeNames.Quarantine) is not null)
-            {
-                _result.Quarantined.Add(relative);
-            }
+            return _options.ExtendedAttributes?.List(fullPath) ?? [];
         }
         catch (ExtendedAttributeException)
         {
-            // Unreadable attributes are not evidence of quarantine; reading the file itself reports what is wrong with it.
+            // Unreadable attributes are not evidence of anything; reading the file itself reports what is wrong with it.
+            return [];
+        }
+    }
+
+    private void NoteQuarantine(string relative, IReadOnlyList<string> attributes)
+    {
+        if (attributes.Contains(ExtendedAttributeNames.Quarantine, StringComparer.Ordinal))
+        {
+            _result.Quarantined.Add(relative);
         }
     }
 
     // SEC StaticCode.cpp validateResource: with kSecCSStrictValidate and kSecCSRestrictSidebandData (codesign --strict)
     // and a version 2 seal, a resource with a resource fork or Finder info fails (errSecCSInvalidAssociatedFileData,
     // reference §8.1). Checked for regular files; symlinks are never opened.
-    private void CheckSideband(string relative, string fullPath)
+    private void CheckSideband(string relative, IReadOnlyList<string> attributes)
     {
-        if (!_options.Strict || seal.Version < 2 || _options.ExtendedAttributes is not { } xattrs)
+        if (!_options.Strict || seal.Version < 2)
         {
             return;
         }
 
-        foreach (var name in (ReadOnlySpan<string>)[ExtendedAttributeNames.ResourceFork, ExtendedAttributeNames.FinderInfo])
+        var name = attributes.FirstOrDefault(a => a is ExtendedAttributeNames.ResourceFork or ExtendedAttributeNames.FinderInfo);
+        if (name is not null)
         {
-            try
-            {
-                if (xattrs.Get(fullPath, name) is not null)
-                {
-                    Findings.Add(new Finding(FindingKind.ResourceSidebandData, FindingSeverity.Error,
-                        $"the file carries {name}, which code signing does not allow on a resource (errSecCSInvalidAssociatedFileData)", relative));
-                    return;
-                }
-            }
-            catch (ExtendedAttributeException)
-            {
-                // Unreadable attributes are not evidence; hashing the file reports what is wrong with it.
-            }
+            Findings.Add(new Finding(FindingKind.ResourceSidebandData, FindingSeverity.Error,
+                $"the file carries {name}, which code signing does not allow on a resource (errSecCSInvalidAssociatedFileData)", relative));
         }
     }
 
