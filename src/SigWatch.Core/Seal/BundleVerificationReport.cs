@@ -65,9 +65,18 @@ public sealed record NestedCodeReport(string Path, BundleVerificationReport? Bun
         : this with { Report = Report.Detach() };
 }
 
-/// <summary>What stays fixed while a bundle's signature, Info.plist and seal are unchanged.</summary>
-internal sealed record SealContext(BundleStructure Structure, CodeResources Seal, ResourceRuleSet Rules, string[] Prefix, string[] OuterPrefix,
-    int Nesting);
+/// <summary>
+/// What stays fixed while a bundle's signature, Info.plist and seal are unchanged, with the enclosing bundle's context
+/// (<paramref name="Outer"/>; SEC's mOuterScope), whose resource root its symlinks may point into.
+/// </summary>
+internal sealed record SealContext(BundleStructure Structure, CodeResources Seal, ResourceRuleSet Rules, string? MainExecutable, SealContext? Outer,
+    int Nesting)
+{
+    private string? _realResourceRoot;
+
+    /// <summary>The resource root's physical path (SEC compares realpath'd targets with it); null when it does not resolve.</summary>
+    public string? RealResourceRoot(IFileTree tree) => _realResourceRoot ??= SymlinkRestriction.RealPath(tree, Structure.ResourceRoot);
+}
 
 /// <summary>Nested code with the findings its verification added to the enclosing bundle.</summary>
 internal sealed record NestedState(NestedJob Job, NestedCodeReport Report, IReadOnlyList<Finding> Findings);
@@ -79,4 +88,8 @@ internal sealed record NestedState(NestedJob Job, NestedCodeReport Report, IRead
 /// directory). The walk result is never mutated once stored; a re-verification clones it.
 /// </summary>
 internal sealed record SealState(SealContext Context, IReadOnlyList<Finding> Global, SealWalkResult Walk, IReadOnlyList<NestedState> Nested,
-    IReadOnlyList<(string Path, FileTreeEntry Entry)> Anchors, BundleVerifier.MainCode Main, (DateTimeOffset Time, string Source)? SigningTime);
+    IReadOnlyList<(string Path, FileTreeEntry Entry)> Anchors, BundleVerifier.MainCode Main, (DateTimeOffset Time, string Source)? SigningTime)
+{
+    /// <summary>This bundle or nested code inside it has sealed symlinks whose destinations were checked (strict).</summary>
+    public bool HasSymlinkChecks => Walk.CheckedSymlinks.Count > 0 || Nested.Any(n => n.Report.Bundle?.State?.HasSymlinkChecks == true);
+}

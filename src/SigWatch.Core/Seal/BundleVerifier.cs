@@ -49,7 +49,7 @@ public sealed class BundleVerifier
         ArgumentException.ThrowIfNullOrEmpty(bundlePath);
         var statistics = new SealStatistics();
         var progress = new ProgressCounter(_options.Progress);
-        return VerifyBundle(Path.TrimEndingDirectorySeparator(Path.GetFullPath(bundlePath)), [], 0, statistics, progress);
+        return VerifyBundle(Path.TrimEndingDirectorySeparator(Path.GetFullPath(bundlePath)), null, 0, statistics, progress);
     }
 
     /// <summary>
@@ -71,10 +71,11 @@ public sealed class BundleVerifier
         var progress = new ProgressCounter(_options.Progress);
         return previous.State is { } state && changedPaths is not null
             ? ReverifyBundle(state, [.. changedPaths.Select(p => Path.TrimEndingDirectorySeparator(Path.GetFullPath(p)))], statistics, progress)
-            : VerifyBundle(previous.Report.Path, [], 0, statistics, progress);
+            : VerifyBundle(previous.Report.Path, null, 0, statistics, progress);
     }
 
-    private BundleVerificationReport VerifyBundle(string bundlePath, string[] outerPrefix, int nesting, SealStatistics statistics,
+    // `outer` is the enclosing bundle's context (SEC initializeFromParent): symlinks may point into it.
+    private BundleVerificationReport VerifyBundle(string bundlePath, SealContext? outer, int nesting, SealStatistics statistics,
         ProgressCounter progress, BundleStructure? version = null)
     {
         var findings = new List<Finding>();
@@ -155,9 +156,8 @@ public sealed class BundleVerifier
 
                 CheckRuleStrength(seal, structure, findings);
                 var rules = RulesFor(seal, main.ExecutableRelative);
-                var prefix = outerPrefix.Concat(structure.ResourceRootPrefix.Split('/', StringSplitOptions.RemoveEmptyEntries)).ToArray();
-                context = new SealContext(structure, seal, rules, prefix, outerPrefix, nesting);
-                walk = new SealWalk(this, structure, seal, rules, prefix, statistics, progress).Run();
+                context = new SealContext(structure, seal, rules, main.ExecutableRelative, outer, nesting);
+                walk = new SealWalk(this, context, statistics, progress).Run();
                 nested.AddRange(walk.NestedJobs.Select(job => VerifyNested(job, context, statistics, progress, null, null)));
             }
         }
@@ -192,7 +192,7 @@ public sealed class BundleVerifier
     {
         var context = state.Context;
         var structure = context.Structure;
-        BundleVerificationReport Full() => VerifyBundle(structure.BundlePath, context.OuterPrefix, context.Nesting, statistics, progress);
+        BundleVerificationReport Full() => VerifyBundle(structure.BundlePath, context.Outer, context.Nesting, statistics, progress);
 
         foreach (var (path, entry) in state.Anchors)
         {
@@ -259,12 +259,26 @@ public sealed class BundleVerifier
         if (regions.Count > 0)
         {
             walk.RemoveRegions(matcher);
-            var regionWalk = new SealWalk(this, structure, context.Seal, context.Rules, context.Prefix, statistics, progress).RunRegions(regions, matcher);
+            var regionWalk = new SealWalk(this, context, statistics, progress).RunRegions(regions, matcher);
             walk.Merge(regionWalk);
             statistics.AddRegionWalks(regions.Count);
             if (walk.Truncated || walk.Entries > _options.MaxEntries)
             {
                 return Full();
+            }
+        }
+
+        // A sealed symlink's verdict depends on other paths (its target, the links on the way): every one outside the
+        // regions is checked again. Nested bundles with such symlinks are re-verified for the same reason.
+        var recheck = walk.CheckedSymlinks.Where(c => !matcher.Contains(c.Path)).ToList();
+        if (recheck.Count > 0)
+        {
+            var rechecked = recheck.Select(c => c.Path).ToHashSet(StringComparer.Ordinal);
+            walk.Findings.RemoveAll(f => f.Kind is FindingKind.SymlinkEscapesBundle or FindingKind.SymlinkTargetUnchecked
+                && f.Path is { } path && rechecked.Contains(path));
+            foreach (var (path, fullPath, target) in recheck)
+            {
+                SymlinkRestriction.Check(_tree, context, path, fullPath, target, walk.Findings);
             }
         }
 
@@ -278,7 +292,9 @@ public sealed class BundleVerifier
 
             nested.Add(dirtyNested.TryGetValue(previous.Job.Path, out var inside)
                 ? VerifyNested(previous.Job, context, statistics, progress, previous.Report.Bundle, inside)
-                : previous);
+                : previous.Report.Bundle?.State is { HasSymlinkChecks: true }
+                    ? VerifyNested(previous.Job, context, statistics, progress, previous.Report.Bundle, [])
+                    : previous);
         }
 
         nested.AddRange(walk.NestedJobs.Where(j => matcher.Contains(j.Path))
@@ -560,14 +576,14 @@ public sealed class BundleVerifier
         BundleVerificationReport? previous, IReadOnlyList<string>? changes)
     {
         var findings = new List<Finding>();
-        var report = VerifyNested(job, context.Prefix, context.Nesting, statistics, progress, findings, previous, changes);
+        var report = VerifyNested(job, context, statistics, progress, findings, previous, changes);
         return new NestedState(job, report.Detach(), findings);
     }
 
-    private NestedCodeReport VerifyNested(NestedJob job, string[] prefix, int nesting, SealStatistics statistics, ProgressCounter progress,
+    private NestedCodeReport VerifyNested(NestedJob job, SealContext context, SealStatistics statistics, ProgressCounter progress,
         List<Finding> findings, BundleVerificationReport? previous, IReadOnlyList<string>? changes)
     {
-        if (nesting + 1 > _options.MaxNestingDepth)
+        if (context.Nesting + 1 > _options.MaxNestingDepth)
         {
             var deep = new VerificationReport { Path = job.FullPath, Kind = "bundle", Verdict = SignatureVerdict.Invalid, Architectures = [], Findings = [] };
             findings.Add(new Finding(FindingKind.NestedCodeInvalid, FindingSeverity.Error,
@@ -581,7 +597,7 @@ public sealed class BundleVerifier
         {
             bundle = previous?.State is { } state && changes is not null
                 ? ReverifyBundle(state, changes, statistics, progress)
-                : VerifyBundle(job.FullPath, [.. prefix, .. job.Path.Split('/')], nesting + 1, statistics, progress);
+                : VerifyBundle(job.FullPath, context, context.Nesting + 1, statistics, progress);
             report = bundle.Report;
         }
         else
@@ -631,7 +647,7 @@ public sealed class BundleVerifier
 
         if (_options.Strict && check.Evaluation is { Outcome: not RequirementOutcome.NotSatisfied } && bundle?.Structure is { Shape: BundleShape.Framework } framework)
         {
-            VerifyOtherVersions(job, framework, prefix, nesting, statistics, progress, findings);
+            VerifyOtherVersions(job, framework, context, statistics, progress, findings);
         }
 
         return new NestedCodeReport(job.Path, bundle, report, job.Sealed.Requirement, check.Message);
@@ -639,7 +655,7 @@ public sealed class BundleVerifier
 
     // SEC validateOtherVersions (strict, nested frameworks): every Versions/<v> directory besides Current and the current
     // version must verify and satisfy the same recorded requirement; failure is errSecCSBadFrameworkVersion.
-    private void VerifyOtherVersions(NestedJob job, BundleStructure framework, string[] prefix, int nesting, SealStatistics statistics,
+    private void VerifyOtherVersions(NestedJob job, BundleStructure framework, SealContext context, SealStatistics statistics,
         ProgressCounter progress, List<Finding> findings)
     {
         IReadOnlyList<FileTreeEntry> versions;
@@ -656,7 +672,7 @@ public sealed class BundleVerifier
         foreach (var entry in versions.Where(v => v.Kind == FileTreeKind.Directory && v.Name != BundleStructure.CurrentVersion && v.Name != framework.VersionName)
             .OrderBy(v => v.Name, StringComparer.Ordinal))
         {
-            var other = VerifyBundle(job.FullPath, [.. prefix, .. job.Path.Split('/')], nesting + 1, statistics, progress,
+            var other = VerifyBundle(job.FullPath, context, context.Nesting + 1, statistics, progress,
                 BundleStructure.FrameworkVersion(job.FullPath, entry.Name));
             var problem = other.Verdict != SignatureVerdict.Valid
                 ? string.Join("; ", other.Findings.Where(f => f.Severity == FindingSeverity.Error).Take(3).Select(f => $"{f.KindName} {f.Path}"))

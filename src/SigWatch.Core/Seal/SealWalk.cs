@@ -32,6 +32,12 @@ internal sealed class SealWalkResult
     /// <summary>Regular files and directories visited that carry com.apple.quarantine (the quarantine diagnosis).</summary>
     public List<string> Quarantined { get; } = [];
 
+    /// <summary>
+    /// Sealed symlinks whose destination the strict check examined: their verdict depends on paths elsewhere (the
+    /// target, the links on its way), so a re-verification checks them all again.
+    /// </summary>
+    public List<(string Path, string FullPath, string Target)> CheckedSymlinks { get; } = [];
+
     /// <summary>Directories whose entries the walk listed ("" is the resource root).</summary>
     public HashSet<string> Listed { get; } = new(StringComparer.Ordinal);
 
@@ -62,6 +68,7 @@ internal sealed class SealWalkResult
         Missing.RemoveAll(Inside);
         AppleDouble.RemoveAll(Inside);
         Quarantined.RemoveAll(Inside);
+        CheckedSymlinks.RemoveAll(c => Inside(c.Path));
         Listed.RemoveWhere(Inside);
         Excluded.RemoveWhere(Inside);
     }
@@ -76,6 +83,7 @@ internal sealed class SealWalkResult
         Missing.AddRange(region.Missing);
         AppleDouble.AddRange(region.AppleDouble);
         Quarantined.AddRange(region.Quarantined);
+        CheckedSymlinks.AddRange(region.CheckedSymlinks);
         Listed.UnionWith(region.Listed);
         Excluded.UnionWith(region.Excluded);
         Entries += region.Entries;
@@ -169,9 +177,11 @@ internal sealed class ProgressCounter(IProgress<SealProgress>? sink)
 /// against the rules as the raw name from the directory listing and looked up ordinally in the seal. Regular files are
 /// hashed afterwards in parallel; FIFOs, sockets and devices are never opened.
 /// </summary>
-internal sealed class SealWalk(BundleVerifier verifier, BundleStructure structure, CodeResources seal, ResourceRuleSet rules,
-    string[] bundlePrefix, SealStatistics statistics, ProgressCounter progress)
+internal sealed class SealWalk(BundleVerifier verifier, SealContext context, SealStatistics statistics, ProgressCounter progress)
 {
+    private readonly BundleStructure _structure = context.Structure;
+    private readonly CodeResources _seal = context.Seal;
+    private readonly ResourceRuleSet _rules = context.Rules;
     private readonly IFileTree _tree = verifier.Tree;
     private readonly BundleVerifierOptions _options = verifier.Options;
     private readonly HashSet<string> _seen = new(StringComparer.Ordinal);
@@ -191,7 +201,7 @@ internal sealed class SealWalk(BundleVerifier verifier, BundleStructure structur
     /// <summary>Walks the whole resource root.</summary>
     public SealWalkResult Run()
     {
-        _stack.Push((structure.ResourceRoot, string.Empty, 0));
+        _stack.Push((_structure.ResourceRoot, string.Empty, 0));
         Drain();
         HashAll();
         ReportMissing(null);
@@ -207,7 +217,7 @@ internal sealed class SealWalk(BundleVerifier verifier, BundleStructure structur
     {
         foreach (var region in regions)
         {
-            var fullPath = structure.FullPath(region);
+            var fullPath = _structure.FullPath(region);
             var entry = verifier.SafeStat(fullPath);
             if (entry.Kind != FileTreeKind.Missing && Count(region))
             {
@@ -223,7 +233,7 @@ internal sealed class SealWalk(BundleVerifier verifier, BundleStructure structur
 
     private void ReportMissing(RegionMatcher? regions)
     {
-        foreach (var (path, sealedResource) in seal.Files)
+        foreach (var (path, sealedResource) in _seal.Files)
         {
             if (!_seen.Contains(path) && !sealedResource.Optional && (regions is null || regions.Contains(path)))
             {
@@ -295,7 +305,7 @@ internal sealed class SealWalk(BundleVerifier verifier, BundleStructure structur
             return;
         }
 
-        var rule = rules.FindRule(relative);
+        var rule = _rules.FindRule(relative);
         switch (entry.Kind)
         {
             case FileTreeKind.Directory:
@@ -342,7 +352,7 @@ internal sealed class SealWalk(BundleVerifier verifier, BundleStructure structur
                 }
 
                 // Version 1 seals ignore symlinks altogether (reference §8.5).
-                if (seal.Version == 2 && rule is { IsOutsideSeal: false })
+                if (_seal.Version == 2 && rule is { IsOutsideSeal: false })
                 {
                     Candidate(entry, relative, fullPath);
                 }
@@ -392,7 +402,7 @@ internal sealed class SealWalk(BundleVerifier verifier, BundleStructure structur
     // reference §8.1). Checked for regular files; symlinks are never opened.
     private void CheckSideband(string relative, IReadOnlyList<string> attributes)
     {
-        if (!_options.Strict || seal.Version < 2)
+        if (!_options.Strict || _seal.Version < 2)
         {
             return;
         }
@@ -407,7 +417,7 @@ internal sealed class SealWalk(BundleVerifier verifier, BundleStructure structur
 
     private void Candidate(FileTreeEntry entry, string relative, string fullPath)
     {
-        if (!seal.Files.TryGetValue(relative, out var sealedResource))
+        if (!_seal.Files.TryGetValue(relative, out var sealedResource))
         {
             Findings.Add(new Finding(FindingKind.FileAdded, FindingSeverity.Error, "file added", relative));
             _result.Added.Add((relative, entry));
@@ -430,7 +440,8 @@ internal sealed class SealWalk(BundleVerifier verifier, BundleStructure structur
                 }
                 else if (_options.Strict)
                 {
-                    CheckSymlinkTarget(relative, target!);
+                    SymlinkRestriction.Check(_tree, context, relative, fullPath, target!, Findings);
+                    _result.CheckedSymlinks.Add((relative, fullPath, target!));
                 }
 
                 return;
@@ -468,44 +479,6 @@ internal sealed class SealWalk(BundleVerifier verifier, BundleStructure structur
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
             return null;
-        }
-    }
-
-    // SEC validateSymlinkResource with kSecCSRestrictSymlinks, run for sealed symlinks whose target matches the seal:
-    // absolute targets only into /System or /Library, relative targets must stay inside the bundle (or an enclosing one
-    // being validated). SEC resolves with realpath; here resolution is lexical and never follows a link.
-    private void CheckSymlinkTarget(string relative, string target)
-    {
-        if (target.StartsWith('/'))
-        {
-            if (!target.StartsWith("/System/", StringComparison.Ordinal) && !target.StartsWith("/Library/", StringComparison.Ordinal))
-            {
-                Findings.Add(new Finding(FindingKind.SymlinkEscapesBundle, FindingSeverity.Error,
-                    $"symlink points to the absolute path '{target}' outside /System and /Library", relative));
-            }
-
-            return;
-        }
-
-        var parts = new List<string>(bundlePrefix);
-        parts.AddRange(relative.Split('/')[..^1]);
-        foreach (var part in target.Split('/', StringSplitOptions.RemoveEmptyEntries))
-        {
-            if (part == "..")
-            {
-                if (parts.Count == 0)
-                {
-                    Findings.Add(new Finding(FindingKind.SymlinkEscapesBundle, FindingSeverity.Error,
-                        $"symlink points to '{target}', outside the bundle", relative));
-                    return;
-                }
-
-                parts.RemoveAt(parts.Count - 1);
-            }
-            else if (part != ".")
-            {
-                parts.Add(part);
-            }
         }
     }
 

@@ -96,8 +96,14 @@ public enum FindingKind
     /// <summary>Strict: something beside Contents/ in an app, a framework root entry that is not a Versions/Current symlink, or a stray _CodeSignature file (errSecCSUnsealedAppRoot, errSecCSUnsealedFrameworkRoot).</summary>
     UnsealedRootContent,
 
-    /// <summary>Strict: a sealed symlink resolves outside the bundle, or (absolute) outside /System and /Library (errSecCSInvalidSymlink).</summary>
+    /// <summary>
+    /// Strict: a sealed symlink does not resolve, resolves outside the bundle(s) or to a path the seal does not cover, or
+    /// (absolute) outside /System and /Library (errSecCSInvalidSymlink).
+    /// </summary>
     SymlinkEscapesBundle,
+
+    /// <summary>Strict, off a Mac: an absolute symlink into /System or /Library that this host cannot resolve (a Mac may).</summary>
+    SymlinkTargetUnchecked,
 
     /// <summary>Strict: a FIFO, socket or device node inside the bundle; never opened (errSecCSResourceNotSupported).</summary>
     UnsupportedFileType,
@@ -184,6 +190,7 @@ public static class FindingKinds
         FindingKind.WeakResourceEnvelope => "weak-resource-envelope",
         FindingKind.UnsealedRootContent => "unsealed-root-content",
         FindingKind.SymlinkEscapesBundle => "symlink-escapes-bundle",
+        FindingKind.SymlinkTargetUnchecked => "symlink-target-unchecked",
         FindingKind.UnsupportedFileType => "unsupported-file-type",
         FindingKind.ResourceSidebandData => "resource-sideband-data",
         FindingKind.BadMainExecutable => "bad-main-executable",

@@ -285,6 +285,56 @@ public sealed class BundleSealTests : IDisposable
         Assert.Equal(["symlink-escapes-bundle Resources/escape", "symlink-escapes-bundle Resources/etc"], Errors(Verify(app)));
     }
 
+    // SEC validateSymlinkResource resolves with realpath: the destination must exist, lie in this bundle or an enclosing
+    // one, and be covered by that bundle's rules (or be its main executable).
+    [Fact]
+    public void Verify_SealedSymlinksResolvedPhysically_OnlyCoveredDestinationsInsideTheBundleAreAllowed()
+    {
+        var app = FullApp()
+            .WithSymlink("Resources/to-info-plist", "../Info.plist")      // omitted by rules2
+            .WithSymlink("Resources/dangling", "nothere.txt")
+            .WithSymlink("Resources/loop1", "loop2")
+            .WithSymlink("Resources/loop2", "loop1")
+            .WithSymlink("Resources/to-executable", "../MacOS/Test")      // the main executable: allowed
+            .WithSymlink("Resources/via-link", "link.txt")                // link.txt -> a.txt: allowed
+            .WithSymlink("Resources/via-escape", "sub/../../../../outside")
+            .Build(_temp.Path);
+        var report = Verify(app);
+        Assert.Equal(
+            ["symlink-escapes-bundle Resources/dangling", "symlink-escapes-bundle Resources/loop1", "symlink-escapes-bundle Resources/loop2",
+                "symlink-escapes-bundle Resources/to-info-plist", "symlink-escapes-bundle Resources/via-escape"],
+            Errors(report));
+        Assert.Contains("a path the seal does not cover", report.Findings.Single(f => f.Path == "Resources/to-info-plist").Detail, StringComparison.Ordinal);
+        Assert.Contains("does not resolve", report.Findings.Single(f => f.Path == "Resources/dangling").Detail, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Verify_NestedFrameworkSymlinkIntoTheEnclosingApp_AllowedWhereTheAppSealCoversIt()
+    {
+        var app = new BundleBuilder("Outer.app").WithFile("Resources/shared.txt", "s")
+            .WithFramework("Kit", kit => kit
+                .WithSymlink("Resources/shared", "../../../../../Resources/shared.txt")   // Contents/Resources/shared.txt
+                .WithSymlink("Resources/outer-plist", "../../../../../Info.plist"))       // Contents/Info.plist: omitted
+            .Build(_temp.Path);
+        var report = Verify(app);
+        Assert.Equal(["nested-code-invalid Frameworks/Kit.framework"], Errors(report));
+        Assert.Contains("symlink-escapes-bundle Resources/outer-plist", report.Findings[0].Detail, StringComparison.Ordinal);
+        Assert.DoesNotContain("Resources/shared ", report.Findings[0].Detail, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Verify_AbsoluteSymlinkIntoSystem_UncheckedOffAMac_OutsideSystemAndLibraryAnError()
+    {
+        var app = FullApp().WithSymlink("Resources/system", "/System/Library/Frameworks/None.framework").WithSymlink("Resources/etc", "/etc/hostname")
+            .Build(_temp.Path);
+        var report = Verify(app);
+        Assert.Equal(["symlink-escapes-bundle Resources/etc"], Errors(report));
+        if (!OperatingSystem.IsMacOS())
+        {
+            Assert.Contains(report.Findings, f => f.Kind == FindingKind.SymlinkTargetUnchecked && f.Path == "Resources/system" && f.Severity == FindingSeverity.Warning);
+        }
+    }
+
     [Fact]
     public void Verify_FrameworkRootFileAdded_UnsealedRootContent()
     {

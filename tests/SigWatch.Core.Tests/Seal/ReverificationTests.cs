@@ -195,6 +195,7 @@ public sealed class ReverificationTests : IDisposable
             .. Write(C(app, "Resources/sub/deeper/c.txt"), "changed"),
             .. Write(C(app, "Frameworks/Kit.framework/Versions/A/Resources/Kit.txt"), "evil"),
         ],
+        ["target of a sealed symlink deleted, only the target reported"] = app => Delete(C(app, "Resources/a.txt")),
         ["path outside the bundle"] = app =>
         {
             File.WriteAllText(Path.Combine(Path.GetDirectoryName(app)!, "elsewhere.txt"), "x");
@@ -291,6 +292,16 @@ public sealed class ReverificationTests : IDisposable
         xattrs.Paths.Clear();
         var cleared = verifier.Reverify(quarantined, [C(app, "Resources/sub/b.txt")]);
         Assert.Empty(cleared.Diagnoses);
+    }
+
+    [Fact]
+    public void Reverify_OuterTargetOfANestedSymlinkDeleted_TheNestedSymlinkIsCheckedAgain()
+    {
+        var app = new BundleBuilder("Outer.app").WithFile("Resources/shared.txt", "s")
+            .WithFramework("Kit", kit => kit.WithSymlink("Resources/shared", "../../../../../Resources/shared.txt"))
+            .Build(_temp.Path);
+        var again = AssertReverifyMatchesVerify(app, a => Delete(C(a, "Resources/shared.txt")));
+        Assert.Contains("nested-code-invalid Frameworks/Kit.framework", Errors(again));
     }
 
     [Fact]
