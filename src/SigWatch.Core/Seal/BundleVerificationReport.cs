@@ -17,6 +17,9 @@ public sealed class BundleVerificationReport
     /// <summary>The main executable's path relative to the resource root; null for bundles without one.</summary>
     public string? MainExecutable { get; init; }
 
+    /// <summary>The bundle's Info.plist; null when absent or unreadable. Nested code's recorded requirement may test it.</summary>
+    public Plist.PlistDictionary? InfoPlist { get; init; }
+
     /// <summary>The secure timestamp when present, else the signer's declared time, else CodeResources' mtime (ad-hoc).</summary>
     public DateTimeOffset? SigningTime { get; init; }
 
@@ -46,6 +49,7 @@ public sealed class BundleVerificationReport
         Report = Report.Detach(),
         Structure = Structure,
         MainExecutable = MainExecutable,
+        InfoPlist = InfoPlist,
         SigningTime = SigningTime,
         SigningTimeSource = SigningTimeSource,
         Diagnoses = Diagnoses,

@@ -112,8 +112,8 @@ public sealed class BundleVerifier
         }
 
         var info = ReadSmallFile(structure.InfoPlistPath, "Info.plist", findings, anchors);
-        var executableName = info is { } plistBytes && PropertyList.TryRead(plistBytes.Span, out var plist, out _)
-            && plist is PlistDictionary d && d.GetString("CFBundleExecutable") is { Length: > 0 } exe && exe.IndexOfAny(['/', '\0']) < 0 && exe is not (".." or ".")
+        var infoDictionary = info is { } plistBytes && PropertyList.TryRead(plistBytes.Span, out var plist, out _) ? plist as PlistDictionary : null;
+        var executableName = infoDictionary?.GetString("CFBundleExecutable") is { Length: > 0 } exe && exe.IndexOfAny(['/', '\0']) < 0 && exe is not (".." or ".")
             ? exe
             : null;
         var codeResourcesPath = Path.Combine(structure.CodeSignatureDirectory, CodeSignature.DetachedFileName(CodeSigningSlot.ResourceDirectory));
@@ -121,7 +121,7 @@ public sealed class BundleVerifier
         var codeResources = ReadSmallFile(codeResourcesPath, "_CodeSignature/CodeResources", findings, anchors);
         var slotSource = new BundleSlotSource(info, codeResources, structure);
 
-        var main = VerifyMainCode(structure, executableName, info, slotSource, findings, anchors);
+        var main = VerifyMainCode(structure, executableName, info, slotSource, findings, anchors) with { InfoPlist = infoDictionary };
         if (main.Signature is null && main.Architectures.Count == 0)
         {
             return Result(SignatureVerdict.Unsigned, structure, main.ExecutableRelative);
@@ -383,6 +383,7 @@ public sealed class BundleVerifier
             Report = new VerificationReport { Path = bundlePath, Kind = "bundle", Verdict = verdict, Architectures = main.Architectures, Findings = findings },
             Structure = structure,
             MainExecutable = main.ExecutableRelative,
+            InfoPlist = main.InfoPlist,
             SigningTime = signingTime?.Time,
             SigningTimeSource = signingTime?.Source,
             Nested = [.. nested.Select(n => n.Report)],
@@ -393,7 +394,11 @@ public sealed class BundleVerifier
     }
 
     internal sealed record MainCode(IReadOnlyList<ArchitectureReport> Architectures, CodeSignature? Signature, string? ExecutableRelative,
-        IReadOnlySet<string> DetachedComponents);
+        IReadOnlySet<string> DetachedComponents)
+    {
+        /// <summary>The bundle's Info.plist as a dictionary; null when absent or unreadable.</summary>
+        public PlistDictionary? InfoPlist { get; init; }
+    }
 
     private static MainCode Detached(MainCode main)
     {
@@ -628,7 +633,7 @@ public sealed class BundleVerifier
         }
 
         // SEC validateNestedCode: the nested code must satisfy the requirement recorded at signing; the cdhash is not compared.
-        var check = RequirementCheck.Check(job.Sealed.Requirement ?? string.Empty, NestedSubject(report), RequirementEvaluator.Default);
+        var check = RequirementCheck.Check(job.Sealed.Requirement ?? string.Empty, NestedSubject(report, bundle?.InfoPlist), RequirementEvaluator.Default);
         if (check.SyntaxError is not null)
         {
             findings.Add(new Finding(FindingKind.NestedCodeInvalid, FindingSeverity.Error,
@@ -676,7 +681,7 @@ public sealed class BundleVerifier
                 BundleStructure.FrameworkVersion(job.FullPath, entry.Name));
             var problem = other.Verdict != SignatureVerdict.Valid
                 ? string.Join("; ", other.Findings.Where(f => f.Severity == FindingSeverity.Error).Take(3).Select(f => $"{f.KindName} {f.Path}"))
-                : RequirementCheck.Check(job.Sealed.Requirement ?? string.Empty, NestedSubject(other.Report), RequirementEvaluator.Default) is { Evaluation.Outcome: RequirementOutcome.NotSatisfied } failed
+                : RequirementCheck.Check(job.Sealed.Requirement ?? string.Empty, NestedSubject(other.Report, other.InfoPlist), RequirementEvaluator.Default) is { Evaluation.Outcome: RequirementOutcome.NotSatisfied } failed
                     ? $"does not satisfy the recorded requirement: {failed.Message}"
                     : null;
             if (problem is not null)
@@ -687,21 +692,12 @@ public sealed class BundleVerifier
         }
     }
 
-    /// <summary>The facts a requirement can test, from a verified report (identifier, team, cdhashes, chain).</summary>
-    public static RequirementSubject NestedSubject(VerificationReport report)
-    {
-        ArgumentNullException.ThrowIfNull(report);
-        var signed = report.Architectures.Where(a => a.Best is not null).ToList();
-        var best = signed.FirstOrDefault()?.Best;
-        return new RequirementSubject
-        {
-            Identifier = best?.Identifier,
-            TeamId = best?.TeamId,
-            PlatformIdentifier = best?.Platform,
-            CdHashes = [.. signed.SelectMany(a => a.CodeDirectories).Select(c => c.Directory.CdHash.ToArray())],
-            Certificates = signed.FirstOrDefault()?.Signature?.CmsSignature is { Length: > 0 } cms ? RequirementSubjects.SignerChain(cms) : [],
-        };
-    }
+    /// <summary>
+    /// What SEC's requirement context holds for nested code: identifier, team, every cdhash, the signer chain, the
+    /// entitlements, and the Info.plist (the nested bundle's own, or a tool's embedded <c>__info_plist</c>).
+    /// </summary>
+    public static RequirementSubject NestedSubject(VerificationReport report, PlistDictionary? infoPlist = null) =>
+        RequirementSubjects.FromReport(report, infoPlist);
 
     private void CheckTrailingData(VerificationReport report, string path, List<Finding> findings)
     {

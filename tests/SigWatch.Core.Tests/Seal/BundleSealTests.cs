@@ -402,4 +402,29 @@ public sealed class BundleSealTests : IDisposable
         ExtendedAttributes.Instance.Set(Contents(app, "Resources/.DS_Store"), "com.apple.FinderInfo", new byte[32]);
         Assert.Empty(Errors(Verify(app, new BundleVerifierOptions { ExtendedAttributes = ExtendedAttributes.Instance })));
     }
+
+    // SEC validateNestedCode: the recorded requirement is evaluated against the nested code's own Info.plist and
+    // entitlements, so info[...] and entitlement[...] clauses are decided, not left unknown.
+    [Theory]
+    [InlineData("info[CFBundleIdentifier] = \"com.example.helper\"", null)]
+    [InlineData("info[CFBundleIdentifier] = \"com.example.other\"", "does not satisfy its recorded requirement")]
+    [InlineData("entitlement[\"com.apple.security.app-sandbox\"] exists", "does not satisfy its recorded requirement")]
+    [InlineData("identifier \"com.example.helper\" and info[CFBundleExecutable] = \"Helper\"", null)]
+    public void Verify_NestedRequirementWithInfoOrEntitlementClauses_DecidedFromTheNestedCode(string requirement, string? failure)
+    {
+        var app = new BundleBuilder("Host.app").WithHelperApp("Helper", configure: h => h.SealedRequirement = requirement).Build(_temp.Path);
+        var report = Verify(app);
+        if (failure is null)
+        {
+            Assert.True(report.Verdict == SignatureVerdict.Valid, Describe(report));
+            Assert.Equal("satisfied", Assert.Single(report.Nested).RequirementOutcome);
+        }
+        else
+        {
+            Assert.Equal(["nested-code-invalid Library/LoginItems/Helper.app"], Errors(report));
+            Assert.Contains(failure, report.Findings[0].Detail, StringComparison.Ordinal);
+        }
+
+        Assert.DoesNotContain(report.Findings, f => f.Kind == FindingKind.NestedRequirementUnchecked);
+    }
 }

@@ -43,6 +43,12 @@ public sealed class BundleBuilder
     /// <summary>The framework version directory name (frameworks only).</summary>
     public string Version { get; set; } = "A";
 
+    /// <summary>
+    /// The requirement an enclosing bundle's seal records for this one; null records <c>cdhash H"…"</c>, as codesign does
+    /// for ad-hoc code.
+    /// </summary>
+    public string? SealedRequirement { get; set; }
+
     /// <summary>Hash types of the main executable's CodeDirectories.</summary>
     public CodeHashType[] HashTypes { get; set; } = [CodeHashType.Sha256];
 
@@ -140,12 +146,17 @@ public sealed class BundleBuilder
         }
 
         var nested = new Dictionary<string, byte[]>(StringComparer.Ordinal);
+        var sealedRequirements = new Dictionary<string, string>(StringComparer.Ordinal);
         foreach (var (path, child) in _nestedBundles)
         {
             var parent = Path.GetDirectoryName(Path.Combine(root, path))!;
             Directory.CreateDirectory(parent);
             var built = child.Build(parent);
             nested[path] = child.MainCdHash(built);
+            if (child.SealedRequirement is { } requirement)
+            {
+                sealedRequirements[path] = requirement;
+            }
         }
 
         foreach (var (path, identifier) in _nestedMachO)
@@ -164,7 +175,7 @@ public sealed class BundleBuilder
             Directory.CreateDirectory(Path.GetDirectoryName(Path.Combine(root, executableRelative))!);
         }
 
-        var codeResources = Seal(root, executableRelative, nested);
+        var codeResources = Seal(root, executableRelative, nested, sealedRequirements);
         var signatureDirectory = Path.Combine(root, "_CodeSignature");
         Directory.CreateDirectory(signatureDirectory);
         File.WriteAllBytes(Path.Combine(signatureDirectory, "CodeResources"), codeResources);
@@ -231,7 +242,7 @@ public sealed class BundleBuilder
     }
 
     // SEC ResourceBuilder::scan as the signer runs it, with the same implicit exclusions as verification.
-    private byte[] Seal(string root, string? executableRelative, Dictionary<string, byte[]> nested)
+    private byte[] Seal(string root, string? executableRelative, Dictionary<string, byte[]> nested, Dictionary<string, string> sealedRequirements)
     {
         var withResources = Shape != BundleShape.Shallow;
         var rules = DefaultResourceRules.Rules(withResources);
@@ -245,7 +256,7 @@ public sealed class BundleBuilder
             var rule2 = v2.FindRule(relative);
             if (info is DirectoryInfo)
             {
-                files2.Add(new(relative, NestedEntry(relative, nested, rule2)));
+                files2.Add(new(relative, NestedEntry(relative, nested, sealedRequirements, rule2)));
                 continue;
             }
 
@@ -270,7 +281,7 @@ public sealed class BundleBuilder
             if (rule2 is { IsOutsideSeal: false })
             {
                 files2.Add(new(relative, rule2.Nested
-                    ? NestedEntry(relative, nested, rule2)
+                    ? NestedEntry(relative, nested, sealedRequirements, rule2)
                     : rule2.Optional
                         ? Dict(("hash2", new PlistData(SHA256.HashData(bytes))), ("optional", PlistBoolean.True))
                         : Dict(("hash2", new PlistData(SHA256.HashData(bytes))))));
@@ -283,14 +294,16 @@ public sealed class BundleBuilder
         return XmlPropertyListWriter.Write(plist);
     }
 
-    private static PlistDictionary NestedEntry(string relative, Dictionary<string, byte[]> nested, ResourceRule? rule)
+    private static PlistDictionary NestedEntry(string relative, Dictionary<string, byte[]> nested, Dictionary<string, string> sealedRequirements,
+        ResourceRule? rule)
     {
         if (!nested.TryGetValue(relative, out var cdhash))
         {
             throw new InvalidOperationException($"'{relative}' matches a nested-code rule ({rule}) but is not signed code; codesign refuses to sign this bundle");
         }
 
-        return Dict(("cdhash", new PlistData(cdhash)), ("requirement", new PlistString($"cdhash H\"{Convert.ToHexStringLower(cdhash)}\"")));
+        var requirement = sealedRequirements.GetValueOrDefault(relative) ?? $"cdhash H\"{Convert.ToHexStringLower(cdhash)}\"";
+        return Dict(("cdhash", new PlistData(cdhash)), ("requirement", new PlistString(requirement)));
     }
 
     private static IEnumerable<(string Relative, FileSystemInfo Info)> Walk(string directory, string relative, ResourceRuleSet rules)
