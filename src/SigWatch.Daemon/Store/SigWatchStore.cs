@@ -446,33 +446,29 @@ internal sealed class SigWatchStore : IDisposable
         return Convert.ToInt64(command.ExecuteScalar(), CultureInfo.InvariantCulture);
     }
 
-    private List<BundleRecord> ReadBundles(SqliteConnection connection, string sql, params (string Name, object? Value)[] parameters)
+    // `bundlesQuery` selects bundle rows (id, path, root, first_seen, last_seen, removed_at); each comes back with its
+    // latest assessment from the same statement (one query per page, not one per bundle).
+    private List<BundleRecord> ReadBundles(SqliteConnection connection, string bundlesQuery, params (string Name, object? Value)[] parameters)
     {
-        var rows = new List<(long Id, string Path, string Root, string First, string Last, string? Removed)>();
-        using (var command = connection.CreateCommand())
+        using var command = connection.CreateCommand();
+        command.CommandText = $"""
+            SELECT b.id, b.path, b.root, b.first_seen, b.last_seen, b.removed_at, a.id, a.bundle_id, a.assessed_at, a.facts_json
+            FROM ({bundlesQuery.TrimEnd(';')}) AS b
+            LEFT JOIN assessments AS a ON a.id = (SELECT MAX(id) FROM assessments WHERE bundle_id = b.id)
+            ORDER BY b.id;
+            """;
+        foreach (var (name, value) in parameters)
         {
-            command.CommandText = sql;
-            foreach (var (name, value) in parameters)
-            {
-                command.Parameters.AddWithValue(name, value ?? DBNull.Value);
-            }
-
-            using var reader = command.ExecuteReader();
-            while (reader.Read())
-            {
-                rows.Add((reader.GetInt64(0), reader.GetString(1), reader.GetString(2), reader.GetString(3), reader.GetString(4), reader.IsDBNull(5) ? null : reader.GetString(5)));
-            }
+            command.Parameters.AddWithValue(name, value ?? DBNull.Value);
         }
 
-        var result = new List<BundleRecord>(rows.Count);
-        foreach (var row in rows)
+        using var reader = command.ExecuteReader();
+        var result = new List<BundleRecord>();
+        while (reader.Read())
         {
-            using var command = connection.CreateCommand();
-            command.CommandText = "SELECT id, bundle_id, assessed_at, facts_json FROM assessments WHERE bundle_id = $b ORDER BY id DESC LIMIT 1;";
-            command.Parameters.AddWithValue("$b", row.Id);
-            using var reader = command.ExecuteReader();
-            var latest = reader.Read() ? ReadAssessment(reader, 0) : null;
-            result.Add(new BundleRecord(row.Id, row.Path, row.Root, Parse(row.First), Parse(row.Last), row.Removed is null ? null : Parse(row.Removed), latest));
+            var latest = reader.IsDBNull(6) ? null : ReadAssessment(reader, 6);
+            result.Add(new BundleRecord(reader.GetInt64(0), reader.GetString(1), reader.GetString(2), Parse(reader.GetString(3)), Parse(reader.GetString(4)),
+                reader.IsDBNull(5) ? null : Parse(reader.GetString(5)), latest));
         }
 
         return result;

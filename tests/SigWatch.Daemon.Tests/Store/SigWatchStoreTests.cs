@@ -169,6 +169,24 @@ public sealed class SigWatchStoreTests : IDisposable
     }
 
     [Fact]
+    public async Task ListBundles_EachBundleComesWithItsNewestAssessment_RemovedOnesToo()
+    {
+        using var store = OpenStore();
+        await store.RecordAssessmentAsync("/a/One.app", "/a", Facts("1.0"), s_t0);
+        await store.RecordAssessmentAsync("/a/Two.app", "/a", Facts("5.0"), s_t0);
+        await store.RecordAssessmentAsync("/a/One.app", "/a", Facts("1.1"), s_t0.AddMinutes(1));
+        await store.RecordAssessmentAsync("/a/Two.app", "/a", Facts("5.1"), s_t0.AddMinutes(2));
+        await store.RecordRemovalAsync("/a/Two.app", s_t0.AddMinutes(3));
+        await store.RecordAssessmentAsync("/a/Three.app", "/a", Facts("3.0"), s_t0.AddMinutes(4));
+
+        var listed = store.ListBundles(new BundleQuery(null, null, true, 0, 10)).Bundles;
+        Assert.Equal(["/a/One.app 1.1", "/a/Two.app 5.1", "/a/Three.app 3.0"], listed.Select(b => $"{b.Path} {b.Latest!.Facts.ShortVersion}"));
+        Assert.NotNull(listed[1].RemovedAt);
+        Assert.Equal(store.GetAssessments(listed[0].Id, 1).Single().Id, listed[0].Latest!.Id);
+        Assert.Equal("1.1", store.GetBundle("/a/One.app")!.Latest!.Facts.ShortVersion);
+    }
+
+    [Fact]
     public async Task PresentBundlePathsUnder_TreatsLikeWildcardsLiterally()
     {
         using var store = OpenStore();
