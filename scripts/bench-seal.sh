@@ -36,6 +36,9 @@ SIGWATCH_BENCH_BUNDLE="$BUNDLE" dotnet tests/SigWatch.Benchmarks/bin/Release/net
   --filter '*SealReverifyBenchmarks*' --job "${BENCH_JOB:-short}" --artifacts "$WORK/bdn" | tee "$WORK/bdn.log" >/dev/null
 sed -n '/^| Method/,/^$/p' "$WORK/bdn.log"
 
+# What the daemon keeps in memory for this bundle between assessments (InspectionMemory's budget is per file).
+echo "kept for incremental re-assessment: $(dotnet tests/SigWatch.Benchmarks/bin/Release/net10.0/SigWatch.Benchmarks.dll retained "$BUNDLE")"
+
 FIRST=$(find "$BUNDLE/Contents/Resources" -type f -name '*.bin' | sort | sed -n 1p)  # sed reads all input: head would SIGPIPE sort under pipefail
 printf 'x' | dd of="$FIRST" bs=1 seek=0 conv=notrunc status=none
 ONE=$(seconds_any "$SIGWATCH" check "$BUNDLE" --cache "$WORK/cache")  # exits 1: the file is now modified

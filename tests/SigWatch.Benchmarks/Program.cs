@@ -1,7 +1,13 @@
 using BenchmarkDotNet.Running;
 
 // `dotnet run -c Release --project tests/SigWatch.Benchmarks -- --filter '*Plist*'`; see scripts/bench*.sh.
-// `… -- seal-bundle PARENT FILES BYTES` generates a sealed bundle for scripts/bench-seal.sh.
+// `… -- seal-bundle PARENT FILES BYTES` generates a sealed bundle for scripts/bench-seal.sh;
+// `… -- retained BUNDLE` prints what the daemon keeps in memory per bundle for incremental re-assessment.
+if (args is ["retained", ..] && (OperatingSystem.IsLinux() || OperatingSystem.IsMacOS()))
+{
+    return SigWatch.Benchmarks.RetainedState.Run(args);
+}
+
 if (args is ["seal-bundle", ..])
 {
     return SigWatch.Benchmarks.SealBundleGenerator.Run(args);

@@ -11,9 +11,10 @@ namespace SigWatch.Daemon.Assessment;
 /// records removals, and expands folder/root reconciles into bundle items. One item at a time; on
 /// shutdown the item in hand is finished (its transaction committed) before the worker stops.
 /// A failure on one bundle is logged and does not stop the others.
-/// The last inspection of each bundle is kept (without any file's bytes) so that an item whose
-/// changed paths are known re-examines those paths alone; reconciles, which do not know what
-/// changed, walk everything (with the digest cache), and the periodic full item re-hashes it all.
+/// The last inspection of each bundle is kept (<see cref="InspectionMemory"/>, without any file's
+/// bytes) so that an item whose changed paths are known re-examines those paths alone; reconciles,
+/// which do not know what changed, walk everything (with the digest cache), and the periodic full
+/// item re-hashes it all.
 /// </summary>
 internal sealed class AssessmentWorker(
     AssessmentQueue queue,
@@ -23,12 +24,7 @@ internal sealed class AssessmentWorker(
     TimeProvider time,
     ILogger<AssessmentWorker> logger) : BackgroundService
 {
-    /// <summary>Bundles whose last inspection is kept; beyond this the oldest are forgotten (and walked whole next time).</summary>
-    public const int MaxRememberedBundles = 1024;
-
-    // Least recently assessed first.
-    private readonly Dictionary<string, (BundleInspection Inspection, LinkedListNode<string> Node)> _inspections = new(StringComparer.Ordinal);
-    private readonly LinkedList<string> _order = new();
+    private readonly InspectionMemory _inspections = new();
     private long _completed;
 
     public long Completed => Interlocked.Read(ref _completed);
@@ -94,14 +90,7 @@ internal sealed class AssessmentWorker(
 
     private async Task AssessBundleAsync(WorkItem item, PathChanges changes)
     {
-        // Forgotten first: if the inspection fails half-way, the next one starts from scratch.
-        BundleInspection? previous = null;
-        if (_inspections.Remove(item.Path, out var kept))
-        {
-            _order.Remove(kept.Node);
-            previous = kept.Inspection;
-        }
-
+        var previous = _inspections.Take(item.Path);
         var inspection = BundleInspector.Inspect(item.Path, context, item.Full, previous, changes.Paths);
         var facts = inspection?.Facts;
         if (facts is not null && item.Unstable)
@@ -135,20 +124,9 @@ internal sealed class AssessmentWorker(
                 logger.LogInformation("{Kind}: {Path}: {Summary} (event {EventId})", ev.Kind, ev.BundlePath, ev.Summary, ev.Id);
             }
 
-            Remember(item.Path, inspection!);
+            _inspections.Remember(item.Path, inspection!);
         }
 
         Interlocked.Increment(ref _completed);
-    }
-
-    private void Remember(string path, BundleInspection inspection)
-    {
-        if (_inspections.Count >= MaxRememberedBundles && _order.First is { } oldest)
-        {
-            _inspections.Remove(oldest.Value);
-            _order.RemoveFirst();
-        }
-
-        _inspections[path] = (inspection, _order.AddLast(path));
     }
 }
