@@ -292,8 +292,8 @@ public sealed class BundleVerifier
 
             nested.Add(dirtyNested.TryGetValue(previous.Job.Path, out var inside)
                 ? VerifyNested(previous.Job, context, statistics, progress, previous.Report.Bundle, inside)
-                : previous.Report.Bundle?.State is { HasSymlinkChecks: true }
-                    ? VerifyNested(previous.Job, context, statistics, progress, previous.Report.Bundle, [])
+                : previous.Report.Bundle?.State is { HasSymlinkChecks: true } nestedState
+                    ? RecheckSymlinks(previous, nestedState, context, statistics, progress)
                     : previous);
         }
 
@@ -301,6 +301,19 @@ public sealed class BundleVerifier
             .Select(job => VerifyNested(job, context, statistics, progress, null, null)));
         var next = new SealState(context, state.Global, walk, nested, state.Anchors, state.Main, state.SigningTime);
         return Compose(structure.BundlePath, structure, state.Main, state.SigningTime, state.Global, walk, nested, statistics, next);
+    }
+
+    // Nothing changed inside the nested bundle, but its symlinks' destinations may have (they can point into this one):
+    // re-verify it with no changes, which checks them again; only if that changes its result is its requirement
+    // evaluated again (the signature is the same, so the rest of its verdict is).
+    private NestedState RecheckSymlinks(NestedState previous, SealState nestedState, SealContext context, SealStatistics statistics,
+        ProgressCounter progress)
+    {
+        var again = ReverifyBundle(nestedState, [], statistics, progress);
+        var before = previous.Report.Bundle!;
+        return again.Verdict == before.Verdict && again.Findings.SequenceEqual(before.Findings)
+            ? previous with { Report = previous.Report with { Bundle = again.Detach() } }
+            : VerifyNested(previous.Job, context, statistics, progress, before, []);
     }
 
     private enum RegionKind

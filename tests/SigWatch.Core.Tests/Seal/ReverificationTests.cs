@@ -300,6 +300,9 @@ public sealed class ReverificationTests : IDisposable
         var app = new BundleBuilder("Outer.app").WithFile("Resources/shared.txt", "s")
             .WithFramework("Kit", kit => kit.WithSymlink("Resources/shared", "../../../../../Resources/shared.txt"))
             .Build(_temp.Path);
+        var unrelated = AssertReverifyMatchesVerify(app, a => Write(C(a, "Resources/other.txt"), "o"));
+        Assert.Equal(["file-added Resources/other.txt"], Errors(unrelated));
+        File.Delete(C(app, "Resources/other.txt"));
         var again = AssertReverifyMatchesVerify(app, a => Delete(C(a, "Resources/shared.txt")));
         Assert.Contains("nested-code-invalid Frameworks/Kit.framework", Errors(again));
     }
