@@ -8,7 +8,8 @@ namespace SigWatch.Core.CodeSigning;
 
 /// <summary>
 /// Verifies the CMS signature of a code signature the way SEC <c>verifySignature</c> does (reference §6.2), with
-/// .NET primitives only: <see cref="SignedCms"/> over the slot-0 CodeDirectory as detached content, the hash-agility
+/// .NET primitives only: <see cref="SignedCms"/> to decode, the signer's signature over the signed attributes as encoded
+/// (<see cref="CmsSignerSignature"/>) with messageDigest over the slot-0 CodeDirectory, the hash-agility
 /// attributes against our own cdhashes, the RFC 3161 token, and an <see cref="X509Chain"/> whose only trust anchors
 /// are pinned Apple roots found in the signature's certificate bag (no system roots, no downloads, no revocation).
 /// </summary>
@@ -124,22 +125,25 @@ public sealed class CmsSignatureVerifier
             return new CmsSignatureReport { Classification = SignatureClassification.Untrusted };
         }
 
+        // The signature is checked over the signed attributes as encoded in the message (CmsSignerSignature), never
+        // through SignerInfo.CheckSignature, which re-encodes them in DER and so rejects Apple's multi-valued attributes.
+        var raw = CmsSignerSignature.Read(cms);
         var signatureValid = false;
-        try
+        if (signer.Certificate is not { } signerCertificate)
         {
-            // verifySignatureOnly: checks the signature and the messageDigest over the detached CodeDirectory;
-            // the chain is judged separately below against pinned Apple roots only.
-            signer.CheckSignature(verifySignatureOnly: true);
+            Add(FindingKind.CmsSignatureInvalid, FindingSeverity.Error, "the signer's certificate is not in the signature");
+        }
+        else if (raw.Verify(primary.Bytes.Span, signerCertificate) is { } problem)
+        {
+            Add(FindingKind.CmsSignatureInvalid, FindingSeverity.Error, $"CMS signature does not verify over the slot-0 CodeDirectory: {problem}");
+        }
+        else
+        {
             signatureValid = true;
         }
-        catch (CryptographicException e)
-        {
-            Add(FindingKind.CmsSignatureInvalid, FindingSeverity.Error,
-                $"CMS signature does not verify over the slot-0 CodeDirectory: {e.Message}");
-        }
 
-        var declaredTime = ReadSigningTime(signer);
-        var (cdHashesPlist, cdHashes2) = CheckHashAgility(signer, signature, Add);
+        var declaredTime = ReadSigningTime(raw);
+        var (cdHashesPlist, cdHashes2) = CheckHashAgility(raw, signature, Add);
         var (timestamp, hasToken) = CheckTimestamp(signedCms, signer, now, Add);
 
         var verificationTime = timestamp ?? now;
@@ -161,15 +165,15 @@ public sealed class CmsSignatureVerifier
         };
     }
 
-    private static DateTimeOffset? ReadSigningTime(SignerInfo signer)
+    private static DateTimeOffset? ReadSigningTime(CmsSignerSignature signer)
     {
-        foreach (var attribute in signer.SignedAttributes)
+        foreach (var (oid, values) in signer.Attributes)
         {
-            if (attribute.Oid.Value == AppleTrust.OidSigningTime && attribute.Values.Count == 1)
+            if (oid == AppleTrust.OidSigningTime && values.Count == 1)
             {
                 try
                 {
-                    var time = new Pkcs9SigningTime(attribute.Values[0].RawData);
+                    var time = new Pkcs9SigningTime(values[0].ToArray());
                     return new DateTimeOffset(time.SigningTime.ToUniversalTime(), TimeSpan.Zero);
                 }
                 catch (CryptographicException)
@@ -182,28 +186,28 @@ public sealed class CmsSignatureVerifier
         return null;
     }
 
-    private (IReadOnlyList<byte[]>? V1, IReadOnlyList<(string, byte[])>? V2) CheckHashAgility(SignerInfo signer,
+    private (IReadOnlyList<byte[]>? V1, IReadOnlyList<(string, byte[])>? V2) CheckHashAgility(CmsSignerSignature signer,
         CodeSignature signature, Action<FindingKind, FindingSeverity, string> add)
     {
         IReadOnlyList<byte[]>? v1 = null;
         List<(string, byte[])>? v2 = null;
         var directories = signature.CodeDirectories.Select(c => c.Directory).ToList();
-        foreach (var attribute in signer.SignedAttributes)
+        foreach (var (oid, values) in signer.Attributes)
         {
-            if (attribute.Oid.Value == AppleTrust.OidCdHashesPlist)
+            if (oid == AppleTrust.OidCdHashesPlist)
             {
-                v1 = CheckCdHashesPlist(attribute, directories, add);
+                v1 = CheckCdHashesPlist(values, directories, add);
             }
-            else if (attribute.Oid.Value == AppleTrust.OidCdHashes2)
+            else if (oid == AppleTrust.OidCdHashes2)
             {
-                v2 = CheckCdHashes2(attribute, directories, add);
+                v2 = CheckCdHashes2(values, directories, add);
             }
         }
 
         return (v1, v2);
     }
 
-    private IReadOnlyList<byte[]>? CheckCdHashesPlist(CryptographicAttributeObject attribute, List<CodeDirectory> directories,
+    private IReadOnlyList<byte[]>? CheckCdHashesPlist(IReadOnlyList<ReadOnlyMemory<byte>> values, List<CodeDirectory> directories,
         Action<FindingKind, FindingSeverity, string> add)
     {
         if (_cdHashesPlistDecoder is null)
@@ -216,10 +220,10 @@ public sealed class CmsSignatureVerifier
         IReadOnlyList<byte[]>? hashes = null;
         try
         {
-            if (attribute.Values.Count == 1)
+            if (values.Count == 1)
             {
                 // The value is an OCTET STRING holding the XML plist (SEC cmsattr.c).
-                var plist = AsnDecoder.ReadOctetString(attribute.Values[0].RawData, AsnEncodingRules.DER, out _);
+                var plist = AsnDecoder.ReadOctetString(values[0].Span, AsnEncodingRules.BER, out _);
                 hashes = _cdHashesPlistDecoder(plist);
             }
         }
@@ -245,15 +249,15 @@ public sealed class CmsSignatureVerifier
         return hashes;
     }
 
-    private static List<(string, byte[])>? CheckCdHashes2(CryptographicAttributeObject attribute, List<CodeDirectory> directories,
+    private static List<(string, byte[])>? CheckCdHashes2(IReadOnlyList<ReadOnlyMemory<byte>> values, List<CodeDirectory> directories,
         Action<FindingKind, FindingSeverity, string> add)
     {
         var entries = new List<(string Oid, byte[] Hash)>();
         try
         {
-            foreach (var value in attribute.Values)
+            foreach (var value in values)
             {
-                var reader = new AsnReader(value.RawData, AsnEncodingRules.DER);
+                var reader = new AsnReader(value, AsnEncodingRules.DER);
                 var sequence = reader.ReadSequence();
                 reader.ThrowIfNotEmpty();
                 var oid = sequence.ReadObjectIdentifier();

@@ -114,6 +114,23 @@ public sealed class CheckCommandTests : IDisposable
     }
 
     [Fact]
+    public void Check_DualHashSignatureWithAgilityValuesOutOfDerOrder_SignatureVerifiesAndOnlyTheTestChainFails()
+    {
+        using var certificate = SignedMachO.TestSigner();
+        var path = Write("dual-hash", SignedMachO.DualHash(certificate, derOrder: false));
+
+        var (exit, output, _) = Run("check", path, "--json");
+
+        Assert.Equal(ExitCodes.Invalid, exit);
+        using var doc = JsonDocument.Parse(output);
+        var kinds = doc.RootElement.GetProperty("findings").EnumerateArray().Select(f => f.GetProperty("kind").GetString()).ToList();
+        Assert.Contains("certificate-chain-untrusted", kinds);
+        Assert.DoesNotContain("cms-signature-invalid", kinds);
+        Assert.DoesNotContain("cdhash-attribute-mismatch", kinds);
+        Assert.Equal(2, doc.RootElement.GetProperty("signature").GetProperty("architectures")[0].GetProperty("cdhashes").GetArrayLength());
+    }
+
+    [Fact]
     public void Check_JsonFinding_HasContractFields()
     {
         var bytes = new MachOBuilder().Build();

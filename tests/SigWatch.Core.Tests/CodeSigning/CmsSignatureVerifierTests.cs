@@ -136,44 +136,82 @@ public class CmsSignatureVerifierTests
         Assert.Equal(64, cms.Leaf.Sha256.Length);
     }
 
-    /// <summary>Builds the image twice: once to learn the CD bytes, then with a CMS over them of the same size.</summary>
-    private static byte[] SignWithCms(X509Certificate2 certificate, MachOBuilder builder)
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public void Verify_DualHashAgilityValuesInEitherOrder_SignatureVerifiesOverTheBytesAsSigned(bool derOrder)
     {
-        byte[] Cms(byte[] cd)
-        {
-            var signed = new SignedCms(new ContentInfo(cd), detached: true);
-            var signer = new CmsSigner(certificate) { IncludeOption = X509IncludeOption.EndCertOnly };
-            signer.SignedAttributes.Add(new Pkcs9SigningTime(DateTime.UtcNow));
-            signed.ComputeSignature(signer);
-            return signed.Encode();
-        }
+        using var certificate = SignedMachO.TestSigner();
+        var bytes = SignedMachO.DualHash(certificate, derOrder);
 
-        // The CD covers LC_CODE_SIGNATURE's datasize, so the placeholder must have the final CMS length;
-        // ECDSA signature lengths vary, hence the retry until the length is stable.
-        var length = 16;
-        for (var attempt = 0; attempt < 20; attempt++)
-        {
-            var cd = ReadCd(builder.WithCms(new byte[length]).Build());
-            var cms = Cms(cd);
-            if (cms.Length == length)
-            {
-                var final = builder.WithCms(cms).Build();
-                Assert.Equal(cd, ReadCd(final));
-                return final;
-            }
+        var report = new CodeSignatureVerifier().Verify(bytes, "dual-hash");
 
-            length = cms.Length;
-        }
-
-        throw new InvalidOperationException("CMS length did not settle");
-
-        static byte[] ReadCd(byte[] file)
-        {
-            var image = MachFile.Read(file).Slices[0].Image!;
-            image.TryGetCodeSignature(out var sig);
-            return CodeSignature.ReadEmbedded(sig, 0).Primary!.Bytes.ToArray();
-        }
+        var arch = report.Architectures[0];
+        Assert.Equal(2, arch.CodeDirectories.Count);
+        Assert.True(arch.Cms!.SignatureValid);
+        Assert.Equal(2, arch.Cms.CdHashes2!.Count);
+        Assert.DoesNotContain(report.Findings, f => f.Kind is FindingKind.CmsSignatureInvalid or FindingKind.CdHashAttributeMismatch);
+        // The test key is nobody Apple knows: the signature checks out, the chain does not, and that is the verdict.
+        Assert.False(arch.Cms.ChainTrusted);
+        Assert.Contains(report.Findings, f => f.Kind == FindingKind.CertificateChainUntrusted);
+        Assert.Equal(SignatureClassification.Untrusted, arch.Classification);
+        Assert.Equal(SignatureVerdict.Invalid, report.Verdict);
     }
+
+    [Fact]
+    public void Verify_DualHashAgilityValuesOutOfDerOrder_AreWhatDotNetsCheckSignatureRejects()
+    {
+        // Pins why CmsSignerSignature exists: SignerInfo.CheckSignature re-encodes the attributes in DER, sorting the
+        // two values, so it checks other bytes than were signed. If .NET ever stops doing that, this test says so.
+        using var certificate = SignedMachO.TestSigner();
+        var bytes = SignedMachO.DualHash(certificate, derOrder: false);
+        var signature = SignedMachO.ReadSignature(bytes);
+        var cms = new SignedCms(new ContentInfo(signature.Primary!.Bytes.ToArray()), detached: true);
+        cms.Decode(signature.CmsSignature!.Value.Span);
+
+        Assert.ThrowsAny<CryptographicException>(() => cms.SignerInfos[0].CheckSignature(verifySignatureOnly: true));
+    }
+
+    [Fact]
+    public void Verify_DualHashSignatureByteFlipped_IsCmsSignatureInvalid()
+    {
+        using var certificate = SignedMachO.TestSigner();
+        var bytes = SignedMachO.DualHash(certificate, derOrder: false);
+        var signature = SignedMachO.ReadSignature(bytes);
+        var signatureValue = CmsSignerSignature.Read(signature.CmsSignature!.Value).Signature;
+        var at = bytes.AsSpan().IndexOf(signatureValue);
+        Assert.True(at > 0);
+        bytes[at + 17] ^= 0x01;
+
+        var report = new CodeSignatureVerifier().Verify(bytes, "dual-hash");
+
+        Assert.False(report.Architectures[0].Cms!.SignatureValid);
+        Assert.Contains(report.Findings, f => f.Kind == FindingKind.CmsSignatureInvalid && f.Detail.Contains("RSA signature does not verify"));
+        Assert.Equal(SignatureVerdict.Invalid, report.Verdict);
+    }
+
+    [Fact]
+    public void Verify_MessageDigestOfAnotherCodeDirectory_IsCmsSignatureInvalid()
+    {
+        using var certificate = SignedMachO.TestSigner();
+        var builder = new MachOBuilder { Flags = CodeDirectoryFlags.None, TeamId = "ABCDE12345" };
+        // A correct signature over attributes whose messageDigest is of other bytes: the signature alone is not enough.
+        var bytes = SignedMachO.Sign(builder, _ => new CmsBuilder { Signer = certificate }.Build([1, 2, 3]));
+
+        var report = new CodeSignatureVerifier().Verify(bytes, "other-digest");
+
+        Assert.Contains(report.Findings, f => f.Kind == FindingKind.CmsSignatureInvalid && f.Detail.Contains("messageDigest"));
+    }
+
+    /// <summary>Builds the image twice: once to learn the CD bytes, then with a CMS over them of the same size.</summary>
+    private static byte[] SignWithCms(X509Certificate2 certificate, MachOBuilder builder) => SignedMachO.Sign(builder, signature =>
+    {
+        var signed = new SignedCms(new ContentInfo(signature.Primary!.Bytes.ToArray()), detached: true);
+        var signer = new CmsSigner(certificate) { IncludeOption = X509IncludeOption.EndCertOnly };
+        signer.SignedAttributes.Add(new Pkcs9SigningTime(DateTime.UtcNow));
+        signed.ComputeSignature(signer);
+        return signed.Encode();
+    });
 }
 
 public class CdHashesPlistTests
