@@ -37,7 +37,10 @@ public sealed class CodeSignature
     /// <summary>CMS DER bytes: null when there is no signature slot, empty for ad-hoc.</summary>
     public ReadOnlyMemory<byte>? CmsSignature { get; }
 
-    /// <summary>Components that could not be read (e.g. a malformed alternate CodeDirectory, duplicate hash types).</summary>
+    /// <summary>True when the embedded SuperBlob was cut short (a truncated file): components may be missing.</summary>
+    public bool IsTruncated => SuperBlob?.IsTruncated == true;
+
+    /// <summary>Components that could not be read (e.g. a malformed alternate CodeDirectory, duplicate hash types, a truncation).</summary>
     public IReadOnlyList<MalformedDataException> Problems { get; }
 
     /// <summary>The slot-0 CodeDirectory: what the CMS signs (reference §3.8).</summary>
@@ -66,12 +69,23 @@ public sealed class CodeSignature
     public bool TryGetComponent(uint slot, out ReadOnlyMemory<byte> bytes) => _components.TryGetValue(slot, out bytes);
 
     /// <summary>Reads an embedded signature (the bytes at <c>LC_CODE_SIGNATURE</c>; trailing padding is ignored).</summary>
-    public static CodeSignature ReadEmbedded(ReadOnlyMemory<byte> data, long fileOffset)
+    /// <param name="allowTruncated">
+    /// The data may end before the SuperBlob does (a truncated file): what lies wholly inside it is read and the loss is a
+    /// <see cref="Problems"/> entry, so a surviving CodeDirectory is still reported (see <see cref="SuperBlob.Parse"/>).
+    /// </param>
+    public static CodeSignature ReadEmbedded(ReadOnlyMemory<byte> data, long fileOffset, bool allowTruncated = false)
     {
-        var superBlob = SuperBlob.Parse(data, fileOffset, CodeSigningMagic.EmbeddedSignature);
+        var superBlob = SuperBlob.Parse(data, fileOffset, CodeSigningMagic.EmbeddedSignature, allowTruncated);
         var components = new Dictionary<uint, ReadOnlyMemory<byte>>();
         var cdBlobs = new List<(uint Slot, ReadOnlyMemory<byte> Bytes, long Offset)>();
         var problems = new List<MalformedDataException>();
+        if (superBlob.IsTruncated)
+        {
+            problems.Add(new MalformedDataException(MalformedDataReason.Truncated, fileOffset + 4, "SuperBlob",
+                $"the signature is cut short: its length is {superBlob.DeclaredLength} bytes, {superBlob.Bytes.Length} are present"
+                + (superBlob.LostTypes.Count > 0 ? $"; lost: {string.Join(", ", superBlob.LostTypes.Select(CodeSigningSlot.Name))}" : "")));
+        }
+
         ReadOnlyMemory<byte>? cms = null;
         foreach (var entry in superBlob.Entries)
         {
@@ -130,7 +144,7 @@ public sealed class CodeSignature
     /// the buffer the whole file was read into; a holder that keeps signatures (the daemon keeps its last reports for
     /// re-verification) keeps this instead, so no executable stays in memory. Detached signatures are already copies.
     /// </summary>
-    public CodeSignature Detach() => SuperBlob is { } blob ? ReadEmbedded(blob.Bytes.ToArray(), _fileOffset) : this;
+    public CodeSignature Detach() => SuperBlob is { } blob ? ReadEmbedded(blob.Bytes.ToArray(), _fileOffset, blob.IsTruncated) : this;
 
     /// <summary>
     /// Reads the components of a bundle without a Mach-O executable, stored one per file in <c>_CodeSignature/</c>

@@ -13,12 +13,24 @@ public sealed class SuperBlob
     public const int HeaderSize = 12;
     public const int IndexEntrySize = 8;
 
-    private SuperBlob(uint magic, ReadOnlyMemory<byte> bytes, IReadOnlyList<BlobIndexEntry> entries)
+    private SuperBlob(uint magic, ReadOnlyMemory<byte> bytes, IReadOnlyList<BlobIndexEntry> entries, uint declaredLength,
+        IReadOnlyList<uint> lostTypes)
     {
         Magic = magic;
         Bytes = bytes;
         Entries = entries;
+        DeclaredLength = declaredLength;
+        LostTypes = lostTypes;
     }
+
+    /// <summary>The SuperBlob's <c>length</c> field; more than <see cref="Bytes"/> holds only for a truncated signature.</summary>
+    public uint DeclaredLength { get; }
+
+    /// <summary>True when the data ended before <see cref="DeclaredLength"/> (only with <c>allowTruncated</c>).</summary>
+    public bool IsTruncated => DeclaredLength > (uint)Bytes.Length;
+
+    /// <summary>Index types whose blobs lay (partly) beyond the end of a truncated signature and were not read.</summary>
+    public IReadOnlyList<uint> LostTypes { get; }
 
     public uint Magic { get; }
 
@@ -31,7 +43,12 @@ public sealed class SuperBlob
     /// <summary>SEC <c>find</c>: the first entry of a type.</summary>
     public CodeSigningBlob? Find(uint type) => Entries.FirstOrDefault(e => e.Type == type)?.Blob;
 
-    public static SuperBlob Parse(ReadOnlyMemory<byte> data, long fileOffset, uint? expectedMagic = null)
+    /// <param name="allowTruncated">
+    /// Accept data that ends before the SuperBlob's <c>length</c> (a truncated file): the blobs that lie wholly inside
+    /// the data are read, the others are listed in <see cref="LostTypes"/>, so what survives (normally the CodeDirectory,
+    /// written first) can still be reported. The index itself must be complete.
+    /// </param>
+    public static SuperBlob Parse(ReadOnlyMemory<byte> data, long fileOffset, uint? expectedMagic = null, bool allowTruncated = false)
     {
         const string structure = "SuperBlob";
         var reader = new SpanReader(data.Span, bigEndian: true, structure, fileOffset);
@@ -47,7 +64,7 @@ public sealed class SuperBlob
             ThrowHelper.Malformed(MalformedDataReason.LengthTooSmall, fileOffset + 4, structure, $"length {length}");
         }
 
-        if (length > (uint)data.Length)
+        if (length > (uint)data.Length && !allowTruncated)
         {
             ThrowHelper.Malformed(MalformedDataReason.BlobLengthExceedsContainer, fileOffset + 4, structure,
                 $"length {length} exceeds the {data.Length} bytes available");
@@ -61,6 +78,13 @@ public sealed class SuperBlob
         }
 
         var minimumOffset = HeaderSize + (count * IndexEntrySize);
+        var available = Math.Min(length, (uint)data.Length);
+        if (minimumOffset > available)
+        {
+            ThrowHelper.Malformed(MalformedDataReason.Truncated, fileOffset + 8, structure,
+                $"the index of {count} entries needs {minimumOffset} bytes, {available} are present");
+        }
+
         var index = new (uint Type, uint Offset, long EntryOffset)[count];
         for (var i = 0; i < index.Length; i++)
         {
@@ -76,7 +100,8 @@ public sealed class SuperBlob
             index[i] = (type, offset, entryOffset);
         }
 
-        var blob = data[..(int)length];
+        var blob = data[..(int)available];
+        var lost = new List<uint>();
         var sortedOffsets = index.Where(e => e.Offset != 0).Select(e => e.Offset).Distinct().Order().ToArray();
         var entries = new List<BlobIndexEntry>(index.Length);
         foreach (var (type, offset, _) in index)
@@ -89,6 +114,18 @@ public sealed class SuperBlob
             // A child may not run into the next child or past the SuperBlob (apple-codesign's rule, range-checked first).
             var next = Array.BinarySearch(sortedOffsets, offset) + 1;
             var bound = next < sortedOffsets.Length ? sortedOffsets[next] : length;
+            if (bound > available)
+            {
+                if (offset + CodeSigningBlob.HeaderSize > available
+                    || offset + System.Buffers.Binary.BinaryPrimitives.ReadUInt32BigEndian(blob.Span[((int)offset + 4)..]) > available)
+                {
+                    lost.Add(type);
+                    continue;
+                }
+
+                bound = available;
+            }
+
             var childSpan = blob[(int)offset..(int)bound];
             if (childSpan.Length < CodeSigningBlob.HeaderSize)
             {
@@ -106,7 +143,7 @@ public sealed class SuperBlob
             entries.Add(new BlobIndexEntry(type, offset, CodeSigningBlob.Create(childSpan, fileOffset + offset)));
         }
 
-        return new SuperBlob(magic, blob, entries);
+        return new SuperBlob(magic, blob, entries, length, lost);
     }
 }
 

@@ -44,16 +44,25 @@ public static class MachConstants
 
     public const uint MH_OBJECT = 1;
     public const uint MH_EXECUTE = 2;
+    public const uint MH_PRELOAD = 5;
     public const uint MH_DYLIB = 6;
     public const uint MH_DYLINKER = 7;
     public const uint MH_BUNDLE = 8;
     public const uint MH_KEXT_BUNDLE = 0xB;
     public const uint MH_FILESET = 0xC;
 
+    /// <summary>
+    /// The file types SEC signs and verifies as Mach-O code (machorep.cpp <c>MachORep::candidate</c>): dynamic images.
+    /// Anything else, MH_OBJECT included ("maybe later"), is handled as a plain file by codesign, i.e. not code.
+    /// </summary>
+    public static bool IsCodeFileType(uint fileType) =>
+        fileType is MH_EXECUTE or MH_DYLIB or MH_DYLINKER or MH_BUNDLE or MH_KEXT_BUNDLE or MH_PRELOAD;
+
     public static string FileTypeName(uint fileType) => fileType switch
     {
         MH_OBJECT => "object",
         MH_EXECUTE => "execute",
+        MH_PRELOAD => "preload",
         MH_DYLIB => "dylib",
         MH_DYLINKER => "dylinker",
         MH_BUNDLE => "bundle",

@@ -46,6 +46,76 @@ public sealed class MachFile
     }
 
     /// <summary>
+    /// What the file is to the code-signing machinery, decided as SEC decides which DiskRep reads it
+    /// (diskrep.cpp <c>DiskRep::bestGuess</c>, machorep.cpp <c>MachORep::candidate</c>, macho++.cpp <c>Universal::typeOf</c>):
+    /// only the image of a thin file or of the <em>first</em> fat_arch entry (table order) is looked at. When that image
+    /// is a dynamic image (<see cref="MachConstants.IsCodeFileType"/>) the file is Mach-O code; when it is a static
+    /// archive (<c>!&lt;arch&gt;</c>), an object file (MH_OBJECT) or anything else, codesign treats the whole file as a
+    /// plain file, which has no embedded signature: "code object is not signed at all". A file with a Mach-O magic whose
+    /// header or fat table is damaged stays <see cref="MachFileKind.Code"/>, so the damage is reported, not hidden.
+    /// </summary>
+    /// <param name="description">For <see cref="MachFileKind.NotCode"/>: what the first image is, for the finding.</param>
+    public static MachFileKind Identify(ReadOnlySpan<byte> bytes, out string? description)
+    {
+        description = null;
+        if (!IsMachO(bytes))
+        {
+            return MachFileKind.NotMachO;
+        }
+
+        var image = bytes;
+        var where = "the file";
+        if (!MachImage.HasMachMagic(bytes))
+        {
+            var is64 = BinaryPrimitives.ReadUInt32BigEndian(bytes) == MachConstants.FAT_MAGIC_64;
+            var entrySize = is64 ? MachConstants.FatArch64Size : MachConstants.FatArchSize;
+            if (bytes.Length < MachConstants.FatHeaderSize + entrySize)
+            {
+                return MachFileKind.Code; // a damaged fat table: MachFile.Read says how
+            }
+
+            var entry = bytes.Slice(MachConstants.FatHeaderSize, entrySize);
+            var offset = is64 ? BinaryPrimitives.ReadUInt64BigEndian(entry[8..]) : BinaryPrimitives.ReadUInt32BigEndian(entry[8..]);
+            if (offset >= (ulong)bytes.Length)
+            {
+                return MachFileKind.Code;
+            }
+
+            image = bytes[(int)offset..];
+            where = $"the first architecture ({CpuTypes.Name(BinaryPrimitives.ReadInt32BigEndian(entry), BinaryPrimitives.ReadInt32BigEndian(entry[4..]))})";
+        }
+
+        if (image.StartsWith("!<arch>\n"u8))
+        {
+            description = $"{where} is a static archive (!<arch>)";
+            return MachFileKind.NotCode;
+        }
+
+        if (!MachImage.HasMachMagic(image))
+        {
+            description = $"{where} is not a Mach-O image (it starts 0x{Convert.ToHexStringLower(image[..Math.Min(4, image.Length)])})";
+            return MachFileKind.NotCode;
+        }
+
+        if (image.Length < MachConstants.MachHeaderSize)
+        {
+            return MachFileKind.Code; // truncated header: damaged code
+        }
+
+        var swapped = BinaryPrimitives.ReadUInt32LittleEndian(image) is MachConstants.MH_CIGAM or MachConstants.MH_CIGAM_64;
+        var fileType = swapped ? BinaryPrimitives.ReadUInt32BigEndian(image[12..]) : BinaryPrimitives.ReadUInt32LittleEndian(image[12..]);
+        if (MachConstants.IsCodeFileType(fileType))
+        {
+            return MachFileKind.Code;
+        }
+
+        description = fileType == MachConstants.MH_OBJECT
+            ? $"{where} is an object file (MH_OBJECT), not a loadable image"
+            : $"{where} has file type {MachConstants.FileTypeName(fileType)}, not a loadable image";
+        return MachFileKind.NotCode;
+    }
+
+    /// <summary>
     /// Reads the file. Returns false with <paramref name="error"/> null when the bytes are not Mach-O at all, and
     /// false with <paramref name="error"/> set when they are Mach-O but the container itself is malformed.
     /// </summary>
@@ -112,7 +182,8 @@ public sealed class MachFile
             var cpuSubType = reader.ReadInt32();
             var offset = is64 ? reader.ReadUInt64() : reader.ReadUInt32();
             var size = is64 ? reader.ReadUInt64() : reader.ReadUInt32();
-            reader.Skip(is64 ? 8 : 4); // align (+ reserved)
+            var align = reader.ReadUInt32();
+            reader.Skip(is64 ? 4 : 0); // reserved
 
             // Range checks in ulong: offset + size of two 64-bit values is checked for wrap first.
             if (offset < headerEnd || size > (ulong)bytes.Length || offset > (ulong)bytes.Length - size)
@@ -142,11 +213,24 @@ public sealed class MachFile
                 error = e;
             }
 
-            slices[i] = new MachSlice(i, cpuType, cpuSubType, offset, size, image, error);
+            slices[i] = new MachSlice(i, cpuType, cpuSubType, offset, size, image, error) { Align = align };
         }
 
         return new MachFile(bytes, true, is64, slices);
     }
+}
+
+/// <summary>What a file is to codesign: see <see cref="MachFile.Identify"/>.</summary>
+public enum MachFileKind
+{
+    /// <summary>No Mach-O magic: an ordinary file.</summary>
+    NotMachO,
+
+    /// <summary>A Mach-O container whose (first) image is not a dynamic image: an archive or object file; codesign says "not signed at all".</summary>
+    NotCode,
+
+    /// <summary>Mach-O code (possibly damaged): verified slice by slice.</summary>
+    Code,
 }
 
 /// <summary>
@@ -156,5 +240,8 @@ public sealed class MachFile
 public sealed record MachSlice(int Index, int CpuType, int CpuSubType, ulong Offset, ulong Size, MachImage? Image,
     MalformedDataException? Error)
 {
+    /// <summary>fat_arch <c>align</c>: the slice's alignment as a power of two (0 for a thin file).</summary>
+    public uint Align { get; init; }
+
     public string Architecture => CpuTypes.Name(CpuType, CpuSubType);
 }

@@ -53,6 +53,13 @@ public sealed class MachImage
 
     public byte[]? Uuid { get; private set; }
 
+    /// <summary>
+    /// Where the image's linked contents end, as SEC's strict check reads it (macho++.cpp <c>MachO::validateStructure</c>):
+    /// the end of the first <c>__LINKEDIT</c> segment or <c>LC_SYMTAB</c> string table, whichever load command comes
+    /// first. Null when the image has neither. Under <c>--strict</c> this must equal the slice length.
+    /// </summary>
+    public ImageExtent? Extent { get; private set; }
+
     /// <summary>The <c>__TEXT</c> segment: the executable segment codesign records in CodeDirectory ≥ 0x20400 (§1.5).</summary>
     public MachSegment? TextSegment => Segments.FirstOrDefault(s => s.Name == "__TEXT");
 
@@ -84,22 +91,19 @@ public sealed class MachImage
 
     /// <summary>
     /// Gets the signature bytes (<c>datasize</c> bytes at <c>dataoff</c>). Returns false when the slice has no
-    /// <c>LC_CODE_SIGNATURE</c> (unsigned, which is not an error). Throws <see cref="MalformedDataException"/> when the
-    /// command exists but its range lies outside the slice or cannot hold even a SuperBlob header.
+    /// <c>LC_CODE_SIGNATURE</c> (unsigned, which is not an error). A range that runs past the end of the slice (a
+    /// truncated file) yields the bytes that are there and <paramref name="missing"/> &gt; 0: SEC reads only the
+    /// SuperBlob's own length (blob.cpp <c>readBlob</c>), so a cut in the padding alone does not break the signature.
+    /// Throws <see cref="MalformedDataException"/> when the range starts at or past the end of the slice, or when
+    /// <c>datasize</c> cannot hold even a SuperBlob header.
     /// </summary>
-    public bool TryGetCodeSignature(out ReadOnlyMemory<byte> signature)
+    public bool TryGetCodeSignature(out ReadOnlyMemory<byte> signature, out long missing)
     {
         signature = default;
+        missing = 0;
         if (CodeSignature is not { } command)
         {
             return false;
-        }
-
-        // ulong arithmetic: dataoff + datasize cannot wrap.
-        if ((ulong)command.DataOffset + command.DataSize > (ulong)Slice.Length)
-        {
-            ThrowHelper.Malformed(MalformedDataReason.OffsetOutOfRange, command.CommandOffset, "LC_CODE_SIGNATURE",
-                $"dataoff 0x{command.DataOffset:x} + datasize 0x{command.DataSize:x} exceeds slice size 0x{Slice.Length:x}");
         }
 
         if (command.DataSize < 12)
@@ -108,7 +112,34 @@ public sealed class MachImage
                 $"datasize {command.DataSize} cannot hold a SuperBlob (signature data missing)");
         }
 
-        signature = Slice.Slice((int)command.DataOffset, (int)command.DataSize);
+        if (command.DataOffset >= (ulong)Slice.Length)
+        {
+            ThrowHelper.Malformed(MalformedDataReason.OffsetOutOfRange, command.CommandOffset, "LC_CODE_SIGNATURE",
+                $"dataoff 0x{command.DataOffset:x} is at or past the end of the slice (0x{Slice.Length:x} bytes): the signature data is missing");
+        }
+
+        // ulong arithmetic: dataoff + datasize cannot wrap.
+        var end = (ulong)command.DataOffset + command.DataSize;
+        missing = end > (ulong)Slice.Length ? (long)(end - (ulong)Slice.Length) : 0;
+        signature = Slice.Slice((int)command.DataOffset, (int)(command.DataSize - missing));
+        return true;
+    }
+
+    /// <summary>As <see cref="TryGetCodeSignature(out ReadOnlyMemory{byte}, out long)"/>, but a range past the end of the slice is malformed.</summary>
+    public bool TryGetCodeSignature(out ReadOnlyMemory<byte> signature)
+    {
+        if (!TryGetCodeSignature(out signature, out var missing))
+        {
+            return false;
+        }
+
+        if (missing > 0)
+        {
+            var command = CodeSignature!.Value;
+            ThrowHelper.Malformed(MalformedDataReason.OffsetOutOfRange, command.CommandOffset, "LC_CODE_SIGNATURE",
+                $"dataoff 0x{command.DataOffset:x} + datasize 0x{command.DataSize:x} exceeds slice size 0x{Slice.Length:x}");
+        }
+
         return true;
     }
 
@@ -185,7 +216,18 @@ public sealed class MachImage
             {
                 case MachConstants.LC_SEGMENT:
                 case MachConstants.LC_SEGMENT_64:
-                    segments.Add(ReadSegment(ref reader, cmd == MachConstants.LC_SEGMENT_64));
+                    var segment = ReadSegment(ref reader, cmd == MachConstants.LC_SEGMENT_64);
+                    segments.Add(segment);
+                    if (segment.Name == "__LINKEDIT")
+                    {
+                        Extent ??= new ImageExtent("__LINKEDIT", segment.FileOffset + segment.FileSize);
+                    }
+
+                    break;
+                case MachConstants.LC_SYMTAB:
+                    reader.Skip(8); // symoff, nsyms
+                    var stringTable = reader.ReadUInt32();
+                    Extent ??= new ImageExtent("LC_SYMTAB string table", (ulong)stringTable + reader.ReadUInt32());
                     break;
                 case MachConstants.LC_CODE_SIGNATURE:
                     if (CodeSignature is not null)

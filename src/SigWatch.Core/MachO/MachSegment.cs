@@ -15,3 +15,6 @@ public readonly record struct CodeSignatureCommand(uint DataOffset, uint DataSiz
 
 /// <summary>One load command as found: its number, size and where it starts inside the slice.</summary>
 public readonly record struct LoadCommandInfo(uint Command, uint Size, int SliceOffset);
+
+/// <summary>Where an image's contents end (slice-relative) and which load command says so.</summary>
+public readonly record struct ImageExtent(string Source, ulong End);

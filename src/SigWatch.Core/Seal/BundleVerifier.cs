@@ -40,7 +40,7 @@ public sealed class BundleVerifier
         ArgumentNullException.ThrowIfNull(tree);
         _tree = tree;
         _options = options ?? new BundleVerifierOptions();
-        _signatureVerifier = new CodeSignatureVerifier(_options.Signature);
+        _signatureVerifier = new CodeSignatureVerifier(_options.Signature with { Strict = _options.Strict });
     }
 
     /// <summary>Verifies the bundle directory at <paramref name="bundlePath"/>.</summary>
@@ -111,20 +111,39 @@ public sealed class BundleVerifier
             anchors.Add((structure.BundlePath, SafeStat(structure.BundlePath)));
         }
 
+        var infoFindings = findings.Count;
         var info = ReadSmallFile(structure.InfoPlistPath, "Info.plist", findings, anchors);
-        var infoDictionary = info is { } plistBytes && PropertyList.TryRead(plistBytes.Span, out var plist, out _) ? plist as PlistDictionary : null;
-        var executableName = infoDictionary?.GetString("CFBundleExecutable") is { Length: > 0 } exe && exe.IndexOfAny(['/', '\0']) < 0 && exe is not (".." or ".")
-            ? exe
-            : null;
+        var infoUnreadable = findings.Count > infoFindings;
+        string? infoProblem = null;
+        PlistDictionary? infoDictionary = null;
+        if (info is { } plistBytes)
+        {
+            infoDictionary = PropertyList.TryRead(plistBytes.Span, out var plist, out var plistError) ? plist as PlistDictionary : null;
+            infoProblem = infoDictionary is null ? plistError?.Message ?? "its top level is not a dictionary" : null;
+        }
+
         var codeResourcesPath = Path.Combine(structure.CodeSignatureDirectory, CodeSignature.DetachedFileName(CodeSigningSlot.ResourceDirectory));
         anchors.Add((structure.CodeSignatureDirectory, SafeStat(structure.CodeSignatureDirectory))); // its entries: the strict check
         var codeResources = ReadSmallFile(codeResourcesPath, "_CodeSignature/CodeResources", findings, anchors);
-        var slotSource = new BundleSlotSource(info, codeResources, structure);
+        var slotSource = new BundleSlotSource(info, infoUnreadable, codeResources, structure);
 
-        var main = VerifyMainCode(structure, executableName, info, slotSource, findings, anchors) with { InfoPlist = infoDictionary };
-        if (main.Signature is null && main.Architectures.Count == 0)
+        var main = VerifyMainCode(structure, ExecutableName(structure, infoDictionary), info, slotSource, codeResources is not null, findings, anchors)
+            with { InfoPlist = infoDictionary };
+        var signed = main.Signature is not null || main.Architectures.Count > 0;
+        if (infoProblem is not null)
         {
-            return Result(SignatureVerdict.Unsigned, structure, main.ExecutableRelative);
+            // SEC hashes Info.plist as bytes and parses it only for requirements (StaticCode.cpp getDictionary:
+            // errSecCSBadDictionaryFormat), so a signed bundle with a plist that does not parse fails the DR check.
+            findings.Add(new Finding(FindingKind.InfoPlistMalformed, signed ? FindingSeverity.Error : FindingSeverity.Warning,
+                $"Info.plist is not a readable property-list dictionary: {infoProblem}", "Info.plist"));
+        }
+
+        if (!signed)
+        {
+            // Unsigned means nothing was ever signed here; anything damaged (an executable that is no longer code, a
+            // missing executable, unreadable files) makes the bundle invalid, with the finding that says what.
+            var damaged = findings.Any(f => f.Severity == FindingSeverity.Error && f.Kind != FindingKind.NotSigned);
+            return Result(damaged ? SignatureVerdict.Invalid : SignatureVerdict.Unsigned, structure, main.ExecutableRelative);
         }
 
         statistics.AddFullWalk();
@@ -419,12 +438,30 @@ public sealed class BundleVerifier
         return main with { Architectures = architectures, Signature = architectures.FirstOrDefault(a => a.Signature is not null)?.Signature };
     }
 
+    /// <summary>
+    /// The main executable's name as CFBundle finds it (CF CFBundle.c <c>_CFBundleCopyExecutableName</c>): CFBundleExecutable,
+    /// else the old NSExecutable key, else the bundle's name without its extension; a name from the fallback counts only
+    /// when such a file exists. An unparseable Info.plist is an empty dictionary to CF, so the fallback applies.
+    /// </summary>
+    private string? ExecutableName(BundleStructure structure, PlistDictionary? info)
+    {
+        static bool Usable(string? name) => name is { Length: > 0 } && name.IndexOfAny(['/', '\0']) < 0 && name is not (".." or ".");
+        if ((info?.GetString("CFBundleExecutable") ?? info?.GetString("NSExecutable")) is { } named)
+        {
+            return Usable(named) ? named : null;
+        }
+
+        var fallback = Path.GetFileNameWithoutExtension(Path.TrimEndingDirectorySeparator(structure.BundlePath));
+        return Usable(fallback) && SafeStat(Path.Combine(structure.ExecutableDirectory, fallback)).Kind == FileTreeKind.Regular ? fallback : null;
+    }
+
     private MainCode VerifyMainCode(BundleStructure structure, string? executableName, ReadOnlyMemory<byte>? info,
-        BundleSlotSource slotSource, List<Finding> findings, List<(string Path, FileTreeEntry Entry)> anchors)
+        BundleSlotSource slotSource, bool hasSeal, List<Finding> findings, List<(string Path, FileTreeEntry Entry)> anchors)
     {
         var none = (IReadOnlySet<string>)new HashSet<string>();
         string? executableRelative = null;
         ReadOnlyMemory<byte>? code = null;
+        string? notCode = null;
         if (executableName is not null)
         {
             executableRelative = structure.ExecutableRelativePath(executableName);
@@ -441,23 +478,26 @@ public sealed class BundleVerifier
             }
 
             code = ReadSmallFile(path, executableRelative, findings, anchors);
-            if (code is { } bytes && MachFile.IsMachO(bytes.Span))
+            if (code is { } bytes)
             {
-                var report = _signatureVerifier.Verify(bytes, executableRelative, slotSource);
-                findings.AddRange(report.Findings.Where(f => f.Kind != FindingKind.NotSigned || report.Verdict != SignatureVerdict.Unsigned));
-                if (report.Verdict == SignatureVerdict.Unsigned)
+                var kind = MachFile.Identify(bytes.Span, out var description);
+                if (kind == MachFileKind.Code)
                 {
-                    findings.Add(new Finding(FindingKind.NotSigned, FindingSeverity.Error, "code object is not signed at all", executableRelative));
-                    return new MainCode([], null, executableRelative, none);
+                    var report = _signatureVerifier.Verify(bytes, executableRelative, slotSource);
+                    if (report.Verdict == SignatureVerdict.Unsigned)
+                    {
+                        findings.Add(new Finding(FindingKind.NotSigned, FindingSeverity.Error, "code object is not signed at all", executableRelative));
+                        return new MainCode([], null, executableRelative, none);
+                    }
+
+                    // A damaged executable (its header, load commands or signature unreadable) is reported as such:
+                    // the bundle is invalid with that cause, never "unsigned".
+                    findings.AddRange(report.Findings);
+                    return new MainCode(report.Architectures, report.Architectures.FirstOrDefault(a => a.Signature is not null)?.Signature,
+                        executableRelative, none);
                 }
 
-                if (_options.Strict)
-                {
-                    CheckTrailingData(report, executableRelative, findings);
-                }
-
-                return new MainCode(report.Architectures, report.Architectures.FirstOrDefault(a => a.Signature is not null)?.Signature,
-                    executableRelative, none);
+                notCode = kind == MachFileKind.NotCode ? description : $"{bytes.Length} bytes without a Mach-O header";
             }
         }
 
@@ -477,7 +517,19 @@ public sealed class BundleVerifier
         });
         if (signature is null)
         {
-            findings.Add(new Finding(FindingKind.NotSigned, FindingSeverity.Error, "code object is not signed at all", executableRelative ?? "."));
+            if (notCode is not null && hasSeal)
+            {
+                // codesign would read the file as plain data and say "not signed at all"; but the resource seal proves
+                // the bundle was signed with Mach-O code here, so the executable was damaged or replaced after signing.
+                findings.Add(new Finding(FindingKind.MalformedMachO, FindingSeverity.Error,
+                    $"the main executable is not Mach-O code any more ({notCode}), although the bundle carries a resource seal: it was damaged or replaced after signing",
+                    executableRelative));
+            }
+            else
+            {
+                findings.Add(new Finding(FindingKind.NotSigned, FindingSeverity.Error, "code object is not signed at all", executableRelative ?? "."));
+            }
+
             return new MainCode([], null, executableRelative, none);
         }
 
@@ -625,15 +677,6 @@ public sealed class BundleVerifier
             report = bytes is { } b
                 ? _signatureVerifier.Verify(b, job.Path)
                 : new VerificationReport { Path = job.Path, Kind = "other", Verdict = SignatureVerdict.Invalid, Architectures = [], Findings = nestedFindings };
-            if (_options.Strict && report.Verdict == SignatureVerdict.Valid)
-            {
-                var strict = new List<Finding>();
-                CheckTrailingData(report, job.Path, strict);
-                if (strict.Count > 0)
-                {
-                    report = new VerificationReport { Path = report.Path, Kind = report.Kind, Verdict = SignatureVerdict.Invalid, Architectures = report.Architectures, Findings = [.. report.Findings, .. strict] };
-                }
-            }
         }
 
         if (report.Verdict != SignatureVerdict.Valid)
@@ -711,19 +754,6 @@ public sealed class BundleVerifier
     /// </summary>
     public static RequirementSubject NestedSubject(VerificationReport report, PlistDictionary? infoPlist = null) =>
         RequirementSubjects.FromReport(report, infoPlist);
-
-    private void CheckTrailingData(VerificationReport report, string path, List<Finding> findings)
-    {
-        foreach (var arch in report.Architectures)
-        {
-            if (arch.Image is { CodeSignature: { } command } image && (long)command.DataOffset + command.DataSize < image.Slice.Length)
-            {
-                findings.Add(new Finding(FindingKind.BadMainExecutable, FindingSeverity.Error,
-                    $"main executable failed strict validation: {image.Slice.Length - ((long)command.DataOffset + command.DataSize)} bytes follow the code signature",
-                    path, arch.Architecture));
-            }
-        }
-    }
 
     private void CheckRoot(BundleStructure structure, List<Finding> findings)
     {
@@ -877,11 +907,14 @@ public sealed class BundleVerifier
     internal BundleVerifierOptions Options => _options;
 
     /// <summary>Supplies Info.plist and CodeResources from the bundle (reference §5: always from the bundle, never the signature).</summary>
-    private sealed class BundleSlotSource(ReadOnlyMemory<byte>? info, ReadOnlyMemory<byte>? codeResources, BundleStructure structure) : ISpecialSlotSource
+    private sealed class BundleSlotSource(ReadOnlyMemory<byte>? info, bool infoUnreadable, ReadOnlyMemory<byte>? codeResources,
+        BundleStructure structure) : ISpecialSlotSource
     {
         public SpecialSlotContent GetComponent(uint slot) => slot switch
         {
-            CodeSigningSlot.InfoPlist => info is { } i ? SpecialSlotContent.Present(i, "bundle Info.plist") : SpecialSlotContent.Missing(structure.InfoPlistPath),
+            CodeSigningSlot.InfoPlist => info is { } i ? SpecialSlotContent.Present(i, "bundle Info.plist")
+                : infoUnreadable ? SpecialSlotContent.Unavailable("the bundle's Info.plist cannot be read")
+                : SpecialSlotContent.Missing(structure.InfoPlistPath),
             CodeSigningSlot.ResourceDirectory => codeResources is { } c ? SpecialSlotContent.Present(c, "_CodeSignature/CodeResources") : SpecialSlotContent.Missing("bundle (_CodeSignature/CodeResources)"),
             _ => SpecialSlotContent.Unavailable("not supplied by a bundle"),
         };

@@ -5,13 +5,20 @@ using SigWatch.Core.MachO;
 namespace SigWatch.Core.Verification;
 
 /// <summary>Knobs for <see cref="CodeSignatureVerifier"/>; the defaults check against the real clock.</summary>
-public sealed class CodeSignatureVerifierOptions
+public sealed record CodeSignatureVerifierOptions
 {
     /// <summary>The clock used when a signature has no secure timestamp.</summary>
     public TimeProvider Clock { get; init; } = TimeProvider.System;
 
     /// <summary>Decodes the CMS cdhashes plist (V1 hash agility); without it that attribute is reported unchecked.</summary>
     public Func<ReadOnlyMemory<byte>, IReadOnlyList<byte[]>?>? CdHashesPlistDecoder { get; init; } = CdHashesPlist.Decode;
+
+    /// <summary>
+    /// Apply <c>codesign --strict</c>'s structure checks (the default of codesign's verify, security_systemkeychain
+    /// codesign.cpp <c>staticVerifyOptions</c>): the image must end where its __LINKEDIT ends, a universal file must have
+    /// nothing but zeros between and nothing after its slices, and every code limit must be LC_CODE_SIGNATURE's dataoff.
+    /// </summary>
+    public bool Strict { get; init; } = true;
 }
 
 /// <summary>
@@ -20,7 +27,7 @@ public sealed class CodeSignatureVerifierOptions
 /// and the CMS signature with its chain to a pinned Apple root. Never throws for malformed input: every problem
 /// becomes a <see cref="Finding"/> with its architecture and offset.
 /// </summary>
-public sealed class CodeSignatureVerifier(CodeSignatureVerifierOptions? options = null)
+public sealed partial class CodeSignatureVerifier(CodeSignatureVerifierOptions? options = null)
 {
     private readonly CodeSignatureVerifierOptions _options = options ?? new CodeSignatureVerifierOptions();
     private readonly CmsSignatureVerifier _cmsVerifier = new((options ?? new CodeSignatureVerifierOptions()).CdHashesPlistDecoder);
@@ -35,11 +42,16 @@ public sealed class CodeSignatureVerifier(CodeSignatureVerifierOptions? options 
     public VerificationReport Verify(ReadOnlyMemory<byte> bytes, string path, ISpecialSlotSource? slotSource = null)
     {
         var findings = new List<Finding>();
-        if (!MachFile.IsMachO(bytes.Span))
+        switch (MachFile.Identify(bytes.Span, out var notCode))
         {
-            findings.Add(new Finding(FindingKind.NotSigned, FindingSeverity.Error,
-                "not a Mach-O file; only Mach-O files carry an embedded signature", path));
-            return new VerificationReport { Path = path, Kind = "other", Verdict = SignatureVerdict.Unsigned, Architectures = [], Findings = findings };
+            case MachFileKind.NotMachO:
+                findings.Add(new Finding(FindingKind.NotSigned, FindingSeverity.Error,
+                    "not a Mach-O file; only Mach-O files carry an embedded signature", path));
+                return new VerificationReport { Path = path, Kind = "other", Verdict = SignatureVerdict.Unsigned, Architectures = [], Findings = findings };
+            case MachFileKind.NotCode:
+                findings.Add(new Finding(FindingKind.NotCode, FindingSeverity.Error,
+                    $"not Mach-O code: {notCode}; codesign reads such a file as a plain file: code object is not signed at all", path));
+                return new VerificationReport { Path = path, Kind = "macho", Verdict = SignatureVerdict.Unsigned, Architectures = [], Findings = findings };
         }
 
         MachFile file;
@@ -55,16 +67,20 @@ public sealed class CodeSignatureVerifier(CodeSignatureVerifierOptions? options 
 
         var architectures = file.Slices.Select(slice => VerifySlice(slice, path, slotSource)).ToList();
         findings.AddRange(architectures.SelectMany(a => a.Findings));
-        SignatureVerdict verdict;
         if (architectures.All(a => !a.IsSigned && a.Image is not null && a.Findings.All(f => f.Kind == FindingKind.NotSigned)))
         {
-            verdict = SignatureVerdict.Unsigned;
-        }
-        else
-        {
-            verdict = findings.Any(f => f.Severity == FindingSeverity.Error) ? SignatureVerdict.Invalid : SignatureVerdict.Valid;
+            // Every slice well-formed and without LC_CODE_SIGNATURE: unsigned. One unsigned slice beside signed ones is
+            // an error of that slice (SEC handleOtherArchitectures: errSecCSUnsigned), so the file is invalid.
+            return new VerificationReport { Path = path, Kind = "macho", Verdict = SignatureVerdict.Unsigned, Architectures = architectures, Findings = findings };
         }
 
+        CheckSlicesAgree(architectures, path, findings);
+        if (_options.Strict && file.IsUniversal)
+        {
+            CheckUniversalStructure(file, path, findings);
+        }
+
+        var verdict = findings.Any(f => f.Severity == FindingSeverity.Error) ? SignatureVerdict.Invalid : SignatureVerdict.Valid;
         return new VerificationReport { Path = path, Kind = "macho", Verdict = verdict, Architectures = architectures, Findings = findings };
     }
 
@@ -107,17 +123,28 @@ public sealed class CodeSignatureVerifier(CodeSignatureVerifierOptions? options 
         CodeSignature signature;
         try
         {
-            if (!image.TryGetCodeSignature(out var signatureBytes))
+            if (!image.TryGetCodeSignature(out var signatureBytes, out var missing))
             {
                 findings.Add(new Finding(FindingKind.NotSigned, FindingSeverity.Error, "no LC_CODE_SIGNATURE load command", path, arch));
                 return Report();
             }
 
-            signature = CodeSignature.ReadEmbedded(signatureBytes, image.FileOffset + image.CodeSignature!.Value.DataOffset);
+            var command = image.CodeSignature!.Value;
+            if (missing > 0)
+            {
+                // Not an error by itself: SEC reads only the SuperBlob's own length, which may end before the cut. The
+                // strict extent check (below) fails such a file; a cut inside the SuperBlob is an error of the signature.
+                findings.Add(new Finding(FindingKind.MalformedSignature, FindingSeverity.Warning,
+                    $"LC_CODE_SIGNATURE says {command.DataSize} bytes at 0x{command.DataOffset:x}, but the slice ends {missing} bytes earlier: the file was cut short",
+                    path, arch, image.FileOffset + command.DataOffset));
+            }
+
+            signature = CodeSignature.ReadEmbedded(signatureBytes, image.FileOffset + command.DataOffset, allowTruncated: missing > 0);
         }
         catch (MalformedDataException e)
         {
             findings.Add(new Finding(FindingKind.MalformedSignature, FindingSeverity.Error, e.Message, path, arch, e.Offset));
+            CheckExtent(image, path, arch, findings);
             return Report(classification: SignatureClassification.Untrusted);
         }
 
@@ -133,18 +160,10 @@ public sealed class CodeSignatureVerifier(CodeSignatureVerifierOptions? options 
 
             slotSource = new BareMachOSlotSource(embeddedPlist);
         }
+
         var (cds, cms, classification) = VerifySignature(signature, image.Slice, image.FileOffset, slotSource, arch, path, findings);
-        var dataOffset = image.CodeSignature!.Value.DataOffset;
-        foreach (var cd in cds.Select(c => c.Directory).Where(c => c.CanCheckHashes && c.CodeLimit < dataOffset))
-        {
-            // codesign sets codeLimit to LC_CODE_SIGNATURE.dataoff (reference §1.4), so every byte before the signature
-            // is hashed. A shorter limit leaves bytes no page hash covers. [?] whether SEC rejects this, hence a warning.
-            findings.Add(new Finding(FindingKind.MalformedSignature, FindingSeverity.Warning,
-                $"{PageHashVerifier.Describe(cd)} covers 0x{cd.CodeLimit:x} bytes but the signature starts at 0x{dataOffset:x}: {dataOffset - cd.CodeLimit} bytes are not hashed",
-                path, arch, cd.FileOffset + CodeDirectoryLayout.CodeLimit));
-        }
-
-
+        CheckCodeLimits(image, cds, path, arch, findings);
+        CheckExtent(image, path, arch, findings);
         return Report(signature, cds, cms, classification);
     }
 
@@ -203,6 +222,12 @@ public sealed class CodeSignatureVerifier(CodeSignatureVerifierOptions? options 
         {
             // SEC verifySignature: ad-hoc code is valid by definition; its identity is only the cdhash.
             return (null, adHocClass);
+        }
+
+        if (signature.IsTruncated && cmsBytes is null)
+        {
+            // The CMS was cut off with the end of the file: nothing says who signed it, and it is not ad-hoc code.
+            return (null, SignatureClassification.Untrusted);
         }
 
         if (cmsBytes is not { Length: > 0 } cms)

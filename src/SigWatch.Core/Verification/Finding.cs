@@ -111,7 +111,11 @@ public enum FindingKind
     /// <summary>Strict, version 2 seals: a resource carries a resource fork or Finder info (errSecCSInvalidAssociatedFileData).</summary>
     ResourceSidebandData,
 
-    /// <summary>Strict: the main executable has bytes after its signature, which no page hash covers (errSecCSBadMainExecutable).</summary>
+    /// <summary>
+    /// Strict: the Mach-O structure is suspicious (errSecCSBadMainExecutable): the image does not end where its __LINKEDIT
+    /// ends (bytes appended after the signature, or a truncated file), or a universal file has bytes after its last slice
+    /// or non-zero bytes between slices. Applies to bare files, bundle main executables and nested code alike.
+    /// </summary>
     BadMainExecutable,
 
     /// <summary>A file or directory that cannot be read, vanished during the walk, or whose name cannot be represented.</summary>
@@ -128,6 +132,18 @@ public enum FindingKind
     /// the detail names the OSStatus.
     /// </summary>
     NativeValidationFailed,
+
+    /// <summary>
+    /// A Mach-O container whose (first) image is not loadable code: a static archive, an object file (SEC machorep.cpp
+    /// <c>MachORep::candidate</c>). codesign reads it as a plain file: "code object is not signed at all" (verdict unsigned).
+    /// </summary>
+    NotCode,
+
+    /// <summary>The bundle's Info.plist is not a readable property-list dictionary, although the bundle is signed (errSecCSBadDictionaryFormat).</summary>
+    InfoPlistMalformed,
+
+    /// <summary>The slices of a universal file are signed by different teams, or some with a team and some without (errSecCSSignatureInvalid).</summary>
+    SlicesDisagree,
 }
 
 /// <summary>How a finding affects the verdict: only <see cref="Error"/> makes a signature invalid.</summary>
@@ -198,6 +214,9 @@ public static class FindingKinds
         FindingKind.NormalizationMismatch => "normalization-mismatch",
         FindingKind.RequirementNotSatisfied => "requirement-not-satisfied",
         FindingKind.NativeValidationFailed => "native-validation-failed",
+        FindingKind.NotCode => "not-code",
+        FindingKind.InfoPlistMalformed => "info-plist-malformed",
+        FindingKind.SlicesDisagree => "slices-disagree",
         _ => throw new ArgumentOutOfRangeException(nameof(kind), kind, null),
     };
 }

@@ -144,16 +144,29 @@ public class CodeSignatureVerifierTests
     }
 
     [Fact]
-    public void Verify_CodeLimitShortOfSignature_WarnsAboutUnhashedBytes()
+    public void Verify_CodeLimitShortOfSignature_FailsStrictValidation()
     {
         var bytes = new MachOBuilder { CodeLimitShortfall = 48 }.Build();
 
         var report = Verify(bytes);
 
+        // SingleDiskRep::strictValidate: codeLimit must equal LC_CODE_SIGNATURE's dataoff (errSecCSSignatureInvalid).
         var finding = Assert.Single(report.Findings);
         Assert.Equal(FindingKind.MalformedSignature, finding.Kind);
-        Assert.Equal(FindingSeverity.Warning, finding.Severity);
-        Assert.Contains("48 bytes are not hashed", finding.Detail);
+        Assert.Equal(FindingSeverity.Error, finding.Severity);
+        Assert.Contains("48 bytes before the signature are not hashed", finding.Detail);
+        Assert.Equal(SignatureVerdict.Invalid, report.Verdict);
+    }
+
+    [Fact]
+    public void Verify_CodeLimitShortOfSignature_NotStrict_OnlyWarns()
+    {
+        var bytes = new MachOBuilder { CodeLimitShortfall = 48 }.Build();
+
+        var report = new CodeSignatureVerifier(new CodeSignatureVerifierOptions { Strict = false }).Verify(bytes, "test");
+
+        Assert.Equal(FindingSeverity.Warning, Assert.Single(report.Findings).Severity);
+        Assert.Equal(SignatureVerdict.Valid, report.Verdict);
     }
 
     [Fact]
@@ -275,15 +288,38 @@ public class CodeSignatureVerifierTests
     }
 
     [Fact]
-    public void Verify_TruncatedSignature_ReportsMalformedSignature()
+    public void Verify_FileCutInsideTheSignatureIndex_IsInvalidWithTheCause()
     {
         var bytes = new MachOBuilder().Build();
-        var truncated = bytes.AsSpan(0, CodeSignatureOffset(bytes) + 40).ToArray();
+        var truncated = bytes.AsSpan(0, CodeSignatureOffset(bytes) + 20).ToArray();
 
         var report = Verify(truncated);
 
         Assert.Equal(SignatureVerdict.Invalid, report.Verdict);
-        Assert.Equal(FindingKind.MalformedSignature, Assert.Single(report.Findings).Kind);
+        Assert.Contains(report.Findings, f => f.Kind == FindingKind.MalformedSignature && f.Severity == FindingSeverity.Error && f.Detail.Contains("index"));
+        Assert.Contains(report.Findings, f => f.Kind == FindingKind.BadMainExecutable && f.Detail.Contains("cut short"));
+    }
+
+    [Fact]
+    public void Verify_FileCutAfterTheCodeDirectory_StillReportsItsCdHashIdentifierAndTeam()
+    {
+        var bytes = new MachOBuilder { TeamId = "ABCDE12345", Identifier = "com.example.cut" }.Build();
+        var whole = Verify(bytes).Architectures[0].Best!;
+        var signature = MachFile.Read(bytes).Slices[0].Image!;
+        signature.TryGetCodeSignature(out var blob);
+        var parsed = CodeSignature.ReadEmbedded(blob, 0);
+        var cdEnd = (int)parsed.SuperBlob!.Entries.Single(e => e.Type == CodeSigningSlot.CodeDirectory).Offset + parsed.Primary!.Bytes.Length;
+        var truncated = bytes.AsSpan(0, CodeSignatureOffset(bytes) + cdEnd).ToArray();
+
+        var report = Verify(truncated);
+
+        Assert.Equal(SignatureVerdict.Invalid, report.Verdict);
+        var best = report.Architectures[0].Best!;
+        Assert.Equal(whole.CdHash.ToArray(), best.CdHash.ToArray());
+        Assert.Equal("com.example.cut", best.Identifier);
+        Assert.Equal("ABCDE12345", best.TeamId);
+        Assert.Contains(report.Findings, f => f.Kind == FindingKind.MalformedSignature && f.Detail.Contains("the signature is cut short"));
+        Assert.Contains(report.Findings, f => f.Kind == FindingKind.BadMainExecutable);
     }
 
     [Fact]
