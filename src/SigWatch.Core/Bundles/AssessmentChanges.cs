@@ -109,7 +109,7 @@ public static class AssessmentChanges
         {
             // The app was what its signature said and no longer is: what Gatekeeper will call
             // "damaged and can't be opened" (USER-PROBLEMS.md rows 1-3).
-            var reason = after.Verdict == "unsigned" ? "the signature is gone" : after.DescribeErrors();
+            var reason = after.Verdict == "unsigned" ? $"the signature is gone: {after.DescribeErrors(max: 1)}" : after.DescribeErrors();
             changes.Add(new AssessmentChange(SealBroken, ChangeSeverity.Critical, $"signature no longer valid: {reason}", []));
             return;
         }

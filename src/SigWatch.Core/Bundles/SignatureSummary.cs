@@ -83,11 +83,37 @@ public sealed record SignatureSummary
 
     public bool IsValid => Verdict == "valid";
 
-    /// <summary>The error findings in one line, for event summaries ("file-modified Resources/x; …").</summary>
-    public string DescribeErrors(int max = 5)
+    // Findings about a sealed file: the path says what happened. For every other kind the detail is the cause
+    // ("LC_CODE_SIGNATURE … the signature data is missing"), so it goes into the one-line summary too.
+    private static readonly HashSet<string> s_pathSaysIt = new(StringComparer.Ordinal)
     {
-        var errors = Findings.Where(f => f.Severity == "error").ToList();
-        var shown = errors.Take(max).Select(f => f.Path is { Length: > 0 } p ? $"{f.Kind} {p}" : $"{f.Kind}: {f.Detail}");
+        "file-added", "file-missing", "file-modified", "symlink-modified", "normalization-mismatch",
+        "resource-sideband-data", "unsealed-root-content", "symlink-escapes-bundle", "unsupported-file-type",
+    };
+
+    private const int MaxDetailLength = 200;
+
+    /// <summary>The error findings in one line, for event summaries ("file-modified Resources/x; …").</summary>
+    public string DescribeErrors(int max = 5) => DescribeErrors(Findings, max);
+
+    /// <summary>
+    /// The error findings of <paramref name="findings"/> in one line: "file-modified Resources/x" for a sealed file,
+    /// "kind path: detail" for anything else (damage, structure, signature), at most <paramref name="max"/> of them.
+    /// </summary>
+    public static string DescribeErrors(IEnumerable<SummaryFinding> findings, int max = 5)
+    {
+        var errors = findings.Where(f => f.Severity == "error").ToList();
+        var shown = errors.Take(max).Select(f =>
+        {
+            var where = f.Path is { Length: > 0 } p ? " " + p : string.Empty;
+            if (where.Length > 0 && s_pathSaysIt.Contains(f.Kind))
+            {
+                return f.Kind + where;
+            }
+
+            var detail = f.Detail.ReplaceLineEndings(" ");
+            return $"{f.Kind}{where}: {(detail.Length > MaxDetailLength ? detail[..MaxDetailLength] + "…" : detail)}";
+        });
         var more = errors.Count > max ? $"; and {errors.Count - max} more" : string.Empty;
         return string.Join("; ", shown) + more;
     }

@@ -366,6 +366,10 @@ internal sealed class SigWatchStore : IDisposable
         if (facts.Signature is { } signature)
         {
             summary += $"; signature {signature.Verdict} ({signature.Classification})";
+            if (signature.Verdict == "invalid")
+            {
+                summary += ": " + signature.DescribeErrors(max: 2);
+            }
         }
 
         if (facts.Quarantine is { } story)

@@ -38,6 +38,27 @@ public sealed class CheckBundleTests : IDisposable
     }
 
     [Fact]
+    public void Check_AppWithTruncatedExecutable_IsInvalidInJsonWithTheDamageNotUnsigned()
+    {
+        var app = App();
+        using (var executable = File.OpenWrite(Path.Combine(app, "Contents", "MacOS", "Test")))
+        {
+            executable.SetLength(1000);
+        }
+
+        var (exit, output, _) = Run("check", app, "--json");
+
+        Assert.Equal(ExitCodes.Invalid, exit);
+        using var doc = JsonDocument.Parse(output);
+        Assert.Equal("invalid", doc.RootElement.GetProperty("verdict").GetString());
+        var findings = doc.RootElement.GetProperty("findings").EnumerateArray()
+            .Select(f => (Kind: f.GetProperty("kind").GetString(), Detail: f.GetProperty("detail").GetString()!)).ToList();
+        Assert.DoesNotContain(findings, f => f.Kind == "not-signed");
+        Assert.Contains(findings, f => f.Kind == "malformed-signature" && f.Detail.Contains("the signature data is missing"));
+        Assert.Contains(findings, f => f.Kind == "bad-main-executable");
+    }
+
+    [Fact]
     public void Check_AddedFile_ExitsOneListingTheFileAndExplainingIt()
     {
         var app = App();

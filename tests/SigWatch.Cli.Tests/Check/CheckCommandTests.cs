@@ -131,6 +131,35 @@ public sealed class CheckCommandTests : IDisposable
     }
 
     [Fact]
+    public void Check_UniversalOfStaticArchives_IsUnsignedNotCodeInJson()
+    {
+        byte[] archive = [.. "!<arch>\n"u8, .. new byte[60]];
+        var path = Write("libstatic.a", new FatBuilder().Add(archive, Core.MachO.CpuTypes.CPU_TYPE_X86_64, 3).Add(archive, Core.MachO.CpuTypes.CPU_TYPE_ARM64).Build());
+
+        var (exit, output, _) = Run("check", path, "--json");
+
+        Assert.Equal(ExitCodes.Invalid, exit);
+        using var doc = JsonDocument.Parse(output);
+        Assert.Equal("unsigned", doc.RootElement.GetProperty("verdict").GetString());
+        var finding = Assert.Single(doc.RootElement.GetProperty("findings").EnumerateArray());
+        Assert.Equal("not-code", finding.GetProperty("kind").GetString());
+        Assert.Contains("static archive", finding.GetProperty("detail").GetString());
+    }
+
+    [Fact]
+    public void Check_BareBinaryWithAppendedBytes_FailsStrictValidationInJson()
+    {
+        var path = Write("appended", [.. new MachOBuilder().Build(), .. "tail"u8]);
+
+        var (exit, output, _) = Run("check", path, "--json");
+
+        Assert.Equal(ExitCodes.Invalid, exit);
+        using var doc = JsonDocument.Parse(output);
+        Assert.Equal("invalid", doc.RootElement.GetProperty("verdict").GetString());
+        Assert.Equal("bad-main-executable", Assert.Single(doc.RootElement.GetProperty("findings").EnumerateArray()).GetProperty("kind").GetString());
+    }
+
+    [Fact]
     public void Check_JsonFinding_HasContractFields()
     {
         var bytes = new MachOBuilder().Build();

@@ -49,6 +49,42 @@ public sealed class DaemonSealTests
     }
 
     [Fact]
+    public async Task SignedAppWhoseExecutableIsTruncated_IsACriticalSealBrokenNamingTheDamage_NotAGoneSignature()
+    {
+        using var dir = new TempDirectory();
+        var root = Directory.CreateDirectory(dir.Combine("root")).FullName;
+        var staging = Directory.CreateDirectory(dir.Combine("staging")).FullName;
+        var built = new BundleBuilder("Cut.app").WithFile("Resources/a.txt", "a").Build(staging);
+        await using var daemon = await DaemonProcess.StartAsync(dir, 0.3, root);
+        var app = Path.Combine(root, "Cut.app");
+        Directory.Move(built, app);
+        using (var first = await daemon.PollJsonAsync(["show", app], j => Latest(j).ValueKind == JsonValueKind.Object, s_wait))
+        {
+            Assert.Equal("valid", Latest(first.RootElement).GetProperty("signature").GetProperty("verdict").GetString());
+        }
+
+        // `truncate -s 1000` on the main executable: the Mach-O header survives, the signature does not.
+        using (var executable = File.OpenWrite(Path.Combine(app, "Contents", "MacOS", "Cut")))
+        {
+            executable.SetLength(1000);
+        }
+
+        using var events = await daemon.PollJsonAsync(["events"], j => DaemonEndToEndTests.Events(j).Any(e => DaemonEndToEndTests.Kind(e) == "seal-broken"), s_wait);
+        var broken = DaemonEndToEndTests.Events(events.RootElement).Single(e => DaemonEndToEndTests.Kind(e) == "seal-broken");
+        var summary = broken.GetProperty("summary").GetString()!;
+        Assert.Equal("critical", broken.GetProperty("severity").GetString());
+        Assert.DoesNotContain("signature is gone", summary, StringComparison.Ordinal);
+        Assert.Contains("malformed-signature MacOS/Cut: ", summary, StringComparison.Ordinal);
+        Assert.Contains("the signature data is missing", summary, StringComparison.Ordinal);
+
+        var human = await daemon.CliAsync("show", app);
+        var line = human.Stdout.Split('\n').Single(l => l.TrimStart().StartsWith("signature:", StringComparison.Ordinal));
+        Assert.StartsWith("signature:      INVALID", line.TrimStart(), StringComparison.Ordinal);
+        Assert.Contains("the signature data is missing", line, StringComparison.Ordinal);
+        Assert.Equal(0, await daemon.TerminateAsync());
+    }
+
+    [Fact]
     public async Task WatchedChange_OnlyTheReportedPathsAreReverified_AndTheResultMatchesAFullCheck()
     {
         using var dir = new TempDirectory();

@@ -87,7 +87,10 @@ internal sealed class ShowCommand(CliConsole console, string? socket, bool json,
         if (a.Signature is { } sig)
         {
             var who = string.IsNullOrEmpty(sig.TeamId) ? sig.Classification : $"{sig.Classification}, team {sig.TeamId}";
-            o.WriteLine($"    signature:      {sig.Verdict.ToUpperInvariant()} ({who}){(sig.HardenedRuntime ? ", hardened runtime" : string.Empty)}");
+            // The cause goes on the verdict's own line, as the daemon's events say it: what is damaged or changed.
+            var cause = sig.Verdict == "valid" ? string.Empty
+                : ": " + Core.Bundles.SignatureSummary.DescribeErrors(sig.Findings.Select(f => new Core.Bundles.SummaryFinding(f.Kind, f.Severity, f.Path, f.Detail)), max: 2);
+            o.WriteLine($"    signature:      {sig.Verdict.ToUpperInvariant()} ({who}){(sig.HardenedRuntime ? ", hardened runtime" : string.Empty)}{cause}");
             o.WriteLine($"      identifier:   {Format.OrDash(sig.Identifier)}   CDHash {Format.OrDash(sig.Cdhash)}");
             o.WriteLine($"      signed:       {(sig.Timestamp is not null ? Format.Time(JsonMapping.Time(sig.Timestamp)) + " (secure timestamp)" : sig.DeclaredSigningTime is not null ? Format.Time(JsonMapping.Time(sig.DeclaredSigningTime)) + " (signer's clock)" : "-")}");
             o.WriteLine($"      notarization: {(sig.NotarizationTicketStapled ? "ticket stapled (not verified offline)" : "no stapled ticket (online check not done)")}");
