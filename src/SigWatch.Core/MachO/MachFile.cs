@@ -185,8 +185,9 @@ public sealed class MachFile
             var align = reader.ReadUInt32();
             reader.Skip(is64 ? 4 : 0); // reserved
 
-            // Range checks in ulong: offset + size of two 64-bit values is checked for wrap first.
-            if (offset < headerEnd || size > (ulong)bytes.Length || offset > (ulong)bytes.Length - size)
+            // Range checks in ulong. A slice may run past the end of the file (a truncated download: SEC reads each slice
+            // as far as it goes and fails what is missing), but it must start inside the file, after the table.
+            if (offset < headerEnd || offset >= (ulong)bytes.Length || size > ulong.MaxValue - offset)
             {
                 ThrowHelper.Malformed(MalformedDataReason.OffsetOutOfRange, entryOffset, is64 ? "fat_arch_64" : "fat_arch",
                     $"slice {i} at 0x{offset:x} size 0x{size:x} outside the file (0x{bytes.Length:x} bytes)");
@@ -206,14 +207,15 @@ public sealed class MachFile
             MalformedDataException? error = null;
             try
             {
-                image = MachImage.Read(bytes.Slice((int)offset, (int)size), (long)offset);
+                image = MachImage.Read(bytes.Slice((int)offset, (int)Math.Min(size, (ulong)bytes.Length - offset)), (long)offset);
             }
             catch (MalformedDataException e)
             {
                 error = e;
             }
 
-            slices[i] = new MachSlice(i, cpuType, cpuSubType, offset, size, image, error) { Align = align };
+            var missing = offset + size > (ulong)bytes.Length ? offset + size - (ulong)bytes.Length : 0;
+            slices[i] = new MachSlice(i, cpuType, cpuSubType, offset, size, image, error) { Align = align, MissingBytes = missing };
         }
 
         return new MachFile(bytes, true, is64, slices);
@@ -242,6 +244,9 @@ public sealed record MachSlice(int Index, int CpuType, int CpuSubType, ulong Off
 {
     /// <summary>fat_arch <c>align</c>: the slice's alignment as a power of two (0 for a thin file).</summary>
     public uint Align { get; init; }
+
+    /// <summary>How many of the slice's <see cref="Size"/> bytes lie past the end of the file (a truncated file); 0 normally.</summary>
+    public ulong MissingBytes { get; init; }
 
     public string Architecture => CpuTypes.Name(CpuType, CpuSubType);
 }

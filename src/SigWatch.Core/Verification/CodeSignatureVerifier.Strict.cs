@@ -75,7 +75,7 @@ public sealed partial class CodeSignatureVerifier
                 Fail($"a gap of {gap} bytes before the {slice.Architecture} slice is not alignment padding (align 2^{slice.Align})", slice.Architecture);
             }
 
-            if (bytes[(int)end..(int)slice.Offset].IndexOfAnyExcept((byte)0) is var at and >= 0)
+            if (bytes[(int)Math.Min(end, (ulong)bytes.Length)..(int)slice.Offset].IndexOfAnyExcept((byte)0) is var at and >= 0)
             {
                 Fail($"non-zero bytes between slices, at 0x{end + (ulong)at:x} before the {slice.Architecture} slice", slice.Architecture);
             }
@@ -87,6 +87,10 @@ public sealed partial class CodeSignatureVerifier
         if (end < (ulong)bytes.Length)
         {
             Fail($"{(ulong)bytes.Length - end} bytes follow the last slice of the universal file");
+        }
+        else if (end > (ulong)bytes.Length)
+        {
+            Fail($"the last slice runs {end - (ulong)bytes.Length} bytes past the end of the file: the file was cut short");
         }
     }
 
