@@ -6,22 +6,21 @@ namespace SigWatch.Core.CodeSigning;
 
 /// <summary>
 /// The one SignerInfo of a code signature's CMS, located in the encoded message itself (RFC 5652 §5.3), and the check of
-/// the signer's signature over the signed attributes <em>exactly as they were encoded</em>.
+/// the signer's signature over the signed attributes in the order and form the message holds them.
 /// </summary>
 /// <remarks>
 /// RFC 5652 §5.4 says the signature covers "the DER encoding of the SignedAttrs value" with the <c>[0] IMPLICIT</c> tag
-/// replaced by a SET tag. Apple's signer writes the hash-agility V2 attribute (1.2.840.113635.100.9.2) with one value per
-/// CodeDirectory in the order of its CodeDirectories, which is not DER's sorted SET OF order, and SEC verifies over the
-/// bytes as they appear in the message. <c>SignerInfo.CheckSignature</c> re-encodes every attribute in DER (sorting the
-/// values of a multi-valued attribute), so it rejects those genuine signatures. The signature is therefore checked
-/// here with the .NET RSA/ECDsa primitives over the original bytes; nothing is re-encoded.
+/// replaced by a SET tag. The hash-agility V2 attribute (1.2.840.113635.100.9.2) holds one value per CodeDirectory, and a
+/// signer may write them in another order than DER's sorted SET OF (the real dual-hash files in our corpus happen to be
+/// in DER order); SEC verifies over the attributes in the order the message holds them (it sorts only when signing). <c>SignerInfo.CheckSignature</c>
+/// re-encodes every attribute in DER (sorting the values of a multi-valued attribute), so it rejects those genuine
+/// signatures. The signature is therefore checked here with the .NET RSA/ECDsa primitives over the bytes SEC hashes.
 /// </remarks>
 public sealed class CmsSignerSignature
 {
     private const string OidSignedData = "1.2.840.113549.1.7.2";
     private const string OidContentType = "1.2.840.113549.1.9.3";
     private const string OidMessageDigest = "1.2.840.113549.1.9.4";
-    private const byte SetTag = 0x31;
 
     private static readonly Asn1Tag s_signedAttributesTag = new(TagClass.ContextSpecific, 0, isConstructed: true);
     private static readonly Asn1Tag s_unsignedAttributesTag = new(TagClass.ContextSpecific, 1, isConstructed: true);
@@ -45,7 +44,7 @@ public sealed class CmsSignerSignature
     /// <summary>OID of the SignerInfo's digestAlgorithm.</summary>
     public string DigestAlgorithm { get; }
 
-    /// <summary>The signed attributes as signed: the message's bytes with the first byte (<c>[0]</c>) replaced by SET. Null when absent.</summary>
+    /// <summary>The bytes the signature covers when there are signed attributes (see <see cref="ReadSignedAttributes"/>); null when absent.</summary>
     public byte[]? SignedAttributes { get; }
 
     /// <summary>Each signed attribute with its values' encodings, in the order of the message.</summary>
@@ -98,23 +97,7 @@ public sealed class CmsSignerSignature
         var attributes = new List<(string, IReadOnlyList<ReadOnlyMemory<byte>>)>();
         if (signerInfo.PeekTag().HasSameClassAndValue(s_signedAttributesTag))
         {
-            var encoded = signerInfo.ReadEncodedValue();
-            signedAttributes = encoded.ToArray();
-            signedAttributes[0] = SetTag;
-            var set = new AsnReader(encoded, AsnEncodingRules.BER).ReadSetOf(skipSortOrderValidation: true, s_signedAttributesTag);
-            while (set.HasData)
-            {
-                var attribute = set.ReadSequence();
-                var oid = attribute.ReadObjectIdentifier();
-                var valueSet = attribute.ReadSetOf(skipSortOrderValidation: true);
-                var values = new List<ReadOnlyMemory<byte>>();
-                while (valueSet.HasData)
-                {
-                    values.Add(valueSet.ReadEncodedValue());
-                }
-
-                attributes.Add((oid, values));
-            }
+            (signedAttributes, attributes) = ReadSignedAttributes(signerInfo.ReadEncodedValue());
         }
 
         var signatureAlgorithm = signerInfo.ReadSequence().ReadObjectIdentifier();
@@ -126,6 +109,60 @@ public sealed class CmsSignerSignature
 
         signerInfo.ThrowIfNotEmpty();
         return new CmsSignerSignature(contentType, digestAlgorithm, signedAttributes, attributes, signatureAlgorithm, signature);
+    }
+
+    /// <summary>
+    /// The signed attributes and the bytes the signature covers, built as SEC builds them when it verifies
+    /// (cmssiginfo.c <c>SecCmsSignerInfoVerifyWithPolicy</c> → cmsattr.c <c>SecCmsAttributeArrayEncode</c>): a SET OF the
+    /// attributes in the order received, never sorted, with definite minimal lengths; contentType and messageDigest (and
+    /// the hash-agility plist, an OCTET STRING) are decoded and written again, every other value is kept byte for byte.
+    /// For a DER message these are exactly the message's bytes with the <c>[0]</c> tag replaced by SET.
+    /// </summary>
+    private static (byte[] Signed, List<(string, IReadOnlyList<ReadOnlyMemory<byte>>)> Attributes) ReadSignedAttributes(ReadOnlyMemory<byte> encoded)
+    {
+        var attributes = new List<(string, IReadOnlyList<ReadOnlyMemory<byte>>)>();
+        var set = new AsnReader(encoded, AsnEncodingRules.BER).ReadSetOf(skipSortOrderValidation: true, s_signedAttributesTag);
+        // BER: definite lengths, and SET OF contents kept in the order written (CER and DER would sort them).
+        var writer = new AsnWriter(AsnEncodingRules.BER);
+        using (writer.PushSetOf())
+        {
+            while (set.HasData)
+            {
+                var attribute = set.ReadSequence();
+                var oid = attribute.ReadObjectIdentifier();
+                var valueSet = attribute.ReadSetOf(skipSortOrderValidation: true);
+                attribute.ThrowIfNotEmpty();
+                var values = new List<ReadOnlyMemory<byte>>();
+                using (writer.PushSequence())
+                {
+                    writer.WriteObjectIdentifier(oid);
+                    using (writer.PushSetOf())
+                    {
+                        while (valueSet.HasData)
+                        {
+                            var value = valueSet.ReadEncodedValue();
+                            values.Add(value);
+                            switch (oid)
+                            {
+                                case OidContentType:
+                                    writer.WriteObjectIdentifier(AsnDecoder.ReadObjectIdentifier(value.Span, AsnEncodingRules.BER, out _));
+                                    break;
+                                case OidMessageDigest or AppleTrust.OidCdHashesPlist:
+                                    writer.WriteOctetString(AsnDecoder.ReadOctetString(value.Span, AsnEncodingRules.BER, out _));
+                                    break;
+                                default:
+                                    writer.WriteEncodedValue(value.Span);
+                                    break;
+                            }
+                        }
+                    }
+                }
+
+                attributes.Add((oid, values));
+            }
+        }
+
+        return (writer.Encode(), attributes);
     }
 
     /// <summary>

@@ -190,6 +190,27 @@ public class CmsSignatureVerifierTests
         Assert.Equal(SignatureVerdict.Invalid, report.Verdict);
     }
 
+    [Theory]
+    [InlineData(false, true)]
+    [InlineData(true, false)]
+    public void Verify_SignedAttributesWithANonMinimalLength_AreHashedAsSecReencodesThem(bool signAsTransmitted, bool verifies)
+    {
+        // SEC hashes the attributes re-encoded with definite minimal lengths (cmsattr.c SecCmsAttributeArrayEncode): a
+        // signature over the minimal form verifies whatever length form travels; one over the long form itself does not.
+        using var certificate = SignedMachO.TestSigner();
+        var builder = new MachOBuilder { Flags = CodeDirectoryFlags.None, TeamId = "ABCDE12345" };
+        var bytes = SignedMachO.Sign(builder, signature => new CmsBuilder
+        {
+            Signer = certificate,
+            LongFormAttributesLength = true,
+            SignAsTransmitted = signAsTransmitted,
+        }.Build(signature.Primary!.Bytes.ToArray()));
+
+        var report = new CodeSignatureVerifier().Verify(bytes, "long-form");
+
+        Assert.Equal(verifies, report.Architectures[0].Cms!.SignatureValid);
+    }
+
     [Fact]
     public void Verify_MessageDigestOfAnotherCodeDirectory_IsCmsSignatureInvalid()
     {

@@ -30,6 +30,15 @@ public sealed class CmsBuilder
 
     public DateTimeOffset SigningTime { get; init; } = DateTimeOffset.UtcNow;
 
+    /// <summary>
+    /// Write the signed attributes' <c>[0]</c> length in a non-minimal long form (valid BER, not DER). The signature
+    /// covers the minimal form unless <see cref="SignAsTransmitted"/>.
+    /// </summary>
+    public bool LongFormAttributesLength { get; init; }
+
+    /// <summary>With <see cref="LongFormAttributesLength"/>: sign the attributes exactly as transmitted instead.</summary>
+    public bool SignAsTransmitted { get; init; }
+
     /// <summary>Adds a signed attribute after contentType, signingTime and messageDigest; values are pre-encoded and kept in this order.</summary>
     public CmsBuilder WithAttribute(string oid, params byte[][] encodedValues)
     {
@@ -53,12 +62,16 @@ public sealed class CmsBuilder
     /// <summary>The encoded ContentInfo over <paramref name="content"/> (detached).</summary>
     public byte[] Build(byte[] content)
     {
-        var signedAttributes = EncodeSignedAttributes(content);
-        var toSign = (byte[])signedAttributes.Clone();
+        var minimal = EncodeSignedAttributes(content);
+        var body = minimal.AsSpan(minimal.Length - new AsnReader(minimal, AsnEncodingRules.DER).PeekContentBytes().Length).ToArray();
+        byte[] longForm = [0xA0, 0x84, .. BitConverter.GetBytes(System.Buffers.Binary.BinaryPrimitives.ReverseEndianness(body.Length)), .. body];
+        var signedAttributes = LongFormAttributesLength ? longForm : minimal;
+        var toSign = (byte[])(LongFormAttributesLength && SignAsTransmitted ? longForm : minimal).Clone();
         toSign[0] = 0x31; // RFC 5652 §5.4: the signature covers the SET OF, not the [0] IMPLICIT form.
         var (signatureOid, signature) = Sign(toSign);
 
-        var writer = new AsnWriter(AsnEncodingRules.DER);
+        // BER: SET OF contents stay in the order written (DER would sort them), and non-DER lengths may be embedded.
+        var writer = new AsnWriter(AsnEncodingRules.BER);
         using (writer.PushSequence())
         {
             writer.WriteObjectIdentifier("1.2.840.113549.1.7.2");
