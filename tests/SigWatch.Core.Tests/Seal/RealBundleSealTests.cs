@@ -78,13 +78,38 @@ public sealed class RealBundleSealTests : IDisposable
     public void Verify_SparkleNoneBundle_Unsigned() =>
         Assert.Equal(SignatureVerdict.Unsigned, Verify(Copy("sparkle-SUUpdateValidatorTest-bundles", "None.bundle")).Verdict);
 
-    [RealFixturesFact]
-    public void Verify_SharedFrameworkWithFlattenedSymlinks_UnsealedRoot()
+    [RealFixturesTheory]
+    [InlineData("dash-GZIP-framework-devid", "GZIP.framework", "A")]
+    [InlineData("sparkle-2.6.3-framework-devid", "Sparkle.framework", "B")]
+    public void Verify_RealFrameworkWithItsVersionsCurrentSymlink_IsValidAsItsManifestSays(string fixture, string bundle, string version)
     {
-        // As stored in ../shared the framework's Versions/Current is a file, which codesign rejects as well.
-        var report = Verify(RealBundles.Original("dash-GZIP-framework-devid", "GZIP.framework"));
+        var framework = Copy(fixture, bundle);
+        Assert.Equal(version, new DirectoryInfo(Path.Combine(framework, "Versions", "Current")).LinkTarget);
+
+        var report = Verify(framework);
+
+        Assert.True(report.Verdict == SignatureVerdict.Valid, Describe(report));
+        Assert.Equal(version, report.Structure!.VersionName);
+    }
+
+    [RealFixturesFact]
+    public void Verify_RealFrameworkWhoseSymlinksWereFlattenedIntoFiles_UnsealedRoot()
+    {
+        // What a copy that does not keep symlinks makes of a framework (Versions/Current a file holding "A"): codesign
+        // rejects the root as unsealed, and so do we.
+        var framework = Copy("dash-GZIP-framework-devid", "GZIP.framework");
+        foreach (var link in new[] { "Versions/Current", "GZIP", "Resources" })
+        {
+            var path = Path.Combine(framework, link);
+            var target = File.ResolveLinkTarget(path, returnFinalTarget: false)!.ToString();
+            File.Delete(path);
+            File.WriteAllText(path, Path.GetRelativePath(Path.GetDirectoryName(path)!, target));
+        }
+
+        var report = Verify(framework);
+
         Assert.Equal(SignatureVerdict.Invalid, report.Verdict);
-        Assert.Equal([FindingKind.UnsealedRootContent], report.Findings.Select(f => f.Kind).Distinct());
+        Assert.Equal([FindingKind.UnsealedRootContent], report.Findings.Where(f => f.Severity == FindingSeverity.Error).Select(f => f.Kind).Distinct());
     }
 
     [RealFixturesFact]

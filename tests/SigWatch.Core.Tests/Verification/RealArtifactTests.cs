@@ -75,7 +75,7 @@ public class RealArtifactTests(ITestOutputHelper output)
     {
         var facts = RealArtifacts.ManifestBundleExecutables().Single(f => f.Entry == entry && f.Path == bundlePath).Facts;
         var bundle = Path.Combine(RepoPaths.RealFixtures, entry, bundlePath);
-        var main = ResolveCopiedSymlinks(bundle, facts.GetProperty("main_executable").GetString()!);
+        var main = Path.Combine(bundle, facts.GetProperty("main_executable").GetString()!);
         var contents = Path.GetDirectoryName(Path.GetDirectoryName(main))!;
         var layout = facts.GetProperty("layout").GetString();
         var (info, resources) = layout switch
@@ -111,16 +111,6 @@ public class RealArtifactTests(ITestOutputHelper output)
     };
 
     private const string GrowlEntry = "growl-1.3-framework-mas-submission";
-
-    /// <summary>The fixture copy stores a framework's Versions/Current symlink as a file holding its target.</summary>
-    private static string ResolveCopiedSymlinks(string bundle, string relative)
-    {
-        const string current = "Versions/Current/";
-        var link = Path.Combine(bundle, "Versions", "Current");
-        return relative.StartsWith(current, StringComparison.Ordinal) && File.Exists(link)
-            ? Path.Combine(bundle, "Versions", File.ReadAllText(link).Trim(), relative[current.Length..])
-            : Path.Combine(bundle, relative);
-    }
 
     private static void AssertSlicesMatch(JsonElement slices, VerificationReport report)
     {
