@@ -78,6 +78,21 @@ public sealed class DamagedBundleTests : IDisposable
     }
 
     [Fact]
+    public void Verify_InfoPlistUnreadable_IsInvalidNamingItWithoutCallingItModified()
+    {
+        var app = App();
+        var info = Contents(app, "Info.plist");
+        File.Delete(info);
+        Directory.CreateDirectory(info); // not a regular file: never opened
+
+        var report = Verify(app);
+
+        Assert.Equal(SignatureVerdict.Invalid, report.Verdict);
+        Assert.Equal(["unreadable Info.plist"], Errors(report));
+        Assert.Contains(report.Findings, f => f.Kind == FindingKind.SpecialSlotUnchecked && f.Severity == FindingSeverity.Warning);
+    }
+
+    [Fact]
     public void Verify_UnsignedBundleWithMalformedInfoPlist_StaysUnsignedWithAWarning()
     {
         var app = Path.Combine(_temp.Path, "Plain.app");
