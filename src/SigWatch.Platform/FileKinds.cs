@@ -1,28 +1,15 @@
 using System.Buffers.Binary;
 using System.Runtime.InteropServices;
 using Microsoft.Win32.SafeHandles;
+using SigWatch.Core.FileSystem;
 using SigWatch.Platform.Interop;
 
 namespace SigWatch.Platform;
 
-/// <summary>The type of a directory entry as <c>lstat</c> sees it (a symlink is never followed).</summary>
-public enum FileKind
-{
-    Missing,
-    Regular,
-    Directory,
-    Symlink,
-    Socket,
-    Fifo,
-    CharacterDevice,
-    BlockDevice,
-    Unknown,
-}
-
 /// <summary>What lstat says of a path: its type, permission bits and owner.</summary>
-public readonly record struct FileStatus(FileKind Kind, UnixFileMode Mode, uint OwnerUid)
+public readonly record struct FileStatus(FileTreeKind Kind, UnixFileMode Mode, uint OwnerUid)
 {
-    public static FileStatus Missing => new(FileKind.Missing, UnixFileMode.None, 0);
+    public static FileStatus Missing => new(FileTreeKind.Missing, UnixFileMode.None, 0);
 }
 
 /// <summary>
@@ -32,7 +19,7 @@ public readonly record struct FileStatus(FileKind Kind, UnixFileMode Mode, uint 
 /// </summary>
 public static class FileKinds
 {
-    public static FileKind Of(string path) => Stat(path).Kind;
+    public static FileTreeKind Of(string path) => Stat(path).Kind;
 
     public static FileStatus Stat(string path) => StatDetails(path).Status;
 
@@ -69,7 +56,7 @@ public static class FileKinds
                 return FileStatDetails.Missing;
             }
 
-            throw new IOException($"lstat({path}) failed: {Marshal.GetPInvokeErrorMessage(errno)} (errno {errno})", errno);
+            throw new IOException($"lstat({FileNames.Display(path)}) failed: {Marshal.GetPInvokeErrorMessage(errno)} (errno {errno})", errno);
         }
 
         return Decode(buffer, layout);
@@ -97,8 +84,8 @@ public static class FileKinds
         {
             var errno = Marshal.GetLastPInvokeError();
             throw new IOException(errno == Libc.ELOOP
-                ? $"{path} became a symlink after it was examined; not followed"
-                : $"open({path}) failed: {Marshal.GetPInvokeErrorMessage(errno)} (errno {errno})", errno);
+                ? $"{FileNames.Display(path)} became a symlink after it was examined; not followed"
+                : $"open({FileNames.Display(path)}) failed: {Marshal.GetPInvokeErrorMessage(errno)} (errno {errno})", errno);
         }
 
         var handle = new SafeFileHandle(fd, ownsHandle: true);
@@ -119,13 +106,13 @@ public static class FileKinds
             if (result != 0)
             {
                 var errno = Marshal.GetLastPInvokeError();
-                throw new IOException($"fstat({path}) failed: {Marshal.GetPInvokeErrorMessage(errno)} (errno {errno})", errno);
+                throw new IOException($"fstat({FileNames.Display(path)}) failed: {Marshal.GetPInvokeErrorMessage(errno)} (errno {errno})", errno);
             }
 
             var kind = Decode(buffer, statLayout).Status.Kind;
-            if (kind != FileKind.Regular)
+            if (kind != FileTreeKind.Regular)
             {
-                throw new IOException($"{path} is a {kind} now, not the regular file it was when examined; not read");
+                throw new IOException($"{FileNames.Display(path)} is a {kind} now, not the regular file it was when examined; not read");
             }
 
             return handle;
@@ -137,6 +124,94 @@ public static class FileKinds
         }
     }
 
+    /// <summary>
+    /// The names in a directory (without <c>.</c> and <c>..</c>), read as bytes with readdir, so a name that is not valid
+    /// UTF-8 comes back exactly (<see cref="FileNames.Decode"/>), not with U+FFFD as .NET's enumeration returns it.
+    /// </summary>
+    /// <exception cref="IOException">The directory cannot be opened or read.</exception>
+    /// <exception cref="UnauthorizedAccessException">The directory cannot be opened for lack of permission.</exception>
+    public static IReadOnlyList<string> ListNames(string directory)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(directory);
+        var nameOffset = Libc.DirentNameOffset()
+            ?? throw new PlatformNotSupportedException($"struct dirent is not described for {RuntimeInformation.OSDescription}");
+        var inode64 = OperatingSystem.IsMacOS() && RuntimeInformation.ProcessArchitecture == Architecture.X64;
+        using var handle = inode64 ? Libc.OpenDirInode64(directory) : Libc.OpenDir(directory);
+        if (handle.IsInvalid)
+        {
+            var errno = Marshal.GetLastPInvokeError();
+            var message = $"cannot list {FileNames.Display(directory)}: {Marshal.GetPInvokeErrorMessage(errno)} (errno {errno})";
+            throw errno == 13 ? new UnauthorizedAccessException(message) : new IOException(message, errno); // EACCES
+        }
+
+        var names = new List<string>();
+        while (true)
+        {
+            var entry = inode64 ? Libc.ReadDirInode64(handle) : Libc.ReadDir(handle);
+            if (entry == IntPtr.Zero)
+            {
+                // readdir: NULL with errno unchanged (0, the stub clears it) is the end; otherwise a read error.
+                var errno = Marshal.GetLastPInvokeError();
+                if (errno != 0)
+                {
+                    throw new IOException($"cannot read the directory {FileNames.Display(directory)}: {Marshal.GetPInvokeErrorMessage(errno)} (errno {errno})", errno);
+                }
+
+                return names;
+            }
+
+            ReadOnlySpan<byte> name;
+            unsafe
+            {
+                name = MemoryMarshal.CreateReadOnlySpanFromNullTerminated((byte*)entry + nameOffset);
+            }
+
+            if (name.SequenceEqual("."u8) || name.SequenceEqual(".."u8))
+            {
+                continue;
+            }
+
+            names.Add(FileNames.Decode(name));
+        }
+    }
+
+    /// <summary>The target of a symlink, exactly (bytes decoded as <see cref="FileNames.Decode"/>); null when not a symlink.</summary>
+    /// <exception cref="IOException">readlink failed for another reason.</exception>
+    public static string? ReadLink(string path)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(path);
+        for (var size = 256; size <= 1 << 20; size *= 4)
+        {
+            var buffer = new byte[size];
+            nint read;
+            unsafe
+            {
+                fixed (byte* p = buffer)
+                {
+                    read = Libc.ReadLink(path, p, (nuint)buffer.Length);
+                }
+            }
+
+            if (read < 0)
+            {
+                var errno = Marshal.GetLastPInvokeError();
+                if (errno is Libc.EINVAL or Libc.ENOENT or Libc.ENOTDIR)
+                {
+                    return null; // not a symlink, or gone
+                }
+
+                throw new IOException($"readlink({FileNames.Display(path)}) failed: {Marshal.GetPInvokeErrorMessage(errno)} (errno {errno})", errno);
+            }
+
+            if (read < buffer.Length)
+            {
+                return FileNames.Decode(buffer.AsSpan(0, (int)read));
+            }
+        }
+
+        throw new IOException($"the symlink {FileNames.Display(path)} has a target longer than 1 MiB");
+    }
+
     private static FileStatDetails Decode(ReadOnlySpan<byte> buffer, Libc.StatLayout layout)
     {
         var mode = layout.ModeWidth == 2
@@ -145,14 +220,14 @@ public static class FileKinds
         var uid = BinaryPrimitives.ReadUInt32LittleEndian(buffer[layout.UidOffset..]);
         var kind = (mode & Libc.S_IFMT) switch
         {
-            Libc.S_IFREG => FileKind.Regular,
-            Libc.S_IFDIR => FileKind.Directory,
-            Libc.S_IFLNK => FileKind.Symlink,
-            Libc.S_IFSOCK => FileKind.Socket,
-            Libc.S_IFIFO => FileKind.Fifo,
-            Libc.S_IFCHR => FileKind.CharacterDevice,
-            Libc.S_IFBLK => FileKind.BlockDevice,
-            _ => FileKind.Unknown,
+            Libc.S_IFREG => FileTreeKind.Regular,
+            Libc.S_IFDIR => FileTreeKind.Directory,
+            Libc.S_IFLNK => FileTreeKind.Symlink,
+            Libc.S_IFSOCK => FileTreeKind.Socket,
+            Libc.S_IFIFO => FileTreeKind.Fifo,
+            Libc.S_IFCHR => FileTreeKind.CharacterDevice,
+            Libc.S_IFBLK => FileTreeKind.BlockDevice,
+            _ => FileTreeKind.Unknown,
         };
         var device = layout.DevWidth == 4
             ? BinaryPrimitives.ReadUInt32LittleEndian(buffer[layout.DevOffset..])

@@ -1,5 +1,6 @@
 using System.Net.Sockets;
 using System.Runtime.InteropServices;
+using SigWatch.Core.FileSystem;
 using SigWatch.TestSupport;
 
 namespace SigWatch.Platform.Tests;
@@ -20,14 +21,14 @@ public sealed class FileKindsTests
         using var socket = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
         socket.Bind(new UnixDomainSocketEndPoint(socketPath));
 
-        Assert.Equal(FileKind.Regular, FileKinds.Of(file));
-        Assert.Equal(FileKind.Directory, FileKinds.Of(dir.Path));
-        Assert.Equal(FileKind.Symlink, FileKinds.Of(link));
-        Assert.Equal(FileKind.Fifo, FileKinds.Of(fifo));
-        Assert.Equal(FileKind.Socket, FileKinds.Of(socketPath));
-        Assert.Equal(FileKind.CharacterDevice, FileKinds.Of("/dev/null"));
-        Assert.Equal(FileKind.Missing, FileKinds.Of(dir.Combine("nope")));
-        Assert.Equal(FileKind.Missing, FileKinds.Of(Path.Combine(file, "under-a-file")));
+        Assert.Equal(FileTreeKind.Regular, FileKinds.Of(file));
+        Assert.Equal(FileTreeKind.Directory, FileKinds.Of(dir.Path));
+        Assert.Equal(FileTreeKind.Symlink, FileKinds.Of(link));
+        Assert.Equal(FileTreeKind.Fifo, FileKinds.Of(fifo));
+        Assert.Equal(FileTreeKind.Socket, FileKinds.Of(socketPath));
+        Assert.Equal(FileTreeKind.CharacterDevice, FileKinds.Of("/dev/null"));
+        Assert.Equal(FileTreeKind.Missing, FileKinds.Of(dir.Combine("nope")));
+        Assert.Equal(FileTreeKind.Missing, FileKinds.Of(Path.Combine(file, "under-a-file")));
     }
 
     [Fact]

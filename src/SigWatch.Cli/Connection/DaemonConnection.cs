@@ -1,6 +1,7 @@
 using System.Net.Sockets;
 using Grpc.Core;
 using Grpc.Net.Client;
+using SigWatch.Core.FileSystem;
 using SigWatch.Platform;
 
 namespace SigWatch.Cli.Connection;
@@ -72,7 +73,7 @@ internal sealed class DaemonConnection : IDisposable
         }
 
         candidates.Add(SigWatchPaths.ForRoot().SocketPath);
-        var chosen = candidates.FirstOrDefault(p => FileKinds.Of(p) == FileKind.Socket) ?? candidates[^1];
+        var chosen = candidates.FirstOrDefault(p => FileKinds.Of(p) == FileTreeKind.Socket) ?? candidates[^1];
         return new DaemonConnection(chosen, candidates);
     }
 

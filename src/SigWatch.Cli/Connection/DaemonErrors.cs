@@ -1,6 +1,7 @@
 using System.Net.Sockets;
 using Grpc.Core;
 using SigWatch.Cli.Output;
+using SigWatch.Core.FileSystem;
 using SigWatch.Platform;
 
 namespace SigWatch.Cli.Connection;
@@ -24,8 +25,8 @@ internal static class DaemonErrors
             var tried = connection.TriedPaths.Count > 1 ? $" (looked for: {string.Join(", ", connection.TriedPaths)})" : string.Empty;
             var why = FileKinds.Of(connection.SocketPath) switch
             {
-                FileKind.Missing => "there is no socket at that path; the daemon is not running or listens elsewhere",
-                FileKind.Socket => $"{Detail(e)} (a socket exists but nothing answers: the daemon may have crashed)",
+                FileTreeKind.Missing => "there is no socket at that path; the daemon is not running or listens elsewhere",
+                FileTreeKind.Socket => $"{Detail(e)} (a socket exists but nothing answers: the daemon may have crashed)",
                 var other => $"that path is a {other.ToString().ToLowerInvariant()}, not a socket",
             };
             console.Error.WriteLine($"sigwatch: cannot reach sigwatchd at {connection.SocketPath}{tried}: {why}.");

@@ -1,3 +1,5 @@
+using SigWatch.Core.FileSystem;
+
 namespace SigWatch.Core.Seal;
 
 /// <summary>The three on-disk bundle shapes (reference §8.7).</summary>

@@ -4,6 +4,7 @@ using System.Security.Cryptography.Pkcs;
 using System.Security.Cryptography.X509Certificates;
 using SigWatch.Core.CodeSigning;
 using SigWatch.Core.CodeSigning.Requirements;
+using SigWatch.Core.FileSystem;
 using SigWatch.Core.MachO;
 using SigWatch.Core.Plist;
 using SigWatch.Core.Verification;
@@ -874,31 +875,18 @@ public sealed class BundleVerifier
     private ReadOnlyMemory<byte>? ReadSmallFile(string path, string display, List<Finding> findings,
         List<(string Path, FileTreeEntry Entry)>? anchors = null, bool quietIfMissing = false)
     {
-        var entry = SafeStat(path);
-        anchors?.Add((path, entry));
-        if (entry.Kind == FileTreeKind.Missing || (quietIfMissing && entry.Kind != FileTreeKind.Regular))
+        var file = _tree.ReadSmallFile(path, _options.MaxCodeFileBytes);
+        anchors?.Add((path, file.Entry));
+        switch (file.Status)
         {
-            return null;
-        }
-
-        if (entry.Kind != FileTreeKind.Regular || entry.Size > _options.MaxCodeFileBytes)
-        {
-            findings.Add(new Finding(FindingKind.Unreadable, FindingSeverity.Error,
-                entry.Kind != FileTreeKind.Regular ? $"is a {entry.Kind}, not a regular file" : $"is larger than {_options.MaxCodeFileBytes} bytes", display));
-            return null;
-        }
-
-        try
-        {
-            using var stream = _tree.OpenRead(path);
-            using var buffer = new MemoryStream(checked((int)Math.Max(0, entry.Size)));
-            stream.CopyTo(buffer);
-            return buffer.GetBuffer().AsMemory(0, (int)buffer.Length);
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException or OverflowException)
-        {
-            findings.Add(new Finding(FindingKind.Unreadable, FindingSeverity.Error, $"cannot read: {e.Message}", display));
-            return null;
+            case SmallFileStatus.Read:
+                return file.Bytes;
+            case SmallFileStatus.Missing:
+            case SmallFileStatus.NotRegular when quietIfMissing:
+                return null;
+            default:
+                findings.Add(new Finding(FindingKind.Unreadable, FindingSeverity.Error, file.Problem!, display));
+                return null;
         }
     }
 

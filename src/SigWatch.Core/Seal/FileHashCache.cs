@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using SigWatch.Core.CodeSigning;
+using SigWatch.Core.FileSystem;
 
 namespace SigWatch.Core.Seal;
 

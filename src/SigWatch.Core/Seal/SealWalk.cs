@@ -298,10 +298,12 @@ internal sealed class SealWalk(BundleVerifier verifier, SealContext context, Sea
             _result.AppleDouble.Add(relative);
         }
 
-        // .NET substitutes U+FFFD for bytes that are not UTF-8; such a name can be neither looked up nor opened again.
-        if (entry.Name.Contains('\uFFFD', StringComparison.Ordinal))
+        // A name that is not valid UTF-8 (kept exactly, FileNames) cannot be a key of CodeResources, whose keys are text:
+        // whatever it is, the seal does not list it. Nothing below it is walked.
+        if (FileNames.HasRawBytes(entry.Name))
         {
-            Findings.Add(new Finding(FindingKind.Unreadable, FindingSeverity.Error, "the file name is not valid UTF-8; it cannot be part of a seal", relative));
+            Findings.Add(new Finding(FindingKind.FileAdded, FindingSeverity.Error,
+                "file added: its name is not valid UTF-8, so no seal can list it", relative));
             return;
         }
 

@@ -1,3 +1,4 @@
+using SigWatch.Core.FileSystem;
 using SigWatch.Core.Verification;
 
 namespace SigWatch.Core.Seal;

@@ -1,4 +1,5 @@
 using System.Net.Sockets;
+using SigWatch.Core.FileSystem;
 using SigWatch.Platform;
 
 namespace SigWatch.Daemon.Hosting;
@@ -41,9 +42,9 @@ internal static class UnixSocket
         var status = FileKinds.Stat(socketPath);
         switch (status.Kind)
         {
-            case FileKind.Missing:
+            case FileTreeKind.Missing:
                 return;
-            case FileKind.Socket:
+            case FileTreeKind.Socket:
                 if (IsAnswering(socketPath))
                 {
                     throw new SocketSetupException($"another process is already listening on {socketPath} (is sigwatchd already running?)");
@@ -62,13 +63,13 @@ internal static class UnixSocket
     private static void EnsureDirectory(string directory, bool isRoot, uint uid)
     {
         var status = FileKinds.Stat(directory);
-        if (status.Kind == FileKind.Missing)
+        if (status.Kind == FileTreeKind.Missing)
         {
             Directory.CreateDirectory(directory, DirectoryMode(isRoot));
             status = FileKinds.Stat(directory);
         }
 
-        if (status.Kind != FileKind.Directory)
+        if (status.Kind != FileTreeKind.Directory)
         {
             throw new SocketSetupException($"socket directory {directory} is a {status.Kind.ToString().ToLowerInvariant()}, not a directory");
         }

@@ -1,4 +1,5 @@
 using System.Runtime.InteropServices;
+using System.Runtime.InteropServices.Marshalling;
 
 namespace SigWatch.Platform.Interop;
 
@@ -7,7 +8,7 @@ internal static partial class Libc
     // open(2) is variadic; the mode argument is only read with O_CREAT, so declaring the two fixed arguments is safe on
     // every ABI we run on (arm64 Darwin passes variadic arguments on the stack, which is why none is declared).
     [LibraryImport(Libraries.Libc, EntryPoint = "open", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
-    internal static partial int Open(string path, int flags);
+    internal static partial int Open([MarshalUsing(typeof(PathMarshaller))] string path, int flags);
 
     [LibraryImport(Libraries.Libc, EntryPoint = "fstat", SetLastError = true)]
     internal static unsafe partial int FStat(int fd, byte* buffer);

@@ -1,4 +1,5 @@
 using System.Runtime.InteropServices;
+using System.Runtime.InteropServices.Marshalling;
 
 namespace SigWatch.Platform.Interop;
 
@@ -12,13 +13,13 @@ internal static partial class Libc
 
     // glibc exports lstat as a real symbol since 2.33 (earlier only __lxstat); Debian 12 ships 2.36.
     [LibraryImport(Libraries.Libc, EntryPoint = "lstat", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
-    internal static unsafe partial int LStat(string path, byte* buffer);
+    internal static unsafe partial int LStat([MarshalUsing(typeof(PathMarshaller))] string path, byte* buffer);
 
     // Darwin x86_64 keeps the legacy 32-bit-inode lstat under the plain name; the 64-bit-inode
     // variant (the layout we decode) is lstat$INODE64 (<sys/stat.h>, __DARWIN_INODE64). On arm64 the
     // plain name is already the 64-bit-inode one.
     [LibraryImport(Libraries.Libc, EntryPoint = "lstat$INODE64", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
-    internal static unsafe partial int LStatInode64(string path, byte* buffer);
+    internal static unsafe partial int LStatInode64([MarshalUsing(typeof(PathMarshaller))] string path, byte* buffer);
 
     /// <summary>
     /// Where the fields we read sit in this process's <c>struct stat</c>. Times are <c>struct timespec</c> (i64 seconds,

@@ -1,4 +1,5 @@
 using System.Runtime.InteropServices;
+using System.Runtime.InteropServices.Marshalling;
 
 namespace SigWatch.Platform.Interop;
 
@@ -11,29 +12,29 @@ internal static partial class Libc
 {
     // Linux glibc <sys/xattr.h>: the l* forms do not follow a final symlink.
     [LibraryImport(Libraries.LinuxLibc, EntryPoint = "lgetxattr", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
-    internal static unsafe partial nint LinuxLGetXattr(string path, string name, byte* value, nuint size);
+    internal static unsafe partial nint LinuxLGetXattr([MarshalUsing(typeof(PathMarshaller))] string path, string name, byte* value, nuint size);
 
     [LibraryImport(Libraries.LinuxLibc, EntryPoint = "llistxattr", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
-    internal static unsafe partial nint LinuxLListXattr(string path, byte* list, nuint size);
+    internal static unsafe partial nint LinuxLListXattr([MarshalUsing(typeof(PathMarshaller))] string path, byte* list, nuint size);
 
     [LibraryImport(Libraries.LinuxLibc, EntryPoint = "lsetxattr", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
-    internal static unsafe partial int LinuxLSetXattr(string path, string name, byte* value, nuint size, int flags);
+    internal static unsafe partial int LinuxLSetXattr([MarshalUsing(typeof(PathMarshaller))] string path, string name, byte* value, nuint size, int flags);
 
     [LibraryImport(Libraries.LinuxLibc, EntryPoint = "lremovexattr", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
-    internal static partial int LinuxLRemoveXattr(string path, string name);
+    internal static partial int LinuxLRemoveXattr([MarshalUsing(typeof(PathMarshaller))] string path, string name);
 
     // Darwin <sys/xattr.h> (XNU bsd/sys/xattr.h): extra position (resource fork only; 0 here) and options.
     [LibraryImport(Libraries.LibSystem, EntryPoint = "getxattr", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
-    internal static unsafe partial nint DarwinGetXattr(string path, string name, byte* value, nuint size, uint position, int options);
+    internal static unsafe partial nint DarwinGetXattr([MarshalUsing(typeof(PathMarshaller))] string path, string name, byte* value, nuint size, uint position, int options);
 
     [LibraryImport(Libraries.LibSystem, EntryPoint = "listxattr", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
-    internal static unsafe partial nint DarwinListXattr(string path, byte* list, nuint size, int options);
+    internal static unsafe partial nint DarwinListXattr([MarshalUsing(typeof(PathMarshaller))] string path, byte* list, nuint size, int options);
 
     [LibraryImport(Libraries.LibSystem, EntryPoint = "setxattr", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
-    internal static unsafe partial int DarwinSetXattr(string path, string name, byte* value, nuint size, uint position, int options);
+    internal static unsafe partial int DarwinSetXattr([MarshalUsing(typeof(PathMarshaller))] string path, string name, byte* value, nuint size, uint position, int options);
 
     [LibraryImport(Libraries.LibSystem, EntryPoint = "removexattr", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
-    internal static partial int DarwinRemoveXattr(string path, string name, int options);
+    internal static partial int DarwinRemoveXattr([MarshalUsing(typeof(PathMarshaller))] string path, string name, int options);
 
     /// <summary>XATTR_NOFOLLOW (XNU bsd/sys/xattr.h): do not follow a final symlink.</summary>
     internal const int XATTR_NOFOLLOW = 0x0001;

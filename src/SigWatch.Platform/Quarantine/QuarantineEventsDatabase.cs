@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Globalization;
 using Microsoft.Data.Sqlite;
+using SigWatch.Core.FileSystem;
 using SigWatch.Core.Quarantine;
 
 namespace SigWatch.Platform.Quarantine;
@@ -91,7 +92,7 @@ public sealed class QuarantineEventsDatabase : IQuarantineEventLookup
             return null;
         }
 
-        if (owner.Kind == FileKind.Missing)
+        if (owner.Kind == FileTreeKind.Missing)
         {
             return null;
         }
@@ -106,7 +107,7 @@ public sealed class QuarantineEventsDatabase : IQuarantineEventLookup
             foreach (var candidate in Directory.Exists(homesRoot) ? Directory.GetDirectories(homesRoot) : [])
             {
                 var status = FileKinds.Stat(candidate);
-                if (status.Kind == FileKind.Directory && status.OwnerUid == owner.OwnerUid)
+                if (status.Kind == FileTreeKind.Directory && status.OwnerUid == owner.OwnerUid)
                 {
                     return Path.Combine(candidate, RelativePath);
                 }

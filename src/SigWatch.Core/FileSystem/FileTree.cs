@@ -1,4 +1,4 @@
-namespace SigWatch.Core.Seal;
+namespace SigWatch.Core.FileSystem;
 
 /// <summary>The type of a directory entry as <c>lstat</c> reports it; a symlink is never followed.</summary>
 public enum FileTreeKind
