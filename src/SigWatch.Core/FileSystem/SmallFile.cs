@@ -86,6 +86,20 @@ public static class FileTreeReads
         }
     }
 
+    /// <summary>lstat of <paramref name="path"/>; an entry of kind <see cref="FileTreeKind.Unknown"/> when it cannot be examined.</summary>
+    public static FileTreeEntry StatOrUnknown(this IFileTree tree, string path)
+    {
+        ArgumentNullException.ThrowIfNull(tree);
+        try
+        {
+            return tree.Stat(path);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return new FileTreeEntry(Path.GetFileName(path), FileTreeKind.Unknown, 0, 0, 0, 0, 0);
+        }
+    }
+
     /// <summary>A kind in words: "FIFO", "directory", "symbolic link"….</summary>
     public static string Describe(FileTreeKind kind) => kind switch
     {
