@@ -1,6 +1,6 @@
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
-using SigWatch.Core.Bundles;
+using SigWatch.Core.Assessment;
 using SigWatch.Core.FileSystem;
 using SigWatch.Core.Quarantine;
 using SigWatch.Core.Seal;
@@ -32,39 +32,37 @@ internal static class DaemonServiceCollectionExtensions
         services.AddSingleton<IQuarantineEventLookup>(new QuarantineEventsDatabase(scratchDirectory: Path.Combine(options.StateDir, "scratch")));
         // The digest cache lives in the store's database; resolving the store first runs its migrations.
         services.AddSingleton(sp => new SqliteFileHashCache(sp.GetRequiredService<SigWatchStore>().DatabasePath));
+        services.AddSingleton<IFileTree>(LstatFileTree.Instance);
         services.AddSingleton(sp =>
         {
-            // Two long-lived verifiers (the CMS and chain results they cache are what keeps
-            // verification near the cost of hashing): one trusting the digest cache, one for the
-            // periodic full re-hash. Half the cores: the daemon is a background citizen.
+            // Two long-lived verifiers (the CMS and chain results they cache are what keeps verification near the cost
+            // of hashing): one trusting the digest cache, one for the periodic full re-hash. Hashing uses half the cores
+            // per worker: the daemon is a background citizen.
             var cache = sp.GetRequiredService<SqliteFileHashCache>();
+            var tree = sp.GetRequiredService<IFileTree>();
             var parallelism = Math.Max(1, Environment.ProcessorCount / 2);
             // With attribute access the verdict is the same as `sigwatch check`'s (resource forks, Finder info) and the
             // quarantine-inside-bundle diagnosis is made.
             var xattrs = sp.GetRequiredService<IExtendedAttributeReader>();
-            var incremental = new BundleVerifier(LstatFileTree.Instance,
-                new BundleVerifierOptions { Cache = cache, MaxDegreeOfParallelism = parallelism, ExtendedAttributes = xattrs });
-            var full = new BundleVerifier(LstatFileTree.Instance,
-                new BundleVerifierOptions { Cache = cache, IgnoreCache = true, MaxDegreeOfParallelism = parallelism, ExtendedAttributes = xattrs });
-            // On macOS the Security framework verifies every bundle too; disagreements become events.
-            var native = OperatingSystem.IsMacOS() ? NativeValidator() : null;
-
-            return new BundleInspectionContext(
-                sp.GetRequiredService<IExtendedAttributeReader>(),
-                sp.GetRequiredService<IQuarantineEventLookup>(),
-                request => request switch
-                {
-                    { FullRehash: true } => full.Verify(request.BundlePath),
-                    { Previous: { } previous } => incremental.Reverify(previous, request.Changes),
-                    _ => incremental.Verify(request.BundlePath),
-                },
-                native);
+            return new BundleAssessor(new BundleAssessorOptions
+            {
+                Tree = tree,
+                Verifier = new BundleVerifier(tree, new BundleVerifierOptions { Cache = cache, MaxDegreeOfParallelism = parallelism, ExtendedAttributes = xattrs }),
+                FullRehashVerifier = new BundleVerifier(tree,
+                    new BundleVerifierOptions { Cache = cache, IgnoreCache = true, MaxDegreeOfParallelism = parallelism, ExtendedAttributes = xattrs }),
+                ExtendedAttributes = xattrs,
+                QuarantineEvents = sp.GetRequiredService<IQuarantineEventLookup>(),
+                // On macOS the Security framework verifies every bundle too; disagreements become events.
+                NativeValidate = OperatingSystem.IsMacOS() ? NativeValidator() : null,
+            });
         });
+        services.AddSingleton<BundleExpansion>();
         services.AddSingleton<ActivityTracker>();
-        services.AddSingleton<AssessmentQueue>();
+        services.AddSingleton(sp => new AssessmentQueue(sp.GetRequiredService<ILogger<AssessmentQueue>>()));
 
-        // Hosted services start in this order and stop in reverse: the worker stops (finishing the
-        // item in hand) before the watchers are torn down; the store is disposed after all of them.
+        // Hosted services start in this order and stop in reverse: the workers stop (finishing the
+        // items in hand, within a grace period) before the watchers are torn down; the store is disposed
+        // after all of them.
         services.AddSingleton<AssessmentWorker>();
         services.AddHostedService(sp => sp.GetRequiredService<AssessmentWorker>());
         services.AddSingleton<WatcherService>();

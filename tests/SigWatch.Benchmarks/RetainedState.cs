@@ -1,4 +1,4 @@
-using SigWatch.Core.Bundles;
+using SigWatch.Core.Assessment;
 using SigWatch.Core.Seal;
 using SigWatch.Platform;
 
@@ -6,7 +6,7 @@ namespace SigWatch.Benchmarks;
 
 /// <summary>
 /// <c>retained BUNDLE</c>: how much memory the daemon keeps per bundle for incremental re-assessment (the
-/// <see cref="BundleInspection"/> it remembers, with the detached seal report), measured as the managed heap growth
+/// <see cref="BundleAssessment"/> it remembers, with the detached seal report), measured as the managed heap growth
 /// after a full collection. Used by scripts/bench-seal.sh.
 /// </summary>
 [System.Runtime.Versioning.SupportedOSPlatform("linux")]
@@ -21,21 +21,22 @@ internal static class RetainedState
             return 2;
         }
 
-        BundleInspector.Inspect(args[1], Context(), full: false, previous: null, changes: null); // warm up the code only
+        Assessor().Assess(args[1]); // warm up the code only
         var before = Settled();
         // A fresh verifier, dropped afterwards: what stays is what the inspection holds (parsed seal, rule memo, state).
-        var kept = BundleInspector.Inspect(args[1], Context(), full: false, previous: null, changes: null)!;
+        var kept = Assessor().Assess(args[1])!.Detach();
         var after = Settled();
         Console.WriteLine($"{after - before} bytes retained for {kept.Facts.FileCount} files");
         GC.KeepAlive(kept);
         return 0;
     }
 
-    private static BundleInspectionContext Context()
+    private static BundleAssessor Assessor() => new(new BundleAssessorOptions
     {
-        var verifier = new BundleVerifier(LstatFileTree.Instance, new BundleVerifierOptions { ExtendedAttributes = ExtendedAttributes.Instance });
-        return new BundleInspectionContext(ExtendedAttributes.Instance, null, request => verifier.Verify(request.BundlePath));
-    }
+        Tree = LstatFileTree.Instance,
+        Verifier = new BundleVerifier(LstatFileTree.Instance, new BundleVerifierOptions { ExtendedAttributes = ExtendedAttributes.Instance }),
+        ExtendedAttributes = ExtendedAttributes.Instance,
+    });
 
     private static long Settled()
     {

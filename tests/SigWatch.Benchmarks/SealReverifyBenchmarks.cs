@@ -1,5 +1,5 @@
+using SigWatch.Core.Assessment;
 using BenchmarkDotNet.Attributes;
-using SigWatch.Core.Bundles;
 using SigWatch.Core.Seal;
 using SigWatch.Core.Verification;
 using SigWatch.Platform;
@@ -24,8 +24,8 @@ public class SealReverifyBenchmarks
     private BundleVerifier _cold = null!;
     private BundleVerifier _daemon = null!;
     private BundleVerificationReport _baseline = null!;
-    private BundleInspectionContext _inspection = null!;
-    private BundleInspection _inspected = null!;
+    private BundleAssessor _assessor = null!;
+    private BundleAssessment _assessed = null!;
     private string _bundle = string.Empty;
     private string _changed = string.Empty;
     private byte _original;
@@ -44,9 +44,8 @@ public class SealReverifyBenchmarks
             throw new InvalidOperationException($"{_bundle} does not verify; the benchmark would measure a failure path");
         }
 
-        _inspection = new BundleInspectionContext(ExtendedAttributes.Instance, null,
-            request => request.Previous is { } previous ? _daemon.Reverify(previous, request.Changes) : _daemon.Verify(request.BundlePath));
-        _inspected = BundleInspector.Inspect(_bundle, _inspection, full: false, previous: null, changes: null)!;
+        _assessor = new BundleAssessor(new BundleAssessorOptions { Tree = LstatFileTree.Instance, Verifier = _daemon, ExtendedAttributes = ExtendedAttributes.Instance });
+        _assessed = _assessor.Assess(_bundle)!.Detach();
 
         // The file one case changes; its first byte is put back in cleanup so the bundle stays valid for the next process.
         _changed = Directory.EnumerateFiles(Path.Combine(_bundle, "Contents", "Resources"), "*.bin", SearchOption.AllDirectories)
@@ -79,17 +78,17 @@ public class SealReverifyBenchmarks
     }
 
     [Benchmark(Description = "Inspect (daemon assessment), changes unknown")]
-    public long InspectChangesUnknown() => BundleInspector.Inspect(_bundle, _inspection, full: false, previous: null, changes: null)!.Facts.FileCount;
+    public long InspectChangesUnknown() => _assessor.Assess(_bundle)!.Facts.FileCount;
 
     [Benchmark(Description = "Inspect (daemon assessment), one file changed (incl. the write)")]
     public long InspectOneChanged()
     {
         WriteFirstByte(_toggle);
         _toggle = _toggle == (byte)(_original + 1) ? (byte)(_original + 2) : (byte)(_original + 1);
-        var inspection = BundleInspector.Inspect(_bundle, _inspection, full: false, _inspected, [_changed])!;
-        return inspection.Facts.Cost is { SealFullWalks: 0, FilesHashed: 1 }
-            ? inspection.Facts.FileCount
-            : throw new InvalidOperationException($"expected an incremental assessment, got {inspection.Facts.Cost}");
+        var assessment = _assessor.Assess(_bundle, _assessed, [_changed])!;
+        return assessment.Cost is { SealFullWalks: 0, FilesHashed: 1 }
+            ? assessment.Facts.FileCount
+            : throw new InvalidOperationException($"expected an incremental assessment, got {assessment.Cost}");
     }
 
     [GlobalCleanup]

@@ -1,3 +1,4 @@
+using SigWatch.Core.Assessment;
 using SigWatch.Core.Bundles;
 using SigWatch.Core.FileSystem;
 using SigWatch.Core.Plist;
@@ -66,7 +67,7 @@ public sealed class ExtendedAttributesTests
     }
 
     [Fact]
-    public void Inspect_BundleWithQuarantinedFilesInside_ListsThem()
+    public void Assess_BundleWithQuarantinedFilesInside_ListsThem()
     {
         using var dir = new TempDirectory();
         var app = AppTree.Create(dir.Combine("Q.app"), "com.example.q", resources: 3);
@@ -74,7 +75,7 @@ public sealed class ExtendedAttributesTests
         s_xattrs.Set(Path.Combine(app, "Contents", "Resources", "r1.txt"), ExtendedAttributeNames.Quarantine, "0081;6723b9fa;Mail;"u8);
         s_xattrs.Set(app, ExtendedAttributeNames.WhereFroms, BinaryPropertyListWriter.Write(new PlistArray(new PlistString("https://example.com/Q.zip"))));
 
-        var facts = BundleInspector.Inspect(app, new BundleInspectionContext(s_xattrs, null))!;
+        var facts = new BundleAssessor(new BundleAssessorOptions { Tree = LstatFileTree.Instance, ExtendedAttributes = s_xattrs }).Assess(app)!.Facts;
         var story = facts.Quarantine!;
         Assert.Equal((ushort)0x0083, story.Quarantine!.Flags);
         Assert.Equal(1, story.QuarantinedFileCount);

@@ -1,8 +1,10 @@
 namespace SigWatch.Core.Bundles;
 
 /// <summary>
-/// Assessment v0 of one app bundle: Info.plist identity, presence of the seal and the main
-/// executable, and the size of the tree. Later engines (signature, seal, quarantine) add to it.
+/// What an assessment found about one app bundle and what is stored and compared: Info.plist identity, presence of the
+/// seal and the main executable, the tree's size and fingerprint, the quarantine story, and the signature with its seal
+/// and designated requirement. Two assessments differ only when these values differ (<see cref="HasSameValues"/>); what
+/// an assessment cost is kept apart (<see cref="Assessment.AssessmentCost"/>).
 /// </summary>
 public sealed record BundleFacts
 {
@@ -46,8 +48,17 @@ public sealed record BundleFacts
     /// </summary>
     public string TreeFingerprint { get; init; } = string.Empty;
 
-    /// <summary>What this assessment had to look at; never compared between assessments.</summary>
-    public AssessmentCost? Cost { get; init; }
+    /// <summary>
+    /// True when every value equals <paramref name="other"/>'s: compared as the JSON trees the store keeps (every field,
+    /// lists element by element), never as strings, so nothing that is not a fact can make two assessments differ.
+    /// </summary>
+    public bool HasSameValues(BundleFacts other)
+    {
+        ArgumentNullException.ThrowIfNull(other);
+        return System.Text.Json.Nodes.JsonNode.DeepEquals(
+            System.Text.Json.JsonSerializer.SerializeToNode(this, BundleFactsJson.Default.BundleFacts),
+            System.Text.Json.JsonSerializer.SerializeToNode(other, BundleFactsJson.Default.BundleFacts));
+    }
 
     /// <summary>Field-by-field differences from an earlier assessment, for event summaries.</summary>
     public IReadOnlyList<string> DescribeChangesFrom(BundleFacts previous)
@@ -113,18 +124,9 @@ public sealed record BundleFacts
     }
 }
 
-/// <summary>
-/// What an assessment looked at: whether the paths that changed since the previous one were known (from the watcher)
-/// and how many, and what the seal verification walked and hashed. An unchanged bundle re-assessed with its changes
-/// known walks nothing whole and hashes nothing.
-/// </summary>
-/// <param name="ChangesKnown">False when everything was examined (first sight, reconcile, watcher overflow, restart).</param>
-/// <param name="ChangedPaths">Paths the watcher reported inside the bundle (0 when unknown).</param>
-/// <param name="SealFullWalks">Bundles (the outer one and nested ones) whose seal was walked whole.</param>
-/// <param name="SealRegionWalks">Changed regions walked instead.</param>
-/// <param name="FilesHashed">Files read and hashed.</param>
-/// <param name="BytesHashed">Bytes read and hashed.</param>
-/// <param name="DigestCacheHits">Files whose digest came from the per-file cache.</param>
-/// <param name="Milliseconds">Wall time of the inspection.</param>
-public sealed record AssessmentCost(bool ChangesKnown, int ChangedPaths, long SealFullWalks, long SealRegionWalks, long FilesHashed,
-    long BytesHashed, long DigestCacheHits, long Milliseconds);
+/// <summary>The stored form of <see cref="BundleFacts"/> (camelCase, every field written), used by the store and by <see cref="BundleFacts.HasSameValues"/>.</summary>
+[System.Text.Json.Serialization.JsonSourceGenerationOptions(PropertyNamingPolicy = System.Text.Json.Serialization.JsonKnownNamingPolicy.CamelCase,
+    DefaultIgnoreCondition = System.Text.Json.Serialization.JsonIgnoreCondition.Never)]
+[System.Text.Json.Serialization.JsonSerializable(typeof(BundleFacts))]
+[System.Text.Json.Serialization.JsonSerializable(typeof(Assessment.AssessmentCost))]
+public sealed partial class BundleFactsJson : System.Text.Json.Serialization.JsonSerializerContext;

@@ -15,7 +15,7 @@ namespace SigWatch.Core.Bundles;
 public sealed class BundleInventory
 {
     /// <summary>Prefix of <see cref="Fingerprint"/>: fingerprints of another scheme are not comparable with this one.</summary>
-    public const string FingerprintScheme = "v2:";
+    public const string FingerprintScheme = "v3:";
 
     public const int MaxDepth = 256;
 
@@ -47,7 +47,7 @@ public sealed class BundleInventory
             problems.Add($"more than {MaxEntries} entries; the rest of the tree was not walked");
         }
 
-        Quarantined = [.. quarantined.Order(StringComparer.Ordinal)];
+        Quarantined = [.. quarantined.Select(FileNames.Display).Order(StringComparer.Ordinal)];
         Problems = problems;
         Fingerprint = FingerprintScheme + Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(fingerprint.ToString())));
     }
@@ -77,12 +77,13 @@ public sealed class BundleInventory
     /// <summary>The walk hit <see cref="MaxEntries"/>; an update walks everything again.</summary>
     public bool Truncated { get; }
 
-    /// <summary>Walks the whole tree under <paramref name="bundlePath"/>.</summary>
-    public static BundleInventory Walk(string bundlePath, IExtendedAttributeReader? xattrs)
+    /// <summary>Walks the whole tree under <paramref name="bundlePath"/> through <paramref name="tree"/> (lstat, never following a symlink).</summary>
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled.</exception>
+    public static BundleInventory Walk(string bundlePath, IFileTree tree, IExtendedAttributeReader? xattrs, CancellationToken cancellationToken = default)
     {
         var root = Path.TrimEndingDirectorySeparator(bundlePath);
         var directories = new Dictionary<string, DirectoryRecord>(StringComparer.Ordinal);
-        var truncated = !new Scanner(root, directories, xattrs, 0).ScanTree(string.Empty, 0);
+        var truncated = !new Scanner(root, tree, directories, xattrs, 0, cancellationToken).ScanTree(string.Empty, 0);
         return new BundleInventory(root, directories, truncated);
     }
 
@@ -92,11 +93,14 @@ public sealed class BundleInventory
     /// everything below it. Null (changes unknown), a change to the bundle directory itself, or a truncated inventory
     /// walks everything.
     /// </summary>
-    public BundleInventory Update(IEnumerable<string>? changedPaths, IExtendedAttributeReader? xattrs)
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled.</exception>
+    public BundleInventory Update(IEnumerable<string>? changedPaths, IFileTree tree, IExtendedAttributeReader? xattrs,
+        CancellationToken cancellationToken = default)
     {
+        BundleInventory Whole() => Walk(Root, tree, xattrs, cancellationToken);
         if (changedPaths is null || Truncated)
         {
-            return Walk(Root, xattrs);
+            return Whole();
         }
 
         var directories = new Dictionary<string, DirectoryRecord>(_directories, StringComparer.Ordinal);
@@ -106,7 +110,7 @@ public sealed class BundleInventory
             var full = Path.TrimEndingDirectorySeparator(change);
             if (full == Root)
             {
-                return Walk(Root, xattrs);
+                return Whole();
             }
 
             if (!(full.Length > Root.Length && full[Root.Length] == '/' && full.StartsWith(Root, StringComparison.Ordinal)))
@@ -117,7 +121,7 @@ public sealed class BundleInventory
             var relative = full[(Root.Length + 1)..];
             if (relative.Split('/').Any(s => s is "" or "." or ".."))
             {
-                return Walk(Root, xattrs);
+                return Whole();
             }
 
             // A changed directory is listed again from its parent, which finds it (and walks it) if it still exists.
@@ -132,12 +136,12 @@ public sealed class BundleInventory
         }
 
         var entries = directories.Values.Sum(d => (long)d.Entries);
-        var scanner = new Scanner(Root, directories, xattrs, entries);
+        var scanner = new Scanner(Root, tree, directories, xattrs, entries, cancellationToken);
         foreach (var directory in relist)
         {
             if (!scanner.Relist(directory))
             {
-                return Walk(Root, xattrs);
+                return Whole();
             }
         }
 
@@ -163,13 +167,14 @@ public sealed class BundleInventory
     private sealed record DirectoryRecord(int Depth, long Files, long Bytes, int Entries, byte[] Hash, string[] Subdirectories,
         string[] Quarantined, string[] Problems);
 
-    private sealed class Scanner(string root, Dictionary<string, DirectoryRecord> directories, IExtendedAttributeReader? xattrs, long entries)
+    private sealed class Scanner(string root, IFileTree tree, Dictionary<string, DirectoryRecord> directories, IExtendedAttributeReader? xattrs,
+        long entries, CancellationToken cancellationToken)
     {
         private long _entries = entries;
 
         private string Full(string relative) => relative.Length == 0 ? root : root + "/" + relative;
 
-        private static string Show(string relative) => relative.Length == 0 ? "." : relative;
+        private static string Show(string relative) => relative.Length == 0 ? "." : FileNames.Display(relative);
 
         /// <summary>Scans <paramref name="start"/> and every directory below it; false when the entry limit was hit.</summary>
         public bool ScanTree(string start, int depth)
@@ -178,6 +183,7 @@ public sealed class BundleInventory
             stack.Push((start, depth));
             while (stack.Count > 0)
             {
+                cancellationToken.ThrowIfCancellationRequested();
                 var (relative, level) = stack.Pop();
                 var record = Scan(relative, level);
                 if (record is null)
@@ -207,7 +213,7 @@ public sealed class BundleInventory
                     return true; // dropped by an earlier re-listing in this update
                 }
 
-                if (relative.Length > 0 && !Directory.Exists(Full(relative)))
+                if (relative.Length > 0 && tree.StatOrUnknown(Full(relative)).Kind != FileTreeKind.Directory)
                 {
                     RemoveTree(directories, relative);
                     relative = Parent(relative);
@@ -240,26 +246,26 @@ public sealed class BundleInventory
 
         private static string Join(string directory, string name) => directory.Length == 0 ? name : directory + "/" + name;
 
-        // Lists one directory and records its summary; null when the entry limit was hit.
+        // Lists one directory and records its summary; null when the entry limit was hit. Only regular files count as files:
+        // a FIFO, socket or device is listed (and changes the fingerprint) but never counted, opened or sized.
         private DirectoryRecord? Scan(string relative, int depth)
         {
-            FileSystemInfo[] children;
+            IReadOnlyList<FileTreeEntry> children;
             try
             {
-                children = new DirectoryInfo(Full(relative)).GetFileSystemInfos();
+                children = tree.List(Full(relative));
             }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException)
             {
                 return directories[relative] = new DirectoryRecord(depth, 0, 0, 0, [], [], [], [$"{Show(relative)}: cannot list directory: {e.Message}"]);
             }
 
-            Array.Sort(children, (a, b) => string.CompareOrdinal(a.Name, b.Name));
             long files = 0, bytes = 0;
             var subdirectories = new List<string>();
             var quarantined = new List<string>();
             var problems = new List<string>();
             var listing = new StringBuilder();
-            foreach (var child in children)
+            foreach (var child in children.OrderBy(c => c.Name, StringComparer.Ordinal))
             {
                 if (++_entries > MaxEntries)
                 {
@@ -267,46 +273,56 @@ public sealed class BundleInventory
                 }
 
                 var childRelative = Join(relative, child.Name);
-                try
+                var name = FileNames.Display(child.Name);
+                if (xattrs is not null && child.Kind is FileTreeKind.Regular or FileTreeKind.Directory && HasQuarantine(Full(childRelative), childRelative, problems))
                 {
-                    var target = child.LinkTarget;
-                    if (xattrs is not null && target is null && HasQuarantine(child.FullName, childRelative, problems))
-                    {
-                        quarantined.Add(childRelative);
-                    }
+                    quarantined.Add(childRelative);
+                }
 
-                    if (target is not null)
-                    {
-                        listing.Append(child.Name).Append("\0l\0").Append(target).Append('\n');
-                    }
-                    else if (child is DirectoryInfo)
-                    {
-                        listing.Append(child.Name).Append("\0d\n");
+                switch (child.Kind)
+                {
+                    case FileTreeKind.Regular:
+                        files++;
+                        bytes += child.Size;
+                        listing.Append(CultureInfo.InvariantCulture, $"{name}\0f\0{child.Size}\0{child.ModifiedNanoseconds}\n");
+                        break;
+                    case FileTreeKind.Directory:
+                        listing.Append(name).Append("\0d\n");
                         if (depth + 1 >= MaxDepth)
                         {
-                            problems.Add($"{childRelative}: deeper than {MaxDepth} levels; not walked");
+                            problems.Add($"{FileNames.Display(childRelative)}: deeper than {MaxDepth} levels; not walked");
                         }
                         else
                         {
                             subdirectories.Add(child.Name);
                         }
-                    }
-                    else if (child is FileInfo file)
-                    {
-                        files++;
-                        bytes += file.Length;
-                        listing.Append(CultureInfo.InvariantCulture, $"{child.Name}\0f\0{file.Length}\0{file.LastWriteTimeUtc.Ticks}\n");
-                    }
-                }
-                catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-                {
-                    // Vanished or changed between listing and stat: a copy or update is in progress.
-                    problems.Add($"{childRelative}: {e.Message}");
+
+                        break;
+                    case FileTreeKind.Symlink:
+                        string? target = null;
+                        try
+                        {
+                            target = tree.ReadLink(Full(childRelative));
+                        }
+                        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+                        {
+                            problems.Add($"{FileNames.Display(childRelative)}: {e.Message}");
+                        }
+
+                        listing.Append(name).Append("\0l\0").Append(FileNames.Display(target ?? string.Empty)).Append('\n');
+                        break;
+                    case FileTreeKind.Missing or FileTreeKind.Unknown:
+                        // Vanished or changed between listing and lstat: a copy or update is in progress.
+                        problems.Add($"{FileNames.Display(childRelative)}: vanished or could not be examined while the directory was listed");
+                        break;
+                    default:
+                        listing.Append(CultureInfo.InvariantCulture, $"{name}\0{child.Kind}\n");
+                        break;
                 }
             }
 
             var hash = SHA256.HashData(Encoding.UTF8.GetBytes(listing.ToString()));
-            return directories[relative] = new DirectoryRecord(depth, files, bytes, children.Length, hash, [.. subdirectories],
+            return directories[relative] = new DirectoryRecord(depth, files, bytes, children.Count, hash, [.. subdirectories],
                 [.. quarantined], [.. problems]);
         }
 
@@ -319,7 +335,7 @@ public sealed class BundleInventory
             }
             catch (ExtendedAttributeException e)
             {
-                problems.Add($"{relative}: {e.Message}");
+                problems.Add($"{FileNames.Display(relative)}: {e.Message}");
                 return false;
             }
         }

@@ -1,3 +1,5 @@
+using SigWatch.Core.FileSystem;
+
 namespace SigWatch.Core.Bundles;
 
 /// <summary>
@@ -49,24 +51,24 @@ public static class BundleLocator
     }
 
     /// <summary>
-    /// Bundle directories under <paramref name="root"/> (first and second level), in ordinal order.
-    /// Symlinks are not followed: a symlinked .app or folder is not entered. Unreadable folders are
-    /// reported through <paramref name="problems"/> and skipped.
+    /// Bundle directories under <paramref name="root"/> (first and second level), in ordinal order, listed through
+    /// <paramref name="tree"/>: names that are not valid UTF-8 are found exactly (<see cref="FileNames"/>), symlinks are
+    /// not followed (a symlinked .app or folder is not entered). Unreadable folders are reported through
+    /// <paramref name="problems"/> and skipped.
     /// </summary>
-    public static IReadOnlyList<string> FindBundles(string root, ICollection<string>? problems = null)
+    public static IReadOnlyList<string> FindBundles(IFileTree tree, string root, ICollection<string>? problems = null)
     {
         var found = new List<string>();
-        foreach (var entry in SafeEnumerateDirectories(root, problems))
+        foreach (var entry in Directories(tree, root, problems))
         {
+            var path = Path.Join(root, entry.Name);
             if (IsAppName(entry.Name))
             {
-                found.Add(entry.FullName);
+                found.Add(path);
             }
             else
             {
-                found.AddRange(SafeEnumerateDirectories(entry.FullName, problems)
-                    .Where(child => IsAppName(child.Name))
-                    .Select(child => child.FullName));
+                found.AddRange(Directories(tree, path, problems).Where(child => IsAppName(child.Name)).Select(child => Path.Join(path, child.Name)));
             }
         }
 
@@ -75,27 +77,33 @@ public static class BundleLocator
     }
 
     /// <summary>Bundle directories directly inside one first-level container folder.</summary>
-    public static IReadOnlyList<string> FindBundlesInContainer(string container, ICollection<string>? problems = null) =>
-        [.. SafeEnumerateDirectories(container, problems)
+    public static IReadOnlyList<string> FindBundlesInContainer(IFileTree tree, string container, ICollection<string>? problems = null) =>
+        [.. Directories(tree, container, problems)
             .Where(child => IsAppName(child.Name))
-            .Select(child => child.FullName)
+            .Select(child => Path.Join(container, child.Name))
             .Order(StringComparer.Ordinal)];
 
-    private static IEnumerable<DirectoryInfo> SafeEnumerateDirectories(string path, ICollection<string>? problems)
+    /// <summary>
+    /// True when <paramref name="path"/> (as a file-system watcher reported it) cannot stand for a name on disk: .NET's
+    /// watcher decodes names that are not valid UTF-8 with U+FFFD, so such an event only says "something changed here";
+    /// the folder it is in must be listed (through the file tree, which keeps the exact bytes) to know what.
+    /// </summary>
+    public static bool IsLossy(string path) => path.Contains('\uFFFD', StringComparison.Ordinal);
+
+    private static IEnumerable<FileTreeEntry> Directories(IFileTree tree, string path, ICollection<string>? problems)
     {
-        var dir = new DirectoryInfo(path);
-        if (!dir.Exists || dir.LinkTarget is not null)
+        if (tree.StatOrUnknown(path).Kind != FileTreeKind.Directory)
         {
             return [];
         }
 
         try
         {
-            return dir.GetDirectories().Where(d => d.LinkTarget is null).ToArray();
+            return tree.List(path).Where(e => e.Kind == FileTreeKind.Directory).ToArray();
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            problems?.Add($"{path}: cannot list directory: {e.Message}");
+            problems?.Add($"{FileNames.Display(path)}: cannot list directory: {e.Message}");
             return [];
         }
     }

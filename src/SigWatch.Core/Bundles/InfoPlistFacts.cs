@@ -1,3 +1,4 @@
+using SigWatch.Core.FileSystem;
 using SigWatch.Core.Plist;
 
 namespace SigWatch.Core.Bundles;
@@ -14,40 +15,23 @@ public sealed record InfoPlistFacts(
 {
     public static InfoPlistFacts Absent { get; } = new(false, null, null, null, null, null, null);
 
+    /// <summary>Info.plist files larger than this are not read (real ones are a few KiB).</summary>
+    public const int MaxBytes = 8 * 1024 * 1024;
+
     /// <summary>
-    /// Reads the file at <paramref name="path"/> (never following a symlink, never more than
-    /// <see cref="BundleInspector.MaxInfoPlistBytes"/>). A damaged file yields <see cref="Error"/>
-    /// naming the file and the parser's reason; it never throws.
+    /// Reads the file at <paramref name="path"/> through <paramref name="tree"/>: only a regular file (a symlink, a FIFO or a
+    /// device is named as such and never opened), never more than <see cref="MaxBytes"/>. A damaged file yields
+    /// <see cref="Error"/> naming the file and the reason; it never throws.
     /// </summary>
-    public static InfoPlistFacts ReadFile(string path)
+    public static InfoPlistFacts Read(IFileTree tree, string path)
     {
-        var file = new FileInfo(path);
-        if (!file.Exists)
+        var file = tree.ReadSmallFile(path, MaxBytes);
+        return file.Status switch
         {
-            return Absent;
-        }
-
-        if (file.LinkTarget is not null)
-        {
-            return Absent with { Exists = true, Error = $"{path}: is a symlink; not followed" };
-        }
-
-        byte[] bytes;
-        try
-        {
-            if (file.Length > BundleInspector.MaxInfoPlistBytes)
-            {
-                return Absent with { Exists = true, Error = $"{path}: {file.Length} bytes, larger than the {BundleInspector.MaxInfoPlistBytes}-byte limit" };
-            }
-
-            bytes = File.ReadAllBytes(path);
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            return Absent with { Exists = true, Error = $"{path}: cannot read: {e.Message}" };
-        }
-
-        return Parse(bytes, path);
+            SmallFileStatus.Missing => Absent,
+            SmallFileStatus.Read => Parse(file.Bytes.Span, FileNames.Display(path)),
+            _ => Absent with { Exists = true, Error = $"{FileNames.Display(path)}: {file.Problem}" },
+        };
     }
 
     public static InfoPlistFacts Parse(ReadOnlySpan<byte> bytes, string displayPath)

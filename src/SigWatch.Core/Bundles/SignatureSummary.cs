@@ -1,4 +1,5 @@
 using SigWatch.Core.CodeSigning;
+using SigWatch.Core.FileSystem;
 using SigWatch.Core.Plist;
 using SigWatch.Core.Verification;
 
@@ -81,6 +82,15 @@ public sealed record SignatureSummary
     /// <summary>What the seal verifier's diagnosis layer explains (normalization mismatch, added after signing, …).</summary>
     public IReadOnlyList<SummaryDiagnosis> Diagnoses { get; init; } = [];
 
+    /// <summary>The designated requirement in canonical text (explicit, or as Apple would synthesize it); null when unsigned.</summary>
+    public string? DesignatedRequirement { get; init; }
+
+    /// <summary>"explicit" (in the signature's internal requirements) or "implicit" (synthesized); null when unsigned.</summary>
+    public string? DesignatedRequirementSource { get; init; }
+
+    /// <summary>Whether the code satisfies its designated requirement: "satisfied", "not-satisfied" or "unknown".</summary>
+    public string? DesignatedRequirementSatisfied { get; init; }
+
     public bool IsValid => Verdict == "valid";
 
     // Findings about a sealed file: the path says what happened. For every other kind the detail is the cause
@@ -118,14 +128,16 @@ public sealed record SignatureSummary
         return string.Join("; ", shown) + more;
     }
 
-    /// <summary>The summary of a bundle verification: its report plus the diagnoses.</summary>
-    public static SignatureSummary From(Seal.BundleVerificationReport bundle, string bundlePath) =>
-        From(bundle.Report, bundlePath) with
+    /// <summary>The summary of a bundle verification: its report, the diagnoses and the designated requirement.</summary>
+    /// <param name="ticketStapled">Whether <c>Contents/CodeResources</c> (a stapled notarization ticket) is present.</param>
+    public static SignatureSummary From(Seal.BundleVerificationReport bundle, bool ticketStapled, DesignatedRequirementCheck? designated) =>
+        From(bundle.Report, ticketStapled, designated) with
         {
-            Diagnoses = [.. bundle.Diagnoses.Select(d => new SummaryDiagnosis(d.KindName, [.. d.Paths.Take(MaxFindings)], d.Explanation, d.Remedy))],
+            Diagnoses = [.. bundle.Diagnoses.Select(d => new SummaryDiagnosis(d.KindName, [.. d.Paths.Take(MaxFindings).Select(FileNames.Display)], d.Explanation, d.Remedy))],
         };
 
-    public static SignatureSummary From(VerificationReport report, string? bundlePath = null)
+    /// <summary>The summary of a verification; paths in their <see cref="FileNames.Display"/> form.</summary>
+    public static SignatureSummary From(VerificationReport report, bool ticketStapled = false, DesignatedRequirementCheck? designated = null)
     {
         var primary = report.Architectures.FirstOrDefault(a => a.IsSigned && a.Best is not null);
         var best = primary?.Best;
@@ -146,11 +158,15 @@ public sealed record SignatureSummary
             Flags = best is null ? [] : CodeDirectoryFlagNames.Describe(best.Flags),
             DeclaredSigningTime = primary?.Cms?.DeclaredSigningTime,
             Timestamp = primary?.Cms?.TimestampedSigningTime,
-            NotarizationTicketStapled = bundlePath is not null && File.Exists(Path.Combine(bundlePath, "Contents", "CodeResources")),
+            NotarizationTicketStapled = ticketStapled,
             Entitlements = [.. entitlements.Keys],
             RiskyEntitlements = [.. RiskyEntitlementNames.Where(n => entitlements.TryGetValue(n, out var v) && v)],
-            Findings = [.. report.Findings.Take(MaxFindings).Select(f => new SummaryFinding(f.KindName, f.Severity.ToString().ToLowerInvariant(), f.Path, f.Detail))],
+            Findings = [.. report.Findings.Take(MaxFindings).Select(f => new SummaryFinding(f.KindName, f.Severity.ToString().ToLowerInvariant(),
+                f.Path is null ? null : FileNames.Display(f.Path), f.Detail))],
             FindingCount = report.Findings.Count,
+            DesignatedRequirement = designated?.Designated?.Requirement.ToString(),
+            DesignatedRequirementSource = designated?.Designated is null ? null : designated.Designated.IsExplicit ? "explicit" : "implicit",
+            DesignatedRequirementSatisfied = designated?.Designated is null ? null : designated.Outcome,
         };
     }
 

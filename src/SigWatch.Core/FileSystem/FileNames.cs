@@ -170,4 +170,36 @@ public static class FileNames
 
         return builder.ToString();
     }
+
+    /// <summary>
+    /// Every character outside printable ASCII as <c>U+XXXX</c> (each escape byte as <c>\xHH</c>), so that names that look
+    /// alike — NFC and NFD spellings, lookalike letters — can be told apart in any terminal: <c>cafe U+0301.txt</c>.
+    /// </summary>
+    public static string CodePoints(string name)
+    {
+        ArgumentNullException.ThrowIfNull(name);
+        var builder = new StringBuilder(name.Length + 16);
+        for (var i = 0; i < name.Length; i++)
+        {
+            var c = name[i];
+            if (c is >= ' ' and <= '~')
+            {
+                builder.Append(c);
+            }
+            else if (char.IsHighSurrogate(c) && i + 1 < name.Length && char.IsLowSurrogate(name[i + 1]))
+            {
+                builder.Append(CultureInfo.InvariantCulture, $"<U+{char.ConvertToUtf32(c, name[++i]):X4}>");
+            }
+            else if (c is >= FirstEscape and <= LastEscape)
+            {
+                builder.Append(CultureInfo.InvariantCulture, $"<\\x{c - EscapeBase:x2}>");
+            }
+            else
+            {
+                builder.Append(CultureInfo.InvariantCulture, $"<U+{(int)c:X4}>");
+            }
+        }
+
+        return builder.ToString();
+    }
 }

@@ -35,11 +35,12 @@ public sealed partial class BundleVerifier
     }
 
     /// <summary>Verifies the bundle directory at <paramref name="bundlePath"/>.</summary>
-    public BundleVerificationReport Verify(string bundlePath)
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled during the walk.</exception>
+    public BundleVerificationReport Verify(string bundlePath, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrEmpty(bundlePath);
         var statistics = new SealStatistics();
-        var progress = new ProgressCounter(_options.Progress);
+        var progress = new ProgressCounter(_options.Progress, cancellationToken);
         return VerifyBundle(Path.TrimEndingDirectorySeparator(Path.GetFullPath(bundlePath)), null, 0, statistics, progress);
     }
 
@@ -55,11 +56,13 @@ public sealed partial class BundleVerifier
     /// </summary>
     /// <param name="previous">A report from <see cref="Verify"/> or <see cref="Reverify"/> for the same bundle.</param>
     /// <param name="changedPaths">Absolute paths; paths outside the bundle are ignored. Null means "unknown".</param>
-    public BundleVerificationReport Reverify(BundleVerificationReport previous, IEnumerable<string>? changedPaths)
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled during the walk.</exception>
+    public BundleVerificationReport Reverify(BundleVerificationReport previous, IEnumerable<string>? changedPaths,
+        CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(previous);
         var statistics = new SealStatistics();
-        var progress = new ProgressCounter(_options.Progress);
+        var progress = new ProgressCounter(_options.Progress, cancellationToken);
         return previous.State is { } state && changedPaths is not null
             ? ReverifyBundle(state, [.. changedPaths.Select(p => Path.TrimEndingDirectorySeparator(Path.GetFullPath(p)))], statistics, progress)
             : VerifyBundle(previous.Report.Path, null, 0, statistics, progress);
@@ -69,6 +72,7 @@ public sealed partial class BundleVerifier
     private BundleVerificationReport VerifyBundle(string bundlePath, SealContext? outer, int nesting, SealStatistics statistics,
         ProgressCounter progress, BundleStructure? version = null)
     {
+        progress.Cancellation.ThrowIfCancellationRequested();
         var findings = new List<Finding>();
         BundleVerificationReport Result(SignatureVerdict verdict, BundleStructure? structure = null, string? executable = null) => new()
         {

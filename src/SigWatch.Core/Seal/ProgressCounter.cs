@@ -1,8 +1,13 @@
 namespace SigWatch.Core.Seal;
 
-/// <summary>Counts progress across nested bundles and forwards it.</summary>
-internal sealed class ProgressCounter(IProgress<SealProgress>? sink)
+/// <summary>
+/// What one verification shares across its nested bundles: the progress it reports, and its cancellation (a daemon
+/// assessment has a deadline; the walk and the hashing stop at the next entry or file once it has passed).
+/// </summary>
+internal sealed class ProgressCounter(IProgress<SealProgress>? sink, CancellationToken cancellation = default)
 {
+    public CancellationToken Cancellation => cancellation;
+
     private long _filesTotal;
     private long _bytesTotal;
     private long _filesDone;

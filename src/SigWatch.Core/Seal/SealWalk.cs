@@ -96,6 +96,7 @@ internal sealed class SealWalk(IFileTree tree, BundleVerifierOptions options, Se
     {
         while (_stack.Count > 0 && !_result.Truncated)
         {
+            progress.Cancellation.ThrowIfCancellationRequested();
             var (directory, relativeDirectory, depth) = _stack.Pop();
             IReadOnlyList<FileTreeEntry> entries;
             try
@@ -321,7 +322,7 @@ internal sealed class SealWalk(IFileTree tree, BundleVerifierOptions options, Se
     private void HashAll()
     {
         progress.AddWork(_hashJobs.Count, _hashJobs.Sum(j => j.Entry.Size));
-        Parallel.ForEach(_hashJobs, new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, _options.MaxDegreeOfParallelism) }, Hash);
+        Parallel.ForEach(_hashJobs, new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, _options.MaxDegreeOfParallelism), CancellationToken = progress.Cancellation }, Hash);
         foreach (var job in _hashJobs)
         {
             if (job.Error is not null)
@@ -378,6 +379,7 @@ internal sealed class SealWalk(IFileTree tree, BundleVerifierOptions options, Se
             while ((read = stream.Read(buffer, 0, buffer.Length)) > 0)
             {
                 hash.AppendData(buffer, 0, read);
+                progress.Cancellation.ThrowIfCancellationRequested(); // a multi-gigabyte file stops within a megabyte
             }
         }
         finally

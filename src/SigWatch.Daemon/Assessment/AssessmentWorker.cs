@@ -1,52 +1,105 @@
+using System.Collections.Concurrent;
+using System.Globalization;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
-using SigWatch.Core.Bundles;
+using SigWatch.Core.Assessment;
+using SigWatch.Core.FileSystem;
+using SigWatch.Daemon.Configuration;
 using SigWatch.Daemon.Store;
 using SigWatch.Daemon.Watching;
 
 namespace SigWatch.Daemon.Assessment;
 
 /// <summary>
-/// Takes settled work from the queue and brings the store in line with the disk: assesses bundles,
-/// records removals, and expands folder/root reconciles into bundle items. One item at a time; on
-/// shutdown the item in hand is finished (its transaction committed) before the worker stops.
-/// A failure on one bundle is logged and does not stop the others.
-/// The last inspection of each bundle is kept (<see cref="InspectionMemory"/>, without any file's
-/// bytes) so that an item whose changed paths are known re-examines those paths alone; reconciles,
-/// which do not know what changed, walk everything (with the digest cache), and the periodic full
-/// item re-hashes it all.
+/// The assessment workers: a bounded pool (<see cref="DaemonOptions.Workers"/>, default 2) that takes work from the queue
+/// and brings the store in line with the disk — assesses bundles (<see cref="BundleAssessor"/>), records removals, and
+/// expands roots and folders into bundles (<see cref="BundleExpansion"/>). Nothing stalls monitoring:
+/// <list type="bullet">
+/// <item>a large bundle being hashed occupies one worker; a small bundle that arrives after it is assessed by another;</item>
+/// <item>a bundle is assessed by one worker at a time (work for it that arrives meanwhile waits, merged, until it is done);</item>
+/// <item>every assessment has a deadline (a floor plus a share per GiB of the bundle) and is cancelled when it runs out:
+/// the bundle is recorded <c>incomplete</c> with the reason and retried with backoff;</item>
+/// <item>an assessment that fails (an I/O error, the database disk full) is retried with backoff, never dropped.</item>
+/// </list>
+/// On shutdown the items in hand get a grace period to finish (their transactions commit) before they are cancelled.
+/// The last assessment of each bundle is kept (<see cref="InspectionMemory"/>, without any file's bytes) so that an item
+/// whose changed paths are known re-examines those paths alone.
 /// </summary>
-internal sealed class AssessmentWorker(
+internal sealed partial class AssessmentWorker(
+    DaemonOptions options,
     AssessmentQueue queue,
     SigWatchStore store,
-    BundleInspectionContext context,
+    BundleAssessor assessor,
+    BundleExpansion expansion,
     SqliteFileHashCache hashCache,
     TimeProvider time,
     ILogger<AssessmentWorker> logger) : BackgroundService
 {
-    private readonly InspectionMemory _inspections = new();
-    private long _completed;
+    /// <summary>How long items in hand may still run once the daemon is told to stop (the host waits 15 s).</summary>
+    internal static readonly TimeSpan ShutdownGrace = TimeSpan.FromSeconds(10);
 
+    private static readonly TimeSpan s_failureRetryFirst = TimeSpan.FromSeconds(1);
+    private static readonly TimeSpan s_failureRetryMax = TimeSpan.FromSeconds(30);
+    private static readonly TimeSpan s_deadlineRetryFirst = TimeSpan.FromMinutes(1);
+    private static readonly TimeSpan s_deadlineRetryMax = TimeSpan.FromMinutes(30);
+
+    private readonly InspectionMemory _memory = new();
+    private readonly ConcurrentDictionary<string, byte> _inFlight = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, (WorkItem Item, PathChanges Changes)> _deferred = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<WorkItem, int> _attempts = new();
+    private long _completed;
+    private CancellationToken _stopping;
+
+    /// <summary>Assessments, removals and expansions finished (successfully).</summary>
     public long Completed => Interlocked.Read(ref _completed);
 
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    /// <summary>Items waiting for a retry after a failure or a missed deadline.</summary>
+    public int RetriesPending => _attempts.Count;
+
+    protected override Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        _stopping = stoppingToken;
+        return Task.WhenAll(Enumerable.Range(0, options.Workers).Select(_ => Task.Run(() => RunAsync(stoppingToken), CancellationToken.None)));
+    }
+
+    private async Task RunAsync(CancellationToken stoppingToken)
     {
         try
         {
-            while (await queue.Reader.WaitToReadAsync(stoppingToken).ConfigureAwait(false))
+            await foreach (var work in queue.Reader.ReadAllAsync(stoppingToken).ConfigureAwait(false))
             {
-                while (!stoppingToken.IsCancellationRequested && queue.Reader.TryRead(out var item))
+                var changes = queue.Take(work);
+                var item = work.Item;
+                if (item.Kind == WorkKind.Bundle && !_inFlight.TryAdd(item.Path, 0))
                 {
-                    var changes = queue.MarkTaken(item);
-                    try
+                    // Another worker has this bundle in hand: this work waits (merged) until it is done.
+                    _deferred.AddOrUpdate(item.Path, (item, changes), (_, waiting) =>
                     {
-                        // Deliberately not cancellable: in-flight work completes on shutdown.
-                        await ProcessAsync(item, changes).ConfigureAwait(false);
-                    }
-                    catch (Exception e) when (e is not OutOfMemoryException)
+                        waiting.Changes.Merge(changes);
+                        return (waiting.Item with { Full = waiting.Item.Full || item.Full }, waiting.Changes);
+                    });
+                    continue;
+                }
+
+                try
+                {
+                    await ProcessAsync(item, changes).ConfigureAwait(false);
+                }
+                finally
+                {
+                    if (item.Kind == WorkKind.Bundle)
                     {
-                        logger.LogError(e, "Assessment of {Kind} {Path} failed; other bundles continue", item.Kind, item.Path);
+                        _inFlight.TryRemove(item.Path, out _);
+                        if (_deferred.TryRemove(item.Path, out var deferred))
+                        {
+                            queue.Enqueue(deferred.Item, deferred.Changes);
+                        }
                     }
+                }
+
+                foreach (var root in queue.TakeOverflowedRoots())
+                {
+                    queue.Enqueue(new WorkItem(WorkKind.Root, root, root));
                 }
             }
         }
@@ -57,76 +110,153 @@ internal sealed class AssessmentWorker(
 
     private async Task ProcessAsync(WorkItem item, PathChanges changes)
     {
-        switch (item.Kind)
+        try
         {
-            case WorkKind.Bundle:
-                await AssessBundleAsync(item, changes).ConfigureAwait(false);
-                break;
-            case WorkKind.Container:
-                Expand(item, BundleLocator.FindBundlesInContainer(item.Path), store.PresentBundlePathsUnder(item.Path)
-                    .Where(p => Path.GetDirectoryName(p) == item.Path));
-                break;
-            case WorkKind.Root:
-                var problems = new List<string>();
-                Expand(item, BundleLocator.FindBundles(item.Path, problems), store.PresentBundlePathsUnder(item.Path));
-                foreach (var problem in problems)
-                {
-                    logger.LogWarning("Reconcile of {Root}: {Problem}", item.Path, problem);
-                }
+            switch (item.Kind)
+            {
+                case WorkKind.Bundle:
+                    await AssessBundleAsync(item, changes).ConfigureAwait(false);
+                    break;
+                default:
+                    Expand(item);
+                    break;
+            }
 
-                break;
+            _attempts.TryRemove(item with { Unstable = false }, out _);
+            Interlocked.Increment(ref _completed);
+        }
+        catch (OperationCanceledException) when (_stopping.IsCancellationRequested)
+        {
+            // Stopping: the item is neither recorded nor retried; the next start reconciles everything.
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            var delay = ScheduleRetry(item, s_failureRetryFirst, s_failureRetryMax);
+            logger.LogError("Assessment of {Kind} {Path} failed: {Cause}; other bundles continue, this one is retried in {Delay} s",
+                item.Kind, FileNames.Display(item.Path), e.Message, Seconds(delay));
+            logger.LogDebug(e, "Failure detail for {Path}", FileNames.Display(item.Path));
         }
     }
 
-    private void Expand(WorkItem reconcile, IEnumerable<string> onDisk, IEnumerable<string> inStore)
+    private void Expand(WorkItem item)
     {
-        // Bundles on disk are assessed (unchanged ones cost a walk and cache look-ups, not an event);
-        // bundles the store has but the disk does not are queued too and end as bundle-removed.
-        foreach (var path in onDisk.Union(inStore, StringComparer.Ordinal))
+        var problems = new List<string>();
+        var refused = 0;
+        // Bundles on disk are assessed (unchanged ones cost a walk and cache look-ups, not an event); bundles the store
+        // has but the disk does not are queued too and end as bundle-removed.
+        foreach (var path in expansion.Expand(item, problems))
         {
-            queue.TryEnqueue(new WorkItem(WorkKind.Bundle, path, reconcile.Root, reconcile.Full));
+            if (queue.Enqueue(new WorkItem(WorkKind.Bundle, path, item.Root, item.Full)) == EnqueueResult.Full)
+            {
+                refused++;
+            }
+        }
+
+        foreach (var problem in problems)
+        {
+            logger.LogWarning("Reconcile of {Path}: {Problem}", FileNames.Display(item.Path), problem);
+        }
+
+        if (refused > 0)
+        {
+            logger.LogWarning("Reconcile of {Path}: {Refused} bundle(s) not queued (queue full); the root is reconciled again when there is room",
+                FileNames.Display(item.Path), refused);
         }
     }
 
     private async Task AssessBundleAsync(WorkItem item, PathChanges changes)
     {
-        var previous = _inspections.Take(item.Path);
-        var inspection = BundleInspector.Inspect(item.Path, context, item.Full, previous, changes.Paths);
-        var facts = inspection?.Facts;
+        var previous = _memory.Take(item.Path);
+        var deadline = options.AssessmentDeadline(previous?.Facts.TotalSize ?? 0);
+        using var cancel = new CancellationTokenSource(deadline, time);
+        using var stopping = _stopping.Register(() => cancel.CancelAfter(ShutdownGrace));
+        BundleAssessment? assessment;
+        try
+        {
+            assessment = assessor.Assess(item.Path, previous, changes.Paths, item.Full,
+                bytes => cancel.CancelAfter(deadline = options.AssessmentDeadline(bytes)), cancel.Token);
+        }
+        catch (OperationCanceledException) when (cancel.IsCancellationRequested && !_stopping.IsCancellationRequested)
+        {
+            var delay = ScheduleRetry(item, s_deadlineRetryFirst, s_deadlineRetryMax);
+            var reason = string.Create(CultureInfo.InvariantCulture,
+                $"the assessment did not finish within its deadline of {Seconds(deadline)} s; it is tried again in {Seconds(delay)} s");
+            logger.LogWarning("Bundle {Path}: {Reason}", FileNames.Display(item.Path), reason);
+            await RecordIncompleteAsync(item, reason).ConfigureAwait(false);
+            return;
+        }
+
+        var facts = assessment?.Facts;
         if (facts is not null && item.Unstable)
         {
             facts = facts with { Unstable = true };
-            logger.LogWarning("Bundle {Path} never settled; assessed while still changing", item.Path);
+            logger.LogWarning("Bundle {Path} never settled; assessed while still changing", FileNames.Display(item.Path));
         }
 
-        if (inspection?.Seal?.Statistics is { } cost)
-        {
-            logger.LogDebug("Assessed {Path}: {Paths} changed path(s) known, {FullWalks} full walk(s), {Regions} region(s), {Hashed} file(s) hashed",
-                item.Path, changes.Paths?.Count.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "no", cost.FullWalks, cost.RegionWalks, cost.FilesHashed);
-        }
-
-        var now = time.GetUtcNow();
         hashCache.Flush();
-        if (facts is null)
+        var now = time.GetUtcNow();
+        if (assessment is null)
         {
             hashCache.Forget(item.Path);
-            var removed = await store.RecordRemovalAsync(item.Path, now).ConfigureAwait(false);
+            var removed = await store.RecordRemovalAsync(item.Path, now, AssessmentComparison.Removed()).ConfigureAwait(false);
             if (removed is not null)
             {
-                logger.LogInformation("Bundle removed: {Path} (event {EventId})", item.Path, removed.Id);
+                logger.LogInformation("Bundle removed: {Path} (event {EventId})", FileNames.Display(item.Path), removed.Id);
             }
+
+            return;
         }
-        else
+
+        var root = AssessmentComparison.KindOfRoot(item.Root);
+        var outcome = await store.RecordAssessmentAsync(item.Path, item.Root, facts!, assessment.Cost, now, (before, reappeared) => before is null
+            ? AssessmentComparison.Appeared(facts!, reappeared, root)
+            : AssessmentComparison.Compare(before, facts!)).ConfigureAwait(false);
+        foreach (var ev in outcome.Events)
         {
-            var outcome = await store.RecordAssessmentAsync(item.Path, item.Root, facts, now).ConfigureAwait(false);
-            foreach (var ev in outcome.Events)
-            {
-                logger.LogInformation("{Kind}: {Path}: {Summary} (event {EventId})", ev.Kind, ev.BundlePath, ev.Summary, ev.Id);
-            }
-
-            _inspections.Remember(item.Path, inspection!);
+            logger.LogInformation("{Kind}: {Path}: {Summary} (event {EventId})", ev.Kind, FileNames.Display(ev.BundlePath), ev.Summary, ev.Id);
         }
 
-        Interlocked.Increment(ref _completed);
+        _memory.Remember(item.Path, assessment.Detach());
     }
+
+    private async Task RecordIncompleteAsync(WorkItem item, string reason)
+    {
+        try
+        {
+            var ev = await store.RecordIncompleteAsync(item.Path, item.Root, reason, time.GetUtcNow(), AssessmentComparison.Incomplete(reason)).ConfigureAwait(false);
+            if (ev is not null)
+            {
+                logger.LogInformation("{Kind}: {Path}: {Summary} (event {EventId})", ev.Kind, FileNames.Display(ev.BundlePath), ev.Summary, ev.Id);
+            }
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            logger.LogError("Bundle {Path}: the incomplete assessment could not be recorded either: {Cause}", FileNames.Display(item.Path), e.Message);
+        }
+    }
+
+    // Backoff doubles per attempt of the same item, up to `max`; the item is queued again (changes unknown: what it saw
+    // before is not kept) unless the daemon is stopping. Attempts are forgotten when the item succeeds.
+    private TimeSpan ScheduleRetry(WorkItem item, TimeSpan first, TimeSpan max)
+    {
+        var key = item with { Unstable = false };
+        var attempt = _attempts.AddOrUpdate(key, 1, (_, n) => n + 1);
+        var delay = TimeSpan.FromTicks(Math.Min(max.Ticks, first.Ticks << Math.Min(attempt - 1, 20)));
+        _ = RetryAfterAsync(item, delay);
+        return delay;
+    }
+
+    private async Task RetryAfterAsync(WorkItem item, TimeSpan delay)
+    {
+        try
+        {
+            await Task.Delay(delay, time, _stopping).ConfigureAwait(false);
+            queue.Enqueue(item);
+        }
+        catch (OperationCanceledException)
+        {
+        }
+    }
+
+    private static string Seconds(TimeSpan span) => span.TotalSeconds.ToString("0.#", CultureInfo.InvariantCulture);
 }

@@ -1,4 +1,4 @@
-using SigWatch.Core.Bundles;
+using SigWatch.Core.Assessment;
 
 namespace SigWatch.Daemon.Assessment;
 
@@ -7,7 +7,8 @@ namespace SigWatch.Daemon.Assessment;
 /// paths alone. Bounded by bundles and by files: what is kept costs about 390 bytes per file (the parsed seal, the rule
 /// memo, per-directory records; 7.7 MB for a 20,000-file app, scripts/bench-seal.sh), so the least recently assessed
 /// bundles are forgotten first, and a bundle larger than the whole budget is never kept. A forgotten bundle is walked
-/// whole at its next assessment (with the digest cache): slower, never wrong. Used by the assessment worker only.
+/// whole at its next assessment (with the digest cache): slower, never wrong. Shared by the assessment workers (locked;
+/// a bundle is assessed by one worker at a time).
 /// </summary>
 internal sealed class InspectionMemory(int maxBundles = InspectionMemory.DefaultMaxBundles, long maxFiles = InspectionMemory.DefaultMaxFiles)
 {
@@ -17,16 +18,42 @@ internal sealed class InspectionMemory(int maxBundles = InspectionMemory.Default
     public const long DefaultMaxFiles = 500_000;
 
     // Least recently assessed first.
-    private readonly Dictionary<string, (BundleInspection Inspection, LinkedListNode<string> Node)> _kept = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, (BundleAssessment Inspection, LinkedListNode<string> Node)> _kept = new(StringComparer.Ordinal);
     private readonly LinkedList<string> _order = new();
+    private readonly Lock _gate = new();
 
-    public int Count => _kept.Count;
+    public int Count
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _kept.Count;
+            }
+        }
+    }
 
     /// <summary>Files (regular files in the bundles' trees) of everything kept.</summary>
     public long Files { get; private set; }
 
     /// <summary>Removes and returns the bundle's last inspection: an inspection that then fails leaves nothing stale behind.</summary>
-    public BundleInspection? Take(string path)
+    public BundleAssessment? Take(string path)
+    {
+        lock (_gate)
+        {
+            return TakeLocked(path);
+        }
+    }
+
+    public void Remember(string path, BundleAssessment assessment)
+    {
+        lock (_gate)
+        {
+            RememberLocked(path, assessment);
+        }
+    }
+
+    private BundleAssessment? TakeLocked(string path)
     {
         if (!_kept.Remove(path, out var kept))
         {
@@ -38,9 +65,9 @@ internal sealed class InspectionMemory(int maxBundles = InspectionMemory.Default
         return kept.Inspection;
     }
 
-    public void Remember(string path, BundleInspection inspection)
+    private void RememberLocked(string path, BundleAssessment inspection)
     {
-        Take(path);
+        TakeLocked(path);
         var weight = Weight(inspection);
         if (weight > maxFiles)
         {
@@ -49,12 +76,12 @@ internal sealed class InspectionMemory(int maxBundles = InspectionMemory.Default
 
         while ((_kept.Count >= maxBundles || Files + weight > maxFiles) && _order.First is { } oldest)
         {
-            Take(oldest.Value);
+            TakeLocked(oldest.Value);
         }
 
         _kept[path] = (inspection, _order.AddLast(path));
         Files += weight;
     }
 
-    private static long Weight(BundleInspection inspection) => Math.Max(1, inspection.Facts.FileCount);
+    private static long Weight(BundleAssessment inspection) => Math.Max(1, inspection.Facts.FileCount);
 }

@@ -41,7 +41,7 @@ internal sealed class ReconcileService(DaemonOptions options, AssessmentQueue qu
         var queued = 0;
         foreach (var root in options.Roots)
         {
-            if (queue.TryEnqueue(new WorkItem(WorkKind.Root, root, root, full)))
+            if (queue.Enqueue(new WorkItem(WorkKind.Root, root, root, full)) == EnqueueResult.Queued)
             {
                 queued++;
             }

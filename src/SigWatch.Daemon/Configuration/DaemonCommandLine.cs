@@ -25,6 +25,10 @@ internal sealed record DaemonCommandLine(IReadOnlyDictionary<string, string?> Se
           --max-settle-minutes MIN  Assess a bundle that never settles after this long, marked unstable (default 10).
           --reconcile-minutes MIN   Full reconcile of the inventory with the disk (default 30).
           --full-verify-hours H     Re-hash every sealed file, ignoring the digest cache (default 24).
+          --workers N               Bundles assessed at once (default 2): a large one never holds up the rest.
+          --assessment-deadline S   An assessment may take this long, plus --deadline-per-gib per GiB of the
+                                    bundle, before it is recorded incomplete and retried (default 120).
+          --deadline-per-gib S      Seconds added to the deadline per GiB of the bundle (default 120).
           --allow-user UID          Also admit this user (repeatable); the daemon's user and root always may.
           --allow-group GID         Also admit members of this group (repeatable).
           --client-requirement EXPR Admit only clients whose code satisfies this requirement (macOS, audit token).
@@ -96,6 +100,15 @@ internal sealed record DaemonCommandLine(IReadOnlyDictionary<string, string?> Se
                     break;
                 case "--full-verify-hours":
                     settings[nameof(DaemonOptions.FullVerifyHours)] = Number(arg, Value());
+                    break;
+                case "--workers":
+                    settings[nameof(DaemonOptions.Workers)] = Number(arg, Value());
+                    break;
+                case "--assessment-deadline":
+                    settings[nameof(DaemonOptions.AssessmentDeadlineSeconds)] = Number(arg, Value());
+                    break;
+                case "--deadline-per-gib":
+                    settings[nameof(DaemonOptions.AssessmentDeadlinePerGiBSeconds)] = Number(arg, Value());
                     break;
                 case "--allow-user":
                     settings[$"{nameof(DaemonOptions.AllowedUsers)}:{users++}"] = Id(arg, Value());

@@ -37,6 +37,23 @@ internal sealed class DaemonOptions
     /// </summary>
     public double FullVerifyHours { get; set; } = 24;
 
+    /// <summary>Bundles assessed at once; a large bundle being hashed occupies one worker, not the daemon.</summary>
+    public int Workers { get; set; } = 2;
+
+    /// <summary>The floor of an assessment's deadline, in seconds.</summary>
+    public double AssessmentDeadlineSeconds { get; set; } = 120;
+
+    /// <summary>Seconds added to an assessment's deadline per GiB of the bundle's files.</summary>
+    public double AssessmentDeadlinePerGiBSeconds { get; set; } = 120;
+
+    /// <summary>
+    /// How long an assessment of a bundle of <paramref name="bytes"/> may take: the floor plus a share per GiB, so a
+    /// bundle that is merely large finishes (hashing runs at hundreds of MB/s) while one that can never finish does not
+    /// hold a worker for good.
+    /// </summary>
+    public TimeSpan AssessmentDeadline(long bytes) =>
+        TimeSpan.FromSeconds(AssessmentDeadlineSeconds + (AssessmentDeadlinePerGiBSeconds * bytes / (1024.0 * 1024 * 1024)));
+
     /// <summary>Users (uids) besides the daemon's own user and root who may query the daemon.</summary>
     public List<uint> AllowedUsers { get; set; } = [];
 
@@ -108,6 +125,21 @@ internal sealed class DaemonOptions
             {
                 problems.Add($"client requirement: {e.Message}");
             }
+        }
+
+        if (Workers is < 1 or > 64)
+        {
+            problems.Add($"workers {Workers} is out of range (1 to 64)");
+        }
+
+        if (double.IsNaN(AssessmentDeadlineSeconds) || AssessmentDeadlineSeconds < 0.1 || AssessmentDeadlineSeconds > 7 * 24 * 3600)
+        {
+            problems.Add($"assessment deadline {AssessmentDeadlineSeconds} s is out of range (0.1 to 604800)");
+        }
+
+        if (double.IsNaN(AssessmentDeadlinePerGiBSeconds) || AssessmentDeadlinePerGiBSeconds < 0 || AssessmentDeadlinePerGiBSeconds > 24 * 3600)
+        {
+            problems.Add($"assessment deadline per GiB {AssessmentDeadlinePerGiBSeconds} s is out of range (0 to 86400)");
         }
 
         if (double.IsNaN(FullVerifyHours) || FullVerifyHours < 0.01 || FullVerifyHours > 24 * 365)

@@ -63,6 +63,17 @@ internal static class Migrations
             PRIMARY KEY (path, hash_type)
         ) WITHOUT ROWID;
         """,
+
+        // 4: what an assessment cost is kept apart from its facts (a re-assessment that finds the same facts adds no
+        // row, it only refreshes the bundle's last_assessed/last_cost_json), and an assessment that did not finish is
+        // the bundle's status ('incomplete', with its reason) until one does.
+        """
+        ALTER TABLE assessments ADD COLUMN cost_json TEXT NULL;
+        ALTER TABLE bundles ADD COLUMN last_assessed TEXT NULL;
+        ALTER TABLE bundles ADD COLUMN last_cost_json TEXT NULL;
+        ALTER TABLE bundles ADD COLUMN status TEXT NOT NULL DEFAULT '';
+        ALTER TABLE bundles ADD COLUMN status_detail TEXT NOT NULL DEFAULT '';
+        """,
     ];
 
     public static int LatestVersion => All.Count;

@@ -1,18 +1,23 @@
 using System.Globalization;
 using System.Text.Json;
-using System.Text.Json.Serialization;
 using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.Logging;
+using SigWatch.Core.Assessment;
 using SigWatch.Core.Bundles;
+using SigWatch.Core.FileSystem;
 
 namespace SigWatch.Daemon.Store;
 
 /// <summary>
 /// The daemon's SQLite store: bundles, assessments and events (WAL, foreign keys, forward
-/// migrations). An event is written in the same transaction as the assessment or removal that
-/// caused it, and published to live watchers only after that transaction commits.
-/// Writes are serialised in-process; reads use their own pooled connections (WAL lets them run
-/// beside a writer).
+/// migrations). It persists; it does not decide: which events follow from an assessment is Core's
+/// <see cref="AssessmentComparison"/>, asked inside the write transaction with the stored facts, so
+/// an event is written in the same transaction as the assessment or removal that caused it, and
+/// published to live watchers only after that transaction commits. A new assessment row is written
+/// only when the facts differ by value from the latest one; what an assessment cost is kept in its
+/// own columns. Paths are kept in their display form (<see cref="FileNames.Display"/>), so names
+/// that are not UTF-8 survive the database exactly. Writes are serialised in-process; reads use
+/// their own pooled connections (WAL lets them run beside a writer).
 /// </summary>
 internal sealed class SigWatchStore : IDisposable
 {
@@ -39,6 +44,8 @@ internal sealed class SigWatchStore : IDisposable
 
         Initialize();
     }
+
+    public const string StatusIncomplete = "incomplete";
 
     public string DatabasePath { get; }
 
@@ -71,76 +78,80 @@ internal sealed class SigWatchStore : IDisposable
     }
 
     /// <summary>
-    /// Records the result of assessing a bundle that is on disk: a new bundle or a reappearance
-    /// yields bundle-appeared; different facts from the latest assessment yield the events
-    /// <see cref="AssessmentChanges.Compare"/> names (bundle-changed, seal-broken, quarantine-removed, …);
-    /// identical facts only refresh last_seen (no new row, no event).
+    /// Records a completed assessment of a bundle that is on disk. <paramref name="decide"/> is given the latest stored
+    /// facts (null for a new bundle) and whether the bundle reappeared after removal, and returns the events; when the
+    /// facts equal the latest stored ones by value, no row and no event is written: only last_seen, last_assessed and
+    /// last_cost move. An incomplete status is cleared.
     /// </summary>
-    public Task<RecordOutcome> RecordAssessmentAsync(string bundlePath, string root, BundleFacts facts, DateTimeOffset now, CancellationToken cancellationToken = default)
+    public Task<RecordOutcome> RecordAssessmentAsync(string bundlePath, string root, BundleFacts facts, AssessmentCost cost, DateTimeOffset now,
+        Func<BundleFacts?, bool, IReadOnlyList<AssessmentChange>> decide, CancellationToken cancellationToken = default)
     {
-        var factsJson = JsonSerializer.Serialize(facts, StoreJson.Default.BundleFacts);
+        var factsJson = JsonSerializer.Serialize(facts, BundleFactsJson.Default.BundleFacts);
+        var costJson = JsonSerializer.Serialize(cost, BundleFactsJson.Default.AssessmentCost);
+        var path = FileNames.Display(bundlePath);
+        var rootText = FileNames.Display(root);
         return WriteAsync((connection, tx) =>
         {
-            var existing = FindBundleRow(connection, tx, bundlePath);
-            long bundleId;
-            var changes = new List<AssessmentChange>();
-            var newRow = true;
-            if (existing is null)
-            {
-                bundleId = InsertBundle(connection, tx, bundlePath, root, now);
-                changes.Add(Appeared(facts, reappeared: false));
-                AddIfNotNull(changes, AssessmentChanges.Disagreement(null, facts));
-            }
-            else
-            {
-                bundleId = existing.Value.Id;
-                var latest = LatestAssessmentRow(connection, tx, bundleId);
-                Execute(connection, "UPDATE bundles SET last_seen = $now, removed_at = NULL, root = $root WHERE id = $id;", tx,
-                    ("$now", Format(now)), ("$root", root), ("$id", bundleId));
-                if (existing.Value.RemovedAt is not null || latest is null)
-                {
-                    changes.Add(Appeared(facts, reappeared: existing.Value.RemovedAt is not null));
-                    AddIfNotNull(changes, AssessmentChanges.Disagreement(null, facts));
-                }
-                else if (string.Equals(latest.Value.FactsJson, factsJson, StringComparison.Ordinal))
-                {
-                    newRow = false;
-                }
-                else
-                {
-                    var previous = DeserializeFacts(latest.Value.FactsJson, latest.Value.Id);
-                    // Facts can differ without an event-worthy change (e.g. provenance became
-                    // readable): the new row is kept, silently.
-                    changes.AddRange(AssessmentChanges.Compare(previous, facts));
-                }
-            }
-
-            if (!newRow)
+            var existing = FindBundleRow(connection, tx, path);
+            var bundleId = existing?.Id ?? InsertBundle(connection, tx, path, rootText, now);
+            Execute(connection, "UPDATE bundles SET last_seen = $now, last_assessed = $now, last_cost_json = $cost, removed_at = NULL, root = $root, " +
+                "status = '', status_detail = '' WHERE id = $id;", tx,
+                ("$now", Format(now)), ("$cost", costJson), ("$root", rootText), ("$id", bundleId));
+            var latest = existing is null ? null : LatestAssessmentRow(connection, tx, bundleId);
+            var reappeared = existing?.RemovedAt is not null;
+            var previous = latest is { } row ? DeserializeFacts(row.FactsJson, row.Id) : null;
+            if (previous is not null && !reappeared && previous.HasSameValues(facts))
             {
                 return (new RecordOutcome(null, []), []);
             }
 
             var assessmentId = InsertReturningId(connection, tx,
-                "INSERT INTO assessments (bundle_id, assessed_at, fingerprint, facts_json) VALUES ($b, $t, $f, $j);",
-                ("$b", bundleId), ("$t", Format(now)), ("$f", facts.TreeFingerprint), ("$j", factsJson));
+                "INSERT INTO assessments (bundle_id, assessed_at, fingerprint, facts_json, cost_json) VALUES ($b, $t, $f, $j, $c);",
+                ("$b", bundleId), ("$t", Format(now)), ("$f", facts.TreeFingerprint), ("$j", factsJson), ("$c", costJson));
+            var changes = decide(reappeared ? null : previous, reappeared);
             var events = changes.Select(c => InsertEvent(connection, tx, now, c, bundleId, bundlePath, assessmentId)).ToArray();
-            var outcome = new RecordOutcome(new AssessmentRecord(assessmentId, bundleId, now, facts), events);
+            var outcome = new RecordOutcome(new AssessmentRecord(assessmentId, bundleId, now, facts, cost), events);
             return (outcome, outcome.Events);
         }, cancellationToken);
     }
 
-    /// <summary>Marks a bundle as removed from disk and records bundle-removed; no-op when unknown or already removed.</summary>
-    public Task<EventRecord?> RecordRemovalAsync(string bundlePath, DateTimeOffset now, CancellationToken cancellationToken = default) =>
+    /// <summary>Marks a bundle as removed from disk and records <paramref name="removed"/>; no-op when unknown or already removed.</summary>
+    public Task<EventRecord?> RecordRemovalAsync(string bundlePath, DateTimeOffset now, AssessmentChange removed, CancellationToken cancellationToken = default) =>
         WriteAsync<EventRecord?>((connection, tx) =>
         {
-            var existing = FindBundleRow(connection, tx, bundlePath);
+            var existing = FindBundleRow(connection, tx, FileNames.Display(bundlePath));
             if (existing is null || existing.Value.RemovedAt is not null)
             {
                 return (null, []);
             }
 
-            Execute(connection, "UPDATE bundles SET removed_at = $now WHERE id = $id;", tx, ("$now", Format(now)), ("$id", existing.Value.Id));
-            var ev = InsertEvent(connection, tx, now, new AssessmentChange(EventKinds.BundleRemoved, ChangeSeverity.Info, "no longer on disk", []), existing.Value.Id, bundlePath, null);
+            Execute(connection, "UPDATE bundles SET removed_at = $now, status = '', status_detail = '' WHERE id = $id;", tx,
+                ("$now", Format(now)), ("$id", existing.Value.Id));
+            var ev = InsertEvent(connection, tx, now, removed, existing.Value.Id, bundlePath, null);
+            return (ev, [ev]);
+        }, cancellationToken);
+
+    /// <summary>
+    /// Records that an assessment did not finish: the bundle (added if the store did not know it yet, so that it is listed)
+    /// gets the incomplete status with <paramref name="detail"/>; <paramref name="incomplete"/> is recorded as an event only
+    /// when the bundle was not already incomplete (one event per episode, not one per retry).
+    /// </summary>
+    public Task<EventRecord?> RecordIncompleteAsync(string bundlePath, string root, string detail, DateTimeOffset now, AssessmentChange incomplete,
+        CancellationToken cancellationToken = default) =>
+        WriteAsync<EventRecord?>((connection, tx) =>
+        {
+            var path = FileNames.Display(bundlePath);
+            var existing = FindBundleRow(connection, tx, path);
+            var bundleId = existing?.Id ?? InsertBundle(connection, tx, path, FileNames.Display(root), now);
+            var already = existing?.Status == StatusIncomplete;
+            Execute(connection, "UPDATE bundles SET status = $s, status_detail = $d, removed_at = NULL WHERE id = $id;", tx,
+                ("$s", StatusIncomplete), ("$d", detail), ("$id", bundleId));
+            if (already)
+            {
+                return (null, []);
+            }
+
+            var ev = InsertEvent(connection, tx, now, incomplete, bundleId, bundlePath, null);
             return (ev, [ev]);
         }, cancellationToken);
 
@@ -177,7 +188,7 @@ internal sealed class SigWatchStore : IDisposable
         if (!string.IsNullOrEmpty(query.Root))
         {
             where.Add("root = $root");
-            parameters.Add(("$root", query.Root));
+            parameters.Add(("$root", FileNames.Display(FileNames.FromDisplay(query.Root))));
         }
 
         if (!string.IsNullOrEmpty(query.PathContains))
@@ -197,28 +208,31 @@ internal sealed class SigWatchStore : IDisposable
         var pageFilter = (where.Count == 0 ? "WHERE " : filter + " AND ") + "id > $after";
         parameters.Add(("$after", query.AfterId));
         parameters.Add(("$limit", query.Limit));
-        var bundles = ReadBundles(connection, $"SELECT id, path, root, first_seen, last_seen, removed_at FROM bundles {pageFilter} ORDER BY id LIMIT $limit;", [.. parameters]);
+        var bundles = ReadBundles(connection, $"SELECT {BundleColumns} FROM bundles {pageFilter} ORDER BY id LIMIT $limit;", [.. parameters]);
         return (bundles, total);
     }
 
+    /// <summary>The bundle at <paramref name="path"/> (a name on disk, <see cref="FileNames"/>); null when unknown.</summary>
     public BundleRecord? GetBundle(string path)
     {
         using var connection = Open();
-        return ReadBundles(connection, "SELECT id, path, root, first_seen, last_seen, removed_at FROM bundles WHERE path = $p;", ("$p", path)).FirstOrDefault();
+        return ReadBundles(connection, $"SELECT {BundleColumns} FROM bundles WHERE path = $p;", ("$p", FileNames.Display(path))).FirstOrDefault();
     }
 
     public BundleRecord? GetBundle(long id)
     {
         using var connection = Open();
-        return ReadBundles(connection, "SELECT id, path, root, first_seen, last_seen, removed_at FROM bundles WHERE id = $id;", ("$id", id)).FirstOrDefault();
+        return ReadBundles(connection, $"SELECT {BundleColumns} FROM bundles WHERE id = $id;", ("$id", id)).FirstOrDefault();
     }
+
+    private const string BundleColumns = "id, path, root, first_seen, last_seen, removed_at, status, status_detail, last_assessed, last_cost_json";
 
     /// <summary>Assessments of a bundle, newest first.</summary>
     public IReadOnlyList<AssessmentRecord> GetAssessments(long bundleId, int limit)
     {
         using var connection = Open();
         using var command = connection.CreateCommand();
-        command.CommandText = "SELECT id, bundle_id, assessed_at, facts_json FROM assessments WHERE bundle_id = $b ORDER BY id DESC LIMIT $l;";
+        command.CommandText = "SELECT id, bundle_id, assessed_at, facts_json, cost_json FROM assessments WHERE bundle_id = $b ORDER BY id DESC LIMIT $l;";
         command.Parameters.AddWithValue("$b", bundleId);
         command.Parameters.AddWithValue("$l", limit);
         using var reader = command.ExecuteReader();
@@ -250,7 +264,7 @@ internal sealed class SigWatchStore : IDisposable
                 Parse(reader.GetString(1)),
                 reader.GetString(2),
                 reader.GetInt64(3),
-                reader.GetString(4),
+                FileNames.FromDisplay(reader.GetString(4)),
                 reader.IsDBNull(5) ? null : reader.GetInt64(5),
                 reader.GetString(6),
                 ParseSeverity(reader.GetString(7)),
@@ -276,18 +290,19 @@ internal sealed class SigWatchStore : IDisposable
         var result = new Dictionary<string, long>(StringComparer.Ordinal);
         while (reader.Read())
         {
-            result[reader.GetString(0)] = reader.GetInt64(1);
+            result[FileNames.FromDisplay(reader.GetString(0))] = reader.GetInt64(1);
         }
 
         return result;
     }
 
-    /// <summary>Paths of present bundles at or under <paramref name="directory"/>.</summary>
+    /// <summary>Paths (names on disk) of present bundles at or under <paramref name="directory"/>.</summary>
     public IReadOnlyList<string> PresentBundlePathsUnder(string directory)
     {
         using var connection = Open();
         using var command = connection.CreateCommand();
-        var prefix = directory.EndsWith('/') ? directory : directory + "/";
+        var display = FileNames.Display(directory);
+        var prefix = display.EndsWith('/') ? display : display + "/";
         // substr() keeps the prefix test ordinal and free of LIKE wildcards in path names.
         command.CommandText = "SELECT path FROM bundles WHERE removed_at IS NULL AND substr(path, 1, length($prefix)) = $prefix ORDER BY path;";
         command.Parameters.AddWithValue("$prefix", prefix);
@@ -295,7 +310,7 @@ internal sealed class SigWatchStore : IDisposable
         var list = new List<string>();
         while (reader.Read())
         {
-            list.Add(reader.GetString(0));
+            list.Add(FileNames.FromDisplay(reader.GetString(0)));
         }
 
         return list;
@@ -345,46 +360,11 @@ internal sealed class SigWatchStore : IDisposable
     private static DateTimeOffset Parse(string text) =>
         DateTimeOffset.Parse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal);
 
-    private static void AddIfNotNull(List<AssessmentChange> changes, AssessmentChange? change)
-    {
-        if (change is not null)
-        {
-            changes.Add(change);
-        }
-    }
-
-    private static AssessmentChange Appeared(BundleFacts facts, bool reappeared)
-    {
-        var name = facts.BundleIdentifier ?? "(no CFBundleIdentifier)";
-        var version = facts.ShortVersion is null ? string.Empty : " " + facts.ShortVersion;
-        var summary = string.Create(CultureInfo.InvariantCulture, $"{(reappeared ? "reappeared: " : string.Empty)}{name}{version}, {facts.FileCount} files, {facts.TotalSize} bytes");
-        if (facts.Unstable)
-        {
-            summary += "; UNSTABLE: still changing when assessed";
-        }
-
-        if (facts.Signature is { } signature)
-        {
-            summary += $"; signature {signature.Verdict} ({signature.Classification})";
-            if (signature.Verdict == "invalid")
-            {
-                summary += ": " + signature.DescribeErrors(max: 2);
-            }
-        }
-
-        if (facts.Quarantine is { } story)
-        {
-            summary += "; " + story.Describe();
-        }
-
-        return new AssessmentChange(EventKinds.BundleAppeared, ChangeSeverity.Info, summary, []);
-    }
-
     private BundleFacts DeserializeFacts(string json, long assessmentId)
     {
         try
         {
-            return JsonSerializer.Deserialize(json, StoreJson.Default.BundleFacts) ?? new BundleFacts();
+            return JsonSerializer.Deserialize(json, BundleFactsJson.Default.BundleFacts) ?? new BundleFacts();
         }
         catch (JsonException e)
         {
@@ -394,7 +374,7 @@ internal sealed class SigWatchStore : IDisposable
         }
     }
 
-    private readonly record struct BundleRow(long Id, string? RemovedAt);
+    private readonly record struct BundleRow(long Id, string? RemovedAt, string Status);
 
     private readonly record struct AssessmentRow(long Id, string FactsJson);
 
@@ -402,10 +382,10 @@ internal sealed class SigWatchStore : IDisposable
     {
         using var command = connection.CreateCommand();
         command.Transaction = tx;
-        command.CommandText = "SELECT id, removed_at FROM bundles WHERE path = $p;";
+        command.CommandText = "SELECT id, removed_at, status FROM bundles WHERE path = $p;";
         command.Parameters.AddWithValue("$p", path);
         using var reader = command.ExecuteReader();
-        return reader.Read() ? new BundleRow(reader.GetInt64(0), reader.IsDBNull(1) ? null : reader.GetString(1)) : null;
+        return reader.Read() ? new BundleRow(reader.GetInt64(0), reader.IsDBNull(1) ? null : reader.GetString(1), reader.GetString(2)) : null;
     }
 
     private static AssessmentRow? LatestAssessmentRow(SqliteConnection connection, SqliteTransaction tx, long bundleId)
@@ -427,9 +407,9 @@ internal sealed class SigWatchStore : IDisposable
     {
         var id = InsertReturningId(connection, tx,
             "INSERT INTO events (time, kind, bundle_id, assessment_id, summary, severity, flags) VALUES ($t, $k, $b, $a, $s, $sev, $f);",
-            ("$t", Format(now)), ("$k", change.Kind), ("$b", bundleId), ("$a", assessmentId), ("$s", change.Summary),
+            ("$t", Format(now)), ("$k", change.KindName), ("$b", bundleId), ("$a", assessmentId), ("$s", change.Summary),
             ("$sev", SeverityName(change.Severity)), ("$f", string.Join(',', change.Flags)));
-        return new EventRecord(id, now, change.Kind, bundleId, bundlePath, assessmentId, change.Summary, change.Severity, change.Flags);
+        return new EventRecord(id, now, change.KindName, bundleId, bundlePath, assessmentId, change.Summary, change.Severity, change.Flags);
     }
 
     private static string SeverityName(ChangeSeverity severity) => severity.ToString().ToLowerInvariant();
@@ -450,13 +430,14 @@ internal sealed class SigWatchStore : IDisposable
         return Convert.ToInt64(command.ExecuteScalar(), CultureInfo.InvariantCulture);
     }
 
-    // `bundlesQuery` selects bundle rows (id, path, root, first_seen, last_seen, removed_at); each comes back with its
-    // latest assessment from the same statement (one query per page, not one per bundle).
+    // `bundlesQuery` selects bundle rows (BundleColumns); each comes back with its latest assessment from the same
+    // statement (one query per page, not one per bundle).
     private List<BundleRecord> ReadBundles(SqliteConnection connection, string bundlesQuery, params (string Name, object? Value)[] parameters)
     {
         using var command = connection.CreateCommand();
         command.CommandText = $"""
-            SELECT b.id, b.path, b.root, b.first_seen, b.last_seen, b.removed_at, a.id, a.bundle_id, a.assessed_at, a.facts_json
+            SELECT b.id, b.path, b.root, b.first_seen, b.last_seen, b.removed_at, b.status, b.status_detail, b.last_assessed, b.last_cost_json,
+                   a.id, a.bundle_id, a.assessed_at, a.facts_json, a.cost_json
             FROM ({bundlesQuery.TrimEnd(';')}) AS b
             LEFT JOIN assessments AS a ON a.id = (SELECT MAX(id) FROM assessments WHERE bundle_id = b.id)
             ORDER BY b.id;
@@ -470,18 +451,38 @@ internal sealed class SigWatchStore : IDisposable
         var result = new List<BundleRecord>();
         while (reader.Read())
         {
-            var latest = reader.IsDBNull(6) ? null : ReadAssessment(reader, 6);
-            result.Add(new BundleRecord(reader.GetInt64(0), reader.GetString(1), reader.GetString(2), Parse(reader.GetString(3)), Parse(reader.GetString(4)),
-                reader.IsDBNull(5) ? null : Parse(reader.GetString(5)), latest));
+            var latest = reader.IsDBNull(10) ? null : ReadAssessment(reader, 10);
+            result.Add(new BundleRecord(reader.GetInt64(0), FileNames.FromDisplay(reader.GetString(1)), FileNames.FromDisplay(reader.GetString(2)),
+                Parse(reader.GetString(3)), Parse(reader.GetString(4)), reader.IsDBNull(5) ? null : Parse(reader.GetString(5)), latest)
+            {
+                Status = reader.GetString(6),
+                StatusDetail = reader.GetString(7),
+                LastAssessedAt = reader.IsDBNull(8) ? null : Parse(reader.GetString(8)),
+                LastCost = reader.IsDBNull(9) ? null : DeserializeCost(reader.GetString(9)),
+            });
         }
 
         return result;
     }
 
+    // Columns: id, bundle_id, assessed_at, facts_json, cost_json.
     private AssessmentRecord ReadAssessment(SqliteDataReader reader, int first)
     {
         var id = reader.GetInt64(first);
-        return new AssessmentRecord(id, reader.GetInt64(first + 1), Parse(reader.GetString(first + 2)), DeserializeFacts(reader.GetString(first + 3), id));
+        return new AssessmentRecord(id, reader.GetInt64(first + 1), Parse(reader.GetString(first + 2)), DeserializeFacts(reader.GetString(first + 3), id),
+            reader.IsDBNull(first + 4) ? null : DeserializeCost(reader.GetString(first + 4)));
+    }
+
+    private static AssessmentCost? DeserializeCost(string json)
+    {
+        try
+        {
+            return JsonSerializer.Deserialize(json, BundleFactsJson.Default.AssessmentCost);
+        }
+        catch (JsonException)
+        {
+            return null;
+        }
     }
 
     private static void Execute(SqliteConnection connection, string sql, SqliteTransaction? tx = null, params (string Name, object? Value)[] parameters)
@@ -510,7 +511,3 @@ internal sealed class SigWatchStore : IDisposable
         return command.ExecuteScalar();
     }
 }
-
-[JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase, DefaultIgnoreCondition = JsonIgnoreCondition.Never)]
-[JsonSerializable(typeof(BundleFacts))]
-internal sealed partial class StoreJson : JsonSerializerContext;

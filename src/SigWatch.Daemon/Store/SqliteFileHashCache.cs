@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using Microsoft.Data.Sqlite;
 using SigWatch.Core.CodeSigning;
+using SigWatch.Core.FileSystem;
 using SigWatch.Core.Seal;
 
 namespace SigWatch.Daemon.Store;
@@ -93,7 +94,8 @@ internal sealed class SqliteFileHashCache(string databasePath) : IFileHashCache
         using var connection = new SqliteConnection(_connectionString);
         connection.Open();
         using var command = connection.CreateCommand();
-        var prefix = bundlePath.EndsWith('/') ? bundlePath : bundlePath + "/";
+        var display = FileNames.Display(bundlePath);
+        var prefix = display.EndsWith('/') ? display : display + "/";
         command.CommandText = "DELETE FROM file_hashes WHERE substr(path, 1, length($prefix)) = $prefix;";
         command.Parameters.AddWithValue("$prefix", prefix);
         command.ExecuteNonQuery();
@@ -101,7 +103,8 @@ internal sealed class SqliteFileHashCache(string databasePath) : IFileHashCache
 
     private static void Bind(SqliteCommand command, in FileHashKey key)
     {
-        command.Parameters.AddWithValue("$p", key.Path);
+        // Paths in their display form: a name that is not UTF-8 keeps its own row (SQLite text is UTF-8).
+        command.Parameters.AddWithValue("$p", FileNames.Display(key.Path));
         command.Parameters.AddWithValue("$t", (int)key.HashType);
         // SQLite integers are signed 64-bit: device and inode numbers are stored bit for bit.
         command.Parameters.AddWithValue("$d", unchecked((long)key.Device));

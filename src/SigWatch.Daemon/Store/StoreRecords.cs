@@ -1,18 +1,11 @@
-using SigWatch.Core.Bundles;
+using SigWatch.Core.Assessment;
 
 namespace SigWatch.Daemon.Store;
 
-/// <summary>Event kinds, spelled as stored and as the CLI's JSON shows them.</summary>
-internal static class EventKinds
-{
-    public const string BundleAppeared = "bundle-appeared";
-    public const string BundleChanged = AssessmentChanges.BundleChanged;
-    public const string BundleRemoved = "bundle-removed";
-    public const string QuarantineAdded = AssessmentChanges.QuarantineAdded;
-    public const string QuarantineRemoved = AssessmentChanges.QuarantineRemoved;
-    public const string QuarantineChanged = AssessmentChanges.QuarantineChanged;
-}
-
+/// <summary>
+/// A bundle as stored. <see cref="Path"/> and <see cref="Root"/> are the names on disk (<see cref="Core.FileSystem.FileNames"/>
+/// strings); the database keeps their display form.
+/// </summary>
 internal sealed record BundleRecord(
     long Id,
     string Path,
@@ -20,9 +13,20 @@ internal sealed record BundleRecord(
     DateTimeOffset FirstSeen,
     DateTimeOffset LastSeen,
     DateTimeOffset? RemovedAt,
-    AssessmentRecord? Latest);
+    AssessmentRecord? Latest)
+{
+    /// <summary>"" when the last assessment completed; <see cref="SigWatchStore.StatusIncomplete"/> while one did not finish.</summary>
+    public string Status { get; init; } = string.Empty;
 
-internal sealed record AssessmentRecord(long Id, long BundleId, DateTimeOffset AssessedAt, BundleFacts Facts);
+    public string StatusDetail { get; init; } = string.Empty;
+
+    /// <summary>When an assessment last completed, whether or not it found different facts.</summary>
+    public DateTimeOffset? LastAssessedAt { get; init; }
+
+    public AssessmentCost? LastCost { get; init; }
+}
+
+internal sealed record AssessmentRecord(long Id, long BundleId, DateTimeOffset AssessedAt, Core.Bundles.BundleFacts Facts, AssessmentCost? Cost = null);
 
 internal sealed record EventRecord(
     long Id,
@@ -35,7 +39,7 @@ internal sealed record EventRecord(
     ChangeSeverity Severity,
     IReadOnlyList<string> Flags);
 
-/// <summary>What recording an assessment did: the assessment row (if a new one was needed) and events.</summary>
+/// <summary>What recording an assessment did: the assessment row (when the facts differed from the last one) and events.</summary>
 internal sealed record RecordOutcome(AssessmentRecord? Assessment, IReadOnlyList<EventRecord> Events);
 
 internal sealed record BundleQuery(string? Root, string? PathContains, bool IncludeRemoved, long AfterId, int Limit);

@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Logging;
 using SigWatch.Core.Bundles;
+using SigWatch.Core.FileSystem;
 
 namespace SigWatch.Daemon.Watching;
 
@@ -40,7 +41,7 @@ internal sealed class RootWatcher : IDisposable
         };
         _watcher.Error += (_, e) =>
         {
-            _logger.LogWarning(e.GetException(), "Watcher on {Root} reported an error; the root will be rescanned", _root);
+            _logger.LogWarning(e.GetException(), "Watcher on {Root} reported an error; the root will be rescanned", FileNames.Display(_root));
             _tracker.Touch(new WorkItem(WorkKind.Root, _root, _root));
         };
         _watcher.EnableRaisingEvents = true;
@@ -51,10 +52,20 @@ internal sealed class RootWatcher : IDisposable
     private void OnPath(string fullPath)
     {
         var location = BundleLocator.Locate(_root, fullPath);
+        if (location.Kind != PathLocationKind.None && BundleLocator.IsLossy(location.Path))
+        {
+            // The watcher decoded a name that is not UTF-8 with U+FFFD: the bundle or folder it names cannot be found by
+            // that name. Its enclosing folder is listed (exactly, through the file tree) by a reconcile instead.
+            var parent = Path.GetDirectoryName(location.Path)!;
+            _tracker.Touch(parent == _root ? new WorkItem(WorkKind.Root, _root, _root) : new WorkItem(WorkKind.Container, parent, _root));
+            return;
+        }
+
         switch (location.Kind)
         {
             case PathLocationKind.Bundle:
-                _tracker.Touch(new WorkItem(WorkKind.Bundle, location.Path, _root), fullPath);
+                // A changed path inside the bundle that lost bytes in decoding cannot be re-examined by name: examine everything.
+                _tracker.Touch(new WorkItem(WorkKind.Bundle, location.Path, _root), BundleLocator.IsLossy(fullPath) ? null : fullPath);
                 break;
             case PathLocationKind.Container:
                 _tracker.Touch(new WorkItem(WorkKind.Container, location.Path, _root));

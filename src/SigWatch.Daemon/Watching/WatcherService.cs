@@ -43,10 +43,9 @@ internal sealed class WatcherService(
 
                 foreach (var settled in tracker.TakeSettled(options.QuietWindow, TimeSpan.FromMinutes(options.MaxSettleMinutes)))
                 {
-                    if (!queue.TryEnqueue(settled.Item, settled.Changes))
-                    {
-                        logger.LogDebug("{Kind} {Path} already queued", settled.Item.Kind, settled.Item.Path);
-                    }
+                    // Merged: already waiting, its changed paths now include these. Full: the queue warned and will
+                    // reconcile the root when there is room.
+                    queue.Enqueue(settled.Item, settled.Changes);
                 }
 
                 elapsed += tick;

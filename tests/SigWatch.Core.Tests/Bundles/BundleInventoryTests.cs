@@ -1,10 +1,13 @@
 using CsCheck;
 using SigWatch.Core.Bundles;
+using SigWatch.Platform;
 using SigWatch.TestSupport;
 
 namespace SigWatch.Core.Tests.Bundles;
 
 /// <summary>An inventory updated with the paths a watcher reported equals one walked from scratch.</summary>
+[System.Runtime.Versioning.SupportedOSPlatform("linux")]
+[System.Runtime.Versioning.SupportedOSPlatform("macos")]
 public sealed class BundleInventoryTests : IDisposable
 {
     private readonly TempDirectory _temp = new("inventory");
@@ -28,8 +31,8 @@ public sealed class BundleInventoryTests : IDisposable
 
     private BundleInventory AssertUpdateMatchesWalk(BundleInventory previous, IEnumerable<string> changes)
     {
-        var updated = previous.Update(changes, _xattrs);
-        Assert.Equal(Said(BundleInventory.Walk(previous.Root, _xattrs)), Said(updated));
+        var updated = previous.Update(changes, LstatFileTree.Instance, _xattrs);
+        Assert.Equal(Said(BundleInventory.Walk(previous.Root, LstatFileTree.Instance, _xattrs)), Said(updated));
         return updated;
     }
 
@@ -37,7 +40,7 @@ public sealed class BundleInventoryTests : IDisposable
     public void Walk_CountsFilesAndBytes_SymlinksListedNotFollowed()
     {
         var app = App();
-        var inventory = BundleInventory.Walk(app, null);
+        var inventory = BundleInventory.Walk(app, LstatFileTree.Instance, null);
         // Info.plist, the executable and 3 resources from AppTree, plus x.txt and y.txt; the symlink is not a file.
         Assert.Equal(7, inventory.Files);
         Assert.StartsWith(BundleInventory.FingerprintScheme, inventory.Fingerprint, StringComparison.Ordinal);
@@ -47,15 +50,15 @@ public sealed class BundleInventoryTests : IDisposable
     [Fact]
     public void Update_NothingReported_SameInventory()
     {
-        var inventory = BundleInventory.Walk(App(), _xattrs);
-        Assert.Equal(Said(inventory), Said(inventory.Update([], _xattrs)));
+        var inventory = BundleInventory.Walk(App(), LstatFileTree.Instance, _xattrs);
+        Assert.Equal(Said(inventory), Said(inventory.Update([], LstatFileTree.Instance, _xattrs)));
     }
 
     [Fact]
     public void Update_FileWritten_FingerprintAndSizeFollow()
     {
         var app = App();
-        var before = BundleInventory.Walk(app, _xattrs);
+        var before = BundleInventory.Walk(app, LstatFileTree.Instance, _xattrs);
         var file = Path.Combine(app, "Contents", "Resources", "sub", "deeper", "y.txt");
         File.WriteAllText(file, "longer now");
         File.SetLastWriteTimeUtc(file, DateTime.UtcNow.AddMinutes(3));
@@ -68,7 +71,7 @@ public sealed class BundleInventoryTests : IDisposable
     public void Update_NewDirectoryReportedOnlyDeepInside_WalksItWhole()
     {
         var app = App();
-        var before = BundleInventory.Walk(app, _xattrs);
+        var before = BundleInventory.Walk(app, LstatFileTree.Instance, _xattrs);
         var top = Path.Combine(app, "Contents", "Resources", "new");
         Directory.CreateDirectory(Path.Combine(top, "a", "b"));
         File.WriteAllText(Path.Combine(top, "one"), "1");
@@ -81,7 +84,7 @@ public sealed class BundleInventoryTests : IDisposable
     public void Update_DirectoryRemovedAndRenamed_MatchesWalk()
     {
         var app = App();
-        var before = BundleInventory.Walk(app, _xattrs);
+        var before = BundleInventory.Walk(app, LstatFileTree.Instance, _xattrs);
         var sub = Path.Combine(app, "Contents", "Resources", "sub");
         Directory.Move(sub, sub + "2");
         var renamed = AssertUpdateMatchesWalk(before, [sub, sub + "2"]);
@@ -93,7 +96,7 @@ public sealed class BundleInventoryTests : IDisposable
     public void Update_SubdirectoryGoneWithoutAnEvent_DroppedWhenItsParentIsListedAgain()
     {
         var app = App();
-        var before = BundleInventory.Walk(app, _xattrs);
+        var before = BundleInventory.Walk(app, LstatFileTree.Instance, _xattrs);
         Directory.Delete(Path.Combine(app, "Contents", "Resources", "sub"), recursive: true);
         var sibling = Path.Combine(app, "Contents", "Resources", "r0.txt");
         File.AppendAllText(sibling, "!");
@@ -105,7 +108,7 @@ public sealed class BundleInventoryTests : IDisposable
     public void Update_QuarantineSetOnAFile_Listed()
     {
         var app = App();
-        var before = BundleInventory.Walk(app, _xattrs);
+        var before = BundleInventory.Walk(app, LstatFileTree.Instance, _xattrs);
         var file = Path.Combine(app, "Contents", "Resources", "sub", "x.txt");
         _xattrs.Paths.Add(file);
         var after = AssertUpdateMatchesWalk(before, [file]);
@@ -116,7 +119,7 @@ public sealed class BundleInventoryTests : IDisposable
     public void Update_ChangesUnknownOrTheBundleItself_WalksEverything()
     {
         var app = App();
-        var before = BundleInventory.Walk(app, _xattrs);
+        var before = BundleInventory.Walk(app, LstatFileTree.Instance, _xattrs);
         File.WriteAllText(Path.Combine(app, "Contents", "Resources", "unreported"), "u");
         AssertUpdateMatchesWalk(before, null!);
         AssertUpdateMatchesWalk(before, [app]);
@@ -126,9 +129,9 @@ public sealed class BundleInventoryTests : IDisposable
     public void Update_PathsOutsideTheBundle_Ignored()
     {
         var app = App();
-        var before = BundleInventory.Walk(app, _xattrs);
+        var before = BundleInventory.Walk(app, LstatFileTree.Instance, _xattrs);
         File.WriteAllText(_temp.Combine("Inv.app.txt"), "beside, with the bundle's name as prefix");
-        Assert.Equal(Said(before), Said(before.Update([_temp.Combine("Inv.app.txt"), "/elsewhere/file"], _xattrs)));
+        Assert.Equal(Said(before), Said(before.Update([_temp.Combine("Inv.app.txt"), "/elsewhere/file"], LstatFileTree.Instance, _xattrs)));
     }
 
     [Fact]
@@ -140,7 +143,7 @@ public sealed class BundleInventoryTests : IDisposable
         {
             var app = App($"R{run++}.app");
             File.WriteAllText(Path.Combine(app, "Contents", TreeEdits.Nfc), "accent");
-            var inventory = BundleInventory.Walk(app, _xattrs);
+            var inventory = BundleInventory.Walk(app, LstatFileTree.Instance, _xattrs);
             foreach (var e in edits)
             {
                 inventory = AssertUpdateMatchesWalk(inventory, e.Kind == "quarantine" ? ToggleQuarantine(app, e) : TreeEdits.Apply(Path.Combine(app, "Contents"), e));

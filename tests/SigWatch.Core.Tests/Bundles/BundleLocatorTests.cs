@@ -3,6 +3,8 @@ using SigWatch.TestSupport;
 
 namespace SigWatch.Core.Tests.Bundles;
 
+[System.Runtime.Versioning.SupportedOSPlatform("linux")]
+[System.Runtime.Versioning.SupportedOSPlatform("macos")]
 public sealed class BundleLocatorTests
 {
     [Theory]
@@ -35,7 +37,7 @@ public sealed class BundleLocatorTests
         Directory.CreateSymbolicLink(Path.Combine(root, "Linked.app"), outside);
         Directory.CreateSymbolicLink(Path.Combine(root, "LinkedFolder"), dir.Combine("outside"));
 
-        var found = BundleLocator.FindBundles(root);
+        var found = BundleLocator.FindBundles(SigWatch.Platform.LstatFileTree.Instance, root);
         Assert.Equal([Path.Combine(root, "A.app"), Path.Combine(root, "Utilities", "B.app")], found);
     }
 }

@@ -1,3 +1,4 @@
+using SigWatch.Core.Assessment;
 using SigWatch.Core.Bundles;
 using SigWatch.Core.Plist;
 using SigWatch.Core.Quarantine;
@@ -57,17 +58,17 @@ public sealed class QuarantineStoryTests
     {
         var before = new BundleFacts { Quarantine = new QuarantineStory { Quarantine = QuarantineInfo.Parse("0083;6723b9fa;Safari;") } };
         var after = new BundleFacts { Quarantine = new QuarantineStory() };
-        var change = Assert.Single(AssessmentChanges.Compare(before, after));
-        Assert.Equal(AssessmentChanges.QuarantineRemoved, change.Kind);
+        var change = Assert.Single(AssessmentComparison.Compare(before, after));
+        Assert.Equal(EventKind.QuarantineRemoved, change.Kind);
         Assert.Equal(ChangeSeverity.Critical, change.Severity);
-        Assert.Equal([AssessmentChanges.PossibleGatekeeperBypass], change.Flags);
+        Assert.Equal([AssessmentComparison.PossibleGatekeeperBypass], change.Flags);
     }
 
     [Fact]
     public void Compare_QuarantineRemovedFromApprovedApp_IsAWarningWithoutBypassFlag()
     {
         var before = new BundleFacts { Quarantine = new QuarantineStory { Quarantine = QuarantineInfo.Parse("00c3;6723b9fa;Safari;") } };
-        var change = Assert.Single(AssessmentChanges.Compare(before, new BundleFacts { Quarantine = new QuarantineStory() }));
+        var change = Assert.Single(AssessmentComparison.Compare(before, new BundleFacts { Quarantine = new QuarantineStory() }));
         Assert.Equal(ChangeSeverity.Warning, change.Severity);
         Assert.Empty(change.Flags);
     }
@@ -78,9 +79,9 @@ public sealed class QuarantineStoryTests
         var none = new BundleFacts { Quarantine = new QuarantineStory() };
         var fresh = new BundleFacts { Quarantine = new QuarantineStory { Quarantine = QuarantineInfo.Parse("0083;6723b9fa;Safari;") } };
         var approved = new BundleFacts { Quarantine = new QuarantineStory { Quarantine = QuarantineInfo.Parse("00c3;6723b9fa;Safari;") } };
-        Assert.Equal(AssessmentChanges.QuarantineAdded, Assert.Single(AssessmentChanges.Compare(none, fresh)).Kind);
-        var changed = Assert.Single(AssessmentChanges.Compare(fresh, approved));
-        Assert.Equal(AssessmentChanges.QuarantineChanged, changed.Kind);
+        Assert.Equal(EventKind.QuarantineAdded, Assert.Single(AssessmentComparison.Compare(none, fresh)).Kind);
+        var changed = Assert.Single(AssessmentComparison.Compare(fresh, approved));
+        Assert.Equal(EventKind.QuarantineChanged, changed.Kind);
         Assert.Contains("now approved", changed.Summary, StringComparison.Ordinal);
     }
 }

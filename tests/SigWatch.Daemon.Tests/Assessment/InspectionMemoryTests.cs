@@ -1,4 +1,5 @@
-using SigWatch.Core.Bundles;
+using SigWatch.Core.Assessment;
+using SigWatch.Platform;
 using SigWatch.Daemon.Assessment;
 using SigWatch.TestSupport;
 
@@ -12,9 +13,9 @@ public sealed class InspectionMemoryTests : IDisposable
     public void Dispose() => _temp.Dispose();
 
     // A real inspection of a real tree: AppTree makes Info.plist, the executable and `resources` files.
-    private BundleInspection Inspect(string name, int resources) =>
-        BundleInspector.Inspect(AppTree.Create(_temp.Combine(name), "com.example." + name.ToLowerInvariant().Replace(".app", string.Empty), resources),
-            null, full: false, previous: null, changes: null)!;
+    private BundleAssessment Inspect(string name, int resources) =>
+        new BundleAssessor(new BundleAssessorOptions { Tree = LstatFileTree.Instance })
+            .Assess(AppTree.Create(_temp.Combine(name), "com.example." + name.ToLowerInvariant().Replace(".app", string.Empty), resources))!;
 
     [Fact]
     public void Remember_BeyondTheBundleCap_ForgetsTheLeastRecentlyAssessed()

@@ -1,5 +1,6 @@
 using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.Logging.Abstractions;
+using SigWatch.Core.Assessment;
 using SigWatch.Core.Bundles;
 using SigWatch.Daemon.Store;
 using SigWatch.TestSupport;
@@ -15,6 +16,14 @@ public sealed class SigWatchStoreTests : IDisposable
     private string DbPath => _dir.Combine("sigwatch.db");
 
     private SigWatchStore OpenStore(EventHub? hub = null) => new(DbPath, hub ?? new EventHub(), NullLogger<SigWatchStore>.Instance);
+
+    private static readonly AssessmentCost s_cost = new(false, 0, 1, 0, 3, 100, 0, 5);
+
+    // What the worker does: the store asks Core which events follow, inside its transaction.
+    private static Task<RecordOutcome> Record(SigWatchStore store, string path, string root, BundleFacts facts, DateTimeOffset now) =>
+        store.RecordAssessmentAsync(path, root, facts, s_cost, now, (before, reappeared) => before is null
+            ? AssessmentComparison.Appeared(facts, reappeared, AssessmentComparison.KindOfRoot(root))
+            : AssessmentComparison.Compare(before, facts));
 
     private static BundleFacts Facts(string version = "1.0", long files = 3, string fingerprint = "f1") =>
         new() { BundleIdentifier = "com.example.app", ShortVersion = version, FileCount = files, TotalSize = 100, HasInfoPlist = true, TreeFingerprint = fingerprint };
@@ -71,18 +80,18 @@ public sealed class SigWatchStoreTests : IDisposable
     public async Task RecordAssessment_NewThenSameThenDifferent_AppearedThenNothingThenChanged()
     {
         using var store = OpenStore();
-        var first = await store.RecordAssessmentAsync("/r/A.app", "/r", Facts(), s_t0);
-        Assert.Equal(EventKinds.BundleAppeared, Assert.Single(first.Events).Kind);
+        var first = await Record(store, "/r/A.app", "/r", Facts(), s_t0);
+        Assert.Equal(EventKind.BundleAppeared.Name(), Assert.Single(first.Events).Kind);
         Assert.NotNull(first.Assessment);
 
-        var same = await store.RecordAssessmentAsync("/r/A.app", "/r", Facts(), s_t0.AddMinutes(1));
+        var same = await Record(store, "/r/A.app", "/r", Facts(), s_t0.AddMinutes(1));
         Assert.Null(same.Assessment);
         Assert.Empty(same.Events);
         Assert.Equal(s_t0.AddMinutes(1), store.GetBundle("/r/A.app")!.LastSeen);
 
-        var changed = await store.RecordAssessmentAsync("/r/A.app", "/r", Facts("2.0", files: 4, fingerprint: "f2"), s_t0.AddMinutes(2));
+        var changed = await Record(store, "/r/A.app", "/r", Facts("2.0", files: 4, fingerprint: "f2"), s_t0.AddMinutes(2));
         var ev = Assert.Single(changed.Events);
-        Assert.Equal(EventKinds.BundleChanged, ev.Kind);
+        Assert.Equal(EventKind.BundleChanged.Name(), ev.Kind);
         Assert.Contains("CFBundleShortVersionString \"1.0\" -> \"2.0\"", ev.Summary, StringComparison.Ordinal);
         Assert.Contains("files 3 -> 4", ev.Summary, StringComparison.Ordinal);
         Assert.Equal(changed.Assessment!.Id, ev.AssessmentId);
@@ -93,16 +102,16 @@ public sealed class SigWatchStoreTests : IDisposable
     public async Task RecordRemoval_ThenReappear_RemovedThenAppearedAgain_SameBundleId()
     {
         using var store = OpenStore();
-        var appeared = (await store.RecordAssessmentAsync("/r/A.app", "/r", Facts(), s_t0)).Events[0];
-        var removed = await store.RecordRemovalAsync("/r/A.app", s_t0.AddMinutes(1));
+        var appeared = (await Record(store, "/r/A.app", "/r", Facts(), s_t0)).Events[0];
+        var removed = await store.RecordRemovalAsync("/r/A.app", s_t0.AddMinutes(1), AssessmentComparison.Removed());
         Assert.NotNull(removed);
-        Assert.Equal(EventKinds.BundleRemoved, removed.Kind);
-        Assert.Null(await store.RecordRemovalAsync("/r/A.app", s_t0.AddMinutes(2)));
+        Assert.Equal(EventKind.BundleRemoved.Name(), removed.Kind);
+        Assert.Null(await store.RecordRemovalAsync("/r/A.app", s_t0.AddMinutes(2), AssessmentComparison.Removed()));
         Assert.Equal(s_t0.AddMinutes(1), store.GetBundle("/r/A.app")!.RemovedAt);
         Assert.Empty(store.ListBundles(new BundleQuery(null, null, false, 0, 10)).Bundles);
 
-        var back = Assert.Single((await store.RecordAssessmentAsync("/r/A.app", "/r", Facts(), s_t0.AddMinutes(3))).Events);
-        Assert.Equal(EventKinds.BundleAppeared, back.Kind);
+        var back = Assert.Single((await Record(store, "/r/A.app", "/r", Facts(), s_t0.AddMinutes(3))).Events);
+        Assert.Equal(EventKind.BundleAppeared.Name(), back.Kind);
         Assert.StartsWith("reappeared", back.Summary, StringComparison.Ordinal);
         Assert.Equal(appeared.BundleId, back.BundleId);
         Assert.Null(store.GetBundle("/r/A.app")!.RemovedAt);
@@ -113,7 +122,7 @@ public sealed class SigWatchStoreTests : IDisposable
     public async Task RecordRemoval_UnknownBundle_RecordsNothing()
     {
         using var store = OpenStore();
-        Assert.Null(await store.RecordRemovalAsync("/r/Never.app", s_t0));
+        Assert.Null(await store.RecordRemovalAsync("/r/Never.app", s_t0, AssessmentComparison.Removed()));
         Assert.Equal(0, store.LastEventId());
     }
 
@@ -123,14 +132,14 @@ public sealed class SigWatchStoreTests : IDisposable
         long before;
         using (var store = OpenStore())
         {
-            await store.RecordAssessmentAsync("/r/A.app", "/r", Facts(), s_t0);
-            await store.RecordRemovalAsync("/r/A.app", s_t0);
+            await Record(store, "/r/A.app", "/r", Facts(), s_t0);
+            await store.RecordRemovalAsync("/r/A.app", s_t0, AssessmentComparison.Removed());
             before = store.LastEventId();
         }
 
         using (var store = OpenStore())
         {
-            var ev = (await store.RecordAssessmentAsync("/r/B.app", "/r", Facts(), s_t0)).Events[0];
+            var ev = (await Record(store, "/r/B.app", "/r", Facts(), s_t0)).Events[0];
             Assert.True(ev.Id > before);
             Assert.Equal(3, store.ListEvents(0, 100).Count);
             Assert.Equal([ev.Id], store.ListEvents(before, 100).Select(e => e.Id));
@@ -143,7 +152,7 @@ public sealed class SigWatchStoreTests : IDisposable
         var hub = new EventHub();
         using var store = OpenStore(hub);
         using var subscription = hub.Subscribe();
-        await store.RecordAssessmentAsync("/r/A.app", "/r", Facts(), s_t0);
+        await Record(store, "/r/A.app", "/r", Facts(), s_t0);
         Assert.True(subscription.Reader.TryRead(out var published));
         // Visible to another connection, i.e. committed, by the time it was published.
         Assert.Equal(published.Id, store.ListEvents(0, 10).Single().Id);
@@ -155,10 +164,10 @@ public sealed class SigWatchStoreTests : IDisposable
         using var store = OpenStore();
         for (var i = 0; i < 5; i++)
         {
-            await store.RecordAssessmentAsync($"/a/App{i}.app", "/a", Facts(), s_t0);
+            await Record(store, $"/a/App{i}.app", "/a", Facts(), s_t0);
         }
 
-        await store.RecordAssessmentAsync("/b/Other.app", "/b", Facts(), s_t0);
+        await Record(store, "/b/Other.app", "/b", Facts(), s_t0);
         var page1 = store.ListBundles(new BundleQuery("/a", null, false, 0, 2));
         Assert.Equal(5, page1.Total);
         Assert.Equal(["/a/App0.app", "/a/App1.app"], page1.Bundles.Select(b => b.Path));
@@ -172,12 +181,12 @@ public sealed class SigWatchStoreTests : IDisposable
     public async Task ListBundles_EachBundleComesWithItsNewestAssessment_RemovedOnesToo()
     {
         using var store = OpenStore();
-        await store.RecordAssessmentAsync("/a/One.app", "/a", Facts("1.0"), s_t0);
-        await store.RecordAssessmentAsync("/a/Two.app", "/a", Facts("5.0"), s_t0);
-        await store.RecordAssessmentAsync("/a/One.app", "/a", Facts("1.1"), s_t0.AddMinutes(1));
-        await store.RecordAssessmentAsync("/a/Two.app", "/a", Facts("5.1"), s_t0.AddMinutes(2));
-        await store.RecordRemovalAsync("/a/Two.app", s_t0.AddMinutes(3));
-        await store.RecordAssessmentAsync("/a/Three.app", "/a", Facts("3.0"), s_t0.AddMinutes(4));
+        await Record(store, "/a/One.app", "/a", Facts("1.0"), s_t0);
+        await Record(store, "/a/Two.app", "/a", Facts("5.0"), s_t0);
+        await Record(store, "/a/One.app", "/a", Facts("1.1"), s_t0.AddMinutes(1));
+        await Record(store, "/a/Two.app", "/a", Facts("5.1"), s_t0.AddMinutes(2));
+        await store.RecordRemovalAsync("/a/Two.app", s_t0.AddMinutes(3), AssessmentComparison.Removed());
+        await Record(store, "/a/Three.app", "/a", Facts("3.0"), s_t0.AddMinutes(4));
 
         var listed = store.ListBundles(new BundleQuery(null, null, true, 0, 10)).Bundles;
         Assert.Equal(["/a/One.app 1.1", "/a/Two.app 5.1", "/a/Three.app 3.0"], listed.Select(b => $"{b.Path} {b.Latest!.Facts.ShortVersion}"));
@@ -190,9 +199,9 @@ public sealed class SigWatchStoreTests : IDisposable
     public async Task PresentBundlePathsUnder_TreatsLikeWildcardsLiterally()
     {
         using var store = OpenStore();
-        await store.RecordAssessmentAsync("/r/a_b/X.app", "/r", Facts(), s_t0);
-        await store.RecordAssessmentAsync("/r/axb/Y.app", "/r", Facts(), s_t0);
-        await store.RecordAssessmentAsync("/r/100%/Z.app", "/r", Facts(), s_t0);
+        await Record(store, "/r/a_b/X.app", "/r", Facts(), s_t0);
+        await Record(store, "/r/axb/Y.app", "/r", Facts(), s_t0);
+        await Record(store, "/r/100%/Z.app", "/r", Facts(), s_t0);
         Assert.Equal(["/r/a_b/X.app"], store.PresentBundlePathsUnder("/r/a_b"));
         Assert.Equal(["/r/100%/Z.app"], store.PresentBundlePathsUnder("/r/100%"));
         Assert.Equal(3, store.PresentBundlePathsUnder("/r").Count);
@@ -203,7 +212,7 @@ public sealed class SigWatchStoreTests : IDisposable
     {
         using (var store = OpenStore())
         {
-            await store.RecordAssessmentAsync("/r/A.app", "/r", Facts(), s_t0);
+            await Record(store, "/r/A.app", "/r", Facts(), s_t0);
         }
 
         Assert.True(!File.Exists(DbPath + "-wal") || new FileInfo(DbPath + "-wal").Length == 0);

@@ -113,33 +113,54 @@ public sealed class ActivityTrackerTests
         Assert.Null(changes.Paths);
     }
 
+    private static AssessmentQueue Queue(int capacity = AssessmentQueue.DefaultCapacity) =>
+        new(Microsoft.Extensions.Logging.Abstractions.NullLogger<AssessmentQueue>.Instance, capacity);
+
     [Fact]
-    public void AssessmentQueue_SameItemTwiceWhileWaiting_QueuedOnce_AgainAfterTaken()
+    public void AssessmentQueue_SameItemTwiceWhileWaiting_QueuedThenMerged_QueuedAgainAfterTaken()
     {
-        var queue = new AssessmentQueue();
-        Assert.True(queue.TryEnqueue(s_app));
-        Assert.False(queue.TryEnqueue(s_app));
-        Assert.True(queue.Reader.TryRead(out var item));
-        queue.MarkTaken(item);
-        Assert.True(queue.TryEnqueue(s_app));
+        var queue = Queue();
+        Assert.Equal(EnqueueResult.Queued, queue.Enqueue(s_app));
+        Assert.Equal(EnqueueResult.Merged, queue.Enqueue(s_app));
+        Assert.True(queue.Reader.TryRead(out var work));
+        Assert.Equal(s_app, work.Item);
+        queue.Take(work);
+        Assert.Equal(EnqueueResult.Queued, queue.Enqueue(s_app));
     }
 
     [Fact]
     public void AssessmentQueue_ItemQueuedAgainWhileWaiting_PathsMerged_UnknownWins()
     {
-        var queue = new AssessmentQueue();
+        var queue = Queue();
         var first = PathChanges.Empty();
         first.Add("/r/A.app/x");
         var second = PathChanges.Empty();
         second.Add("/r/A.app/y");
-        Assert.True(queue.TryEnqueue(s_app, first));
-        Assert.False(queue.TryEnqueue(s_app, second));
-        Assert.True(queue.Reader.TryRead(out var item));
-        Assert.Equal(["/r/A.app/x", "/r/A.app/y"], queue.MarkTaken(item).Paths!.Order(StringComparer.Ordinal));
+        Assert.Equal(EnqueueResult.Queued, queue.Enqueue(s_app, first));
+        Assert.Equal(EnqueueResult.Merged, queue.Enqueue(s_app, second));
+        Assert.True(queue.Reader.TryRead(out var work));
+        Assert.Equal(["/r/A.app/x", "/r/A.app/y"], queue.Take(work).Paths!.Order(StringComparer.Ordinal));
 
-        Assert.True(queue.TryEnqueue(s_app, first));
-        Assert.False(queue.TryEnqueue(s_app)); // a reconcile: what changed is not known
-        Assert.True(queue.Reader.TryRead(out item));
-        Assert.Null(queue.MarkTaken(item).Paths);
+        Assert.Equal(EnqueueResult.Queued, queue.Enqueue(s_app, first));
+        Assert.Equal(EnqueueResult.Merged, queue.Enqueue(s_app)); // a reconcile: what changed is not known
+        Assert.True(queue.Reader.TryRead(out work));
+        Assert.Null(queue.Take(work).Paths);
+    }
+
+    [Fact]
+    public void AssessmentQueue_Full_RefusesSaysSo_AndHandsBackTheRootOnceThereIsRoom()
+    {
+        var queue = Queue(capacity: 2);
+        Assert.Equal(EnqueueResult.Queued, queue.Enqueue(new WorkItem(WorkKind.Bundle, "/r/A.app", "/r")));
+        Assert.Equal(EnqueueResult.Queued, queue.Enqueue(new WorkItem(WorkKind.Bundle, "/r/B.app", "/r")));
+        Assert.Equal(EnqueueResult.Full, queue.Enqueue(new WorkItem(WorkKind.Bundle, "/r/C.app", "/r")));
+        Assert.Equal(2, queue.Count);
+        Assert.Empty(queue.TakeOverflowedRoots()); // still full: not yet
+
+        Assert.True(queue.Reader.TryRead(out var work));
+        queue.Take(work);
+
+        Assert.Equal(["/r"], queue.TakeOverflowedRoots());
+        Assert.Empty(queue.TakeOverflowedRoots()); // once per episode
     }
 }

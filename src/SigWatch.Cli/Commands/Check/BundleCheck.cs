@@ -2,10 +2,13 @@ using System.Globalization;
 using System.Text;
 using System.Text.Json;
 using SigWatch.Cli.Output;
+using SigWatch.Core.Assessment;
 using SigWatch.Core.CodeSigning;
+using SigWatch.Core.FileSystem;
 using SigWatch.Core.Seal;
 using SigWatch.Core.Verification;
 using SigWatch.Platform;
+using SigWatch.Platform.Quarantine;
 
 namespace SigWatch.Cli.Commands.Check;
 
@@ -37,15 +40,28 @@ internal sealed class BundleCheck(CliConsole console, string path, bool json, st
         }
 
         using var progress = console.ErrorIsTerminal ? new ProgressBar(console.Error) : null;
-        var options = new BundleVerifierOptions
+        // The daemon's own pipeline (BundleAssessor): what check says is what the daemon records.
+        var tree = LstatFileTree.Instance;
+        var assessor = new BundleAssessor(new BundleAssessorOptions
         {
-            Cache = cache,
-            IgnoreCache = full,
+            Tree = tree,
+            Verifier = new BundleVerifier(tree, new BundleVerifierOptions
+            {
+                Cache = cache,
+                IgnoreCache = full,
+                ExtendedAttributes = ExtendedAttributes.Instance,
+                Progress = progress,
+            }),
             ExtendedAttributes = ExtendedAttributes.Instance,
-            Progress = progress,
-        };
-        var report = new BundleVerifier(LstatFileTree.Instance, options).Verify(path);
+            QuarantineEvents = new QuarantineEventsDatabase(),
+        });
+        var assessment = assessor.Assess(path);
         progress?.Dispose();
+        if (assessment?.Seal is not { } report)
+        {
+            console.Error.WriteLine($"sigwatch: cannot read {path}: it is not a directory any more");
+            return ExitCodes.CannotRead;
+        }
 
         if (cache is not null)
         {
@@ -59,7 +75,7 @@ internal sealed class BundleCheck(CliConsole console, string path, bool json, st
             }
         }
 
-        var extras = CheckRequirements.Evaluate(report.Report, Requirement, path, ReadInfoPlist(report.Structure));
+        var extras = CheckRequirements.From(assessment.Designated!, Requirement, assessment.Facts.Quarantine);
         if (json)
         {
             console.Out.WriteLine(JsonSerializer.Serialize(CheckCommand.WithExtras(ToJson(report), extras), CheckJsonContext.Relaxed.CheckJsonOutput));
@@ -77,29 +93,6 @@ internal sealed class BundleCheck(CliConsole console, string path, bool json, st
         return extras.CombineExitCode(report.Verdict == SignatureVerdict.Valid ? ExitCodes.Ok : ExitCodes.Invalid);
     }
 
-    /// <summary>The bundle's Info.plist as the requirement evaluator's info[] sees it; null when absent or unreadable.</summary>
-    private static Core.Plist.PlistDictionary? ReadInfoPlist(BundleStructure? structure)
-    {
-        if (structure is null)
-        {
-            return null;
-        }
-
-        var info = structure.InfoPlistPath;
-        try
-        {
-            var file = new FileInfo(info);
-            return file is { Exists: true, LinkTarget: null } && file.Length <= 8 * 1024 * 1024
-                && Core.Plist.PropertyList.TryRead(File.ReadAllBytes(info), out var value, out _)
-                ? value as Core.Plist.PlistDictionary
-                : null;
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            return null;
-        }
-    }
-
     internal CheckJsonOutput ToJson(BundleVerificationReport report)
     {
         var output = CheckCommand.ToJson(report.Report);
@@ -114,8 +107,8 @@ internal sealed class BundleCheck(CliConsole console, string path, bool json, st
             [.. report.Nested.Select(n => new CheckJsonNestedCode(n.Path, n.Bundle is null ? "macho" : "bundle",
                 Verdict(n.Report.Verdict), n.Requirement, n.RequirementOutcome))],
             new CheckJsonSealStatistics(report.Statistics.FilesHashed, report.Statistics.BytesHashed, report.Statistics.CacheHits));
-        var diagnoses = report.Diagnoses.Select(d => new CheckJsonDiagnosis(d.KindName, d.Paths,
-            [.. d.Paths.Select(CodePoints)], d.Explanation, d.Remedy)).ToList();
+        var diagnoses = report.Diagnoses.Select(d => new CheckJsonDiagnosis(d.KindName, [.. d.Paths.Select(FileNames.Display)],
+            [.. d.Paths.Select(FileNames.CodePoints)], d.Explanation, d.Remedy)).ToList();
         return output with { Bundle = bundle, Diagnoses = diagnoses };
     }
 
@@ -163,7 +156,7 @@ internal sealed class BundleCheck(CliConsole console, string path, bool json, st
 
         foreach (var finding in report.Findings)
         {
-            o.WriteLine($"{finding.Severity.ToString().ToLowerInvariant()} {finding.KindName}{(finding.Architecture is null ? "" : $" [{finding.Architecture}]")} {finding.Path}: {finding.Detail}");
+            o.WriteLine($"{finding.Severity.ToString().ToLowerInvariant()} {finding.KindName}{(finding.Architecture is null ? "" : $" [{finding.Architecture}]")} {(finding.Path is null ? null : FileNames.Display(finding.Path))}: {finding.Detail}");
         }
 
         foreach (var diagnosis in report.Diagnoses)
@@ -171,7 +164,7 @@ internal sealed class BundleCheck(CliConsole console, string path, bool json, st
             o.WriteLine($"diagnosis {diagnosis.KindName}: {diagnosis.Explanation}");
             foreach (var p in diagnosis.Paths.Take(20))
             {
-                o.WriteLine($"  {p}{(p.Any(c => c > 0x7F) ? $" ({CodePoints(p)})" : "")}");
+                o.WriteLine($"  {FileNames.Display(p)}{(p.Any(c => c > 0x7E) ? $" ({FileNames.CodePoints(p)})" : "")}");
             }
 
             if (diagnosis.Paths.Count > 20)
@@ -199,23 +192,4 @@ internal sealed class BundleCheck(CliConsole console, string path, bool json, st
         SignatureVerdict.Invalid => "invalid",
         _ => "unsigned",
     };
-
-    /// <summary>Every non-ASCII character as U+XXXX, so NFC and NFD spellings of a name can be told apart in any terminal.</summary>
-    internal static string CodePoints(string s)
-    {
-        var builder = new StringBuilder();
-        foreach (var rune in s.EnumerateRunes())
-        {
-            if (rune.Value < 0x80)
-            {
-                builder.Append((char)rune.Value);
-            }
-            else
-            {
-                builder.Append(CultureInfo.InvariantCulture, $"<U+{rune.Value:X4}>");
-            }
-        }
-
-        return builder.ToString();
-    }
 }

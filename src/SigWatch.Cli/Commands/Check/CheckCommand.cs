@@ -41,7 +41,7 @@ internal sealed class CheckCommand(CliConsole console, string path, bool json, b
         }
 
         var report = new CodeSignatureVerifier().Verify(bytes, path);
-        var extras = CheckRequirements.Evaluate(report, Requirement, path, infoPlist: null);
+        var extras = CheckRequirements.Evaluate(report, Requirement, path);
         if (json)
         {
             console.Out.WriteLine(JsonSerializer.Serialize(WithExtras(ToJson(report), extras), CheckJsonContext.Relaxed.CheckJsonOutput));
@@ -90,7 +90,7 @@ internal sealed class CheckCommand(CliConsole console, string path, bool json, b
     internal static CheckJsonOutput ToJson(VerificationReport report)
     {
         var findings = report.Findings.Select(f => new CheckJsonFinding(
-            f.KindName, f.Severity.ToString().ToLowerInvariant(), f.Path, f.Architecture, f.Detail, f.Offset)).ToList();
+            f.KindName, f.Severity.ToString().ToLowerInvariant(), f.Path is null ? null : Core.FileSystem.FileNames.Display(f.Path), f.Architecture, f.Detail, f.Offset)).ToList();
         var primary = report.Architectures.FirstOrDefault(a => a.IsSigned && a.Best is not null);
         CheckJsonSignature? signature = null;
         if (primary is not null)

@@ -22,20 +22,16 @@ internal sealed record CheckRequirements(
     RequirementCheckResult? Requested,
     QuarantineStory? Quarantine)
 {
-    public static CheckRequirements Evaluate(VerificationReport report, string? requirementText, string path, PlistDictionary? infoPlist)
-    {
-        var subject = RequirementSubjects.FromReport(report, infoPlist);
-        var evaluator = RequirementEvaluator.Default;
-        DesignatedRequirement? designated = null;
-        RequirementEvaluation? designatedEvaluation = null;
-        if (report.Verdict != SignatureVerdict.Unsigned)
-        {
-            designated = DesignatedRequirementSynthesizer.Resolve(InternalRequirements(report), subject, AppleRootCertificates.Pinned);
-            designatedEvaluation = designated is null ? null : evaluator.Evaluate(designated.Requirement, subject);
-        }
+    /// <summary>For a bare file: its designated requirement (no Info.plist beyond an embedded one), the caller's requirement, its quarantine.</summary>
+    public static CheckRequirements Evaluate(VerificationReport report, string? requirementText, string path) =>
+        From(DesignatedRequirementCheck.Evaluate(report, infoPlist: null), requirementText, ReadQuarantine(path));
 
-        var requested = requirementText is null ? null : RequirementCheck.Check(requirementText, subject, evaluator);
-        return new CheckRequirements(designated, designatedEvaluation, requirementText, requested, ReadQuarantine(path));
+    /// <summary>The designated requirement as an assessment judged it, plus the caller's requirement judged against the same subject.</summary>
+    public static CheckRequirements From(DesignatedRequirementCheck designated, string? requirementText, QuarantineStory? quarantine)
+    {
+        ArgumentNullException.ThrowIfNull(designated);
+        var requested = requirementText is null ? null : RequirementCheck.Check(requirementText, designated.Subject, RequirementEvaluator.Default);
+        return new CheckRequirements(designated.Designated, designated.Evaluation, requirementText, requested, quarantine);
     }
 
     /// <summary>The exit code with the requirement folded in: a syntax error is a usage error; an unmet requirement is 1.</summary>
@@ -73,23 +69,7 @@ internal sealed record CheckRequirements(
         Requested.SyntaxError?.Line,
         Requested.SyntaxError?.Column);
 
-    public static string Outcome(RequirementEvaluation? evaluation) => evaluation?.Outcome switch
-    {
-        RequirementOutcome.Satisfied => "satisfied",
-        RequirementOutcome.NotSatisfied => "not-satisfied",
-        _ => "unknown",
-    };
-
-    private static RequirementSet? InternalRequirements(VerificationReport report)
-    {
-        var blob = report.Architectures.FirstOrDefault(a => a.Best is not null)?.Signature?.Requirements;
-        if (blob is null)
-        {
-            return null;
-        }
-
-        return RequirementSet.TryDecode(blob.Bytes.Span, out var set, out _) ? set : null;
-    }
+    public static string Outcome(RequirementEvaluation? evaluation) => DesignatedRequirementCheck.OutcomeName(evaluation);
 
     private static QuarantineStory? ReadQuarantine(string path)
     {

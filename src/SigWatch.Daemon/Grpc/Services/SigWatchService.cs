@@ -3,7 +3,9 @@ using System.Text;
 using Google.Protobuf.WellKnownTypes;
 using Grpc.Core;
 using Microsoft.Extensions.Hosting;
+using SigWatch.Core.Assessment;
 using SigWatch.Core.Bundles;
+using SigWatch.Core.FileSystem;
 using SigWatch.Core.Quarantine;
 using SigWatch.Daemon.Assessment;
 using SigWatch.Daemon.Configuration;
@@ -12,7 +14,9 @@ using SigWatch.Daemon.Watching;
 using SigWatch.Protos.V1;
 using ProtoAssessment = SigWatch.Protos.V1.Assessment;
 using ProtoBundle = SigWatch.Protos.V1.Bundle;
+using AssessmentCost = SigWatch.Core.Assessment.AssessmentCost;
 using ProtoEvent = SigWatch.Protos.V1.Event;
+using ProtoEventKind = SigWatch.Protos.V1.EventKind;
 
 namespace SigWatch.Daemon.Grpc.Services;
 
@@ -54,7 +58,7 @@ internal sealed class SigWatchService(
             var (watching, problem) = watchers.RootState(root);
             response.Roots.Add(new Root
             {
-                Path = root,
+                Path = FileNames.Display(root),
                 Exists = Directory.Exists(root),
                 Watching = watching,
                 BundleCount = counts.GetValueOrDefault(root),
@@ -94,7 +98,7 @@ internal sealed class SigWatchService(
     {
         var bundle = request.SelectorCase switch
         {
-            GetBundleRequest.SelectorOneofCase.Path => store.GetBundle(Path.TrimEndingDirectorySeparator(request.Path)),
+            GetBundleRequest.SelectorOneofCase.Path => store.GetBundle(Path.TrimEndingDirectorySeparator(FileNames.FromDisplay(request.Path))),
             GetBundleRequest.SelectorOneofCase.Id => store.GetBundle(request.Id),
             _ => throw Invalid("selector", "give a path or an id"),
         };
@@ -182,15 +186,9 @@ internal sealed class SigWatchService(
 
     public override Task<RescanResponse> Rescan(RescanRequest request, ServerCallContext context)
     {
-        var queued = 0;
         if (string.IsNullOrEmpty(request.Path))
         {
-            foreach (var root in options.Roots)
-            {
-                queued += QueueRoot(root);
-            }
-
-            return Task.FromResult(new RescanResponse { Queued = queued });
+            return Task.FromResult(new RescanResponse { Queued = options.Roots.Sum(root => Queue(new WorkItem(WorkKind.Root, root, root))) });
         }
 
         if (!Path.IsPathRooted(request.Path))
@@ -198,45 +196,31 @@ internal sealed class SigWatchService(
             throw Invalid("path", $"'{request.Path}' is not an absolute path");
         }
 
-        var path = Path.TrimEndingDirectorySeparator(Path.GetFullPath(request.Path));
+        var path = Path.TrimEndingDirectorySeparator(Path.GetFullPath(FileNames.FromDisplay(request.Path)));
         if (options.Roots.Contains(path, StringComparer.Ordinal))
         {
-            return Task.FromResult(new RescanResponse { Queued = QueueRoot(path) });
+            return Task.FromResult(new RescanResponse { Queued = Queue(new WorkItem(WorkKind.Root, path, path)) });
         }
 
         foreach (var root in options.Roots)
         {
             var location = BundleLocator.Locate(root, path);
-            if (location.Kind == PathLocationKind.Bundle && location.Path == path)
+            if (location.Kind is PathLocationKind.Bundle or PathLocationKind.Container && location.Path == path)
             {
-                queued += queue.TryEnqueue(new WorkItem(WorkKind.Bundle, path, root)) ? 1 : 0;
-                return Task.FromResult(new RescanResponse { Queued = queued });
-            }
-
-            if (location.Kind == PathLocationKind.Container && location.Path == path)
-            {
-                foreach (var bundle in BundleLocator.FindBundlesInContainer(path).Union(store.PresentBundlePathsUnder(path), StringComparer.Ordinal))
-                {
-                    queued += queue.TryEnqueue(new WorkItem(WorkKind.Bundle, bundle, root)) ? 1 : 0;
-                }
-
-                return Task.FromResult(new RescanResponse { Queued = queued });
+                var kind = location.Kind == PathLocationKind.Bundle ? WorkKind.Bundle : WorkKind.Container;
+                return Task.FromResult(new RescanResponse { Queued = Queue(new WorkItem(kind, path, root)) });
             }
         }
 
-        throw Invalid("path", $"'{path}' is not a watched root, a bundle in one, or a folder directly inside one; the daemon reads only inside its roots");
+        throw Invalid("path", $"'{request.Path}' is not a watched root, a bundle in one, or a folder directly inside one; the daemon reads only inside its roots");
     }
 
-    private int QueueRoot(string root)
+    // Roots and folders are expanded into their bundles by the workers, as a reconcile is.
+    private int Queue(WorkItem item) => queue.Enqueue(item) switch
     {
-        var queued = 0;
-        foreach (var bundle in BundleLocator.FindBundles(root).Union(store.PresentBundlePathsUnder(root), StringComparer.Ordinal))
-        {
-            queued += queue.TryEnqueue(new WorkItem(WorkKind.Bundle, bundle, root)) ? 1 : 0;
-        }
-
-        return queued;
-    }
+        EnqueueResult.Queued or EnqueueResult.Merged => 1,
+        _ => throw new RpcException(new Status(StatusCode.ResourceExhausted, "the assessment queue is full; a rescan of the roots is already scheduled")),
+    };
 
     private static RpcException Invalid(string field, string why) =>
         new(new Status(StatusCode.InvalidArgument, $"{field}: {why}"));
@@ -275,11 +259,23 @@ internal sealed class SigWatchService(
         var proto = new ProtoBundle
         {
             Id = bundle.Id,
-            Path = bundle.Path,
-            Root = bundle.Root,
+            Path = FileNames.Display(bundle.Path),
+            Root = FileNames.Display(bundle.Root),
             FirstSeen = Timestamp.FromDateTimeOffset(bundle.FirstSeen),
             LastSeen = Timestamp.FromDateTimeOffset(bundle.LastSeen),
+            Status = bundle.Status,
+            StatusDetail = bundle.StatusDetail,
         };
+        if (bundle.LastAssessedAt is { } assessed)
+        {
+            proto.LastAssessedAt = Timestamp.FromDateTimeOffset(assessed);
+        }
+
+        if (bundle.LastCost is { } lastCost)
+        {
+            proto.LastCost = ToProto(lastCost);
+        }
+
         if (bundle.RemovedAt is { } removed)
         {
             proto.RemovedAt = Timestamp.FromDateTimeOffset(removed);
@@ -324,23 +320,25 @@ internal sealed class SigWatchService(
             proto.Signature = ToProto(signature);
         }
 
-        if (facts.Cost is { } cost)
+        if (assessment.Cost is { } cost)
         {
-            proto.Cost = new Protos.V1.AssessmentCost
-            {
-                ChangesKnown = cost.ChangesKnown,
-                ChangedPaths = cost.ChangedPaths,
-                SealFullWalks = cost.SealFullWalks,
-                SealRegionWalks = cost.SealRegionWalks,
-                FilesHashed = cost.FilesHashed,
-                BytesHashed = cost.BytesHashed,
-                DigestCacheHits = cost.DigestCacheHits,
-                Milliseconds = cost.Milliseconds,
-            };
+            proto.Cost = ToProto(cost);
         }
 
         return proto;
     }
+
+    private static Protos.V1.AssessmentCost ToProto(AssessmentCost cost) => new()
+    {
+        ChangesKnown = cost.ChangesKnown,
+        ChangedPaths = cost.ChangedPaths,
+        SealFullWalks = cost.SealFullWalks,
+        SealRegionWalks = cost.SealRegionWalks,
+        FilesHashed = cost.FilesHashed,
+        BytesHashed = cost.BytesHashed,
+        DigestCacheHits = cost.DigestCacheHits,
+        Milliseconds = cost.Milliseconds,
+    };
 
     internal static Protos.V1.Signature ToProto(SignatureSummary s)
     {
@@ -355,6 +353,9 @@ internal sealed class SigWatchService(
             NotarizationTicketStapled = s.NotarizationTicketStapled,
             FindingCount = s.FindingCount,
             NativeVerdict = s.NativeVerdict ?? string.Empty,
+            DesignatedRequirement = s.DesignatedRequirement ?? string.Empty,
+            DesignatedRequirementSource = s.DesignatedRequirementSource ?? string.Empty,
+            DesignatedRequirementSatisfied = s.DesignatedRequirementSatisfied ?? string.Empty,
         };
         proto.VerifierDisagreements.AddRange(s.VerifierDisagreements);
         if (s.DeclaredSigningTime is { } declared)
@@ -440,25 +441,26 @@ internal sealed class SigWatchService(
     {
         Id = ev.Id,
         Time = Timestamp.FromDateTimeOffset(ev.Time),
-        Kind = ev.Kind switch
+        Kind = Core.Assessment.EventKinds.TryParse(ev.Kind, out var kind) ? kind switch
         {
-            EventKinds.BundleAppeared => EventKind.BundleAppeared,
-            EventKinds.BundleChanged => EventKind.BundleChanged,
-            EventKinds.BundleRemoved => EventKind.BundleRemoved,
-            EventKinds.QuarantineAdded => EventKind.QuarantineAdded,
-            EventKinds.QuarantineRemoved => EventKind.QuarantineRemoved,
-            EventKinds.QuarantineChanged => EventKind.QuarantineChanged,
-            AssessmentChanges.SealBroken => EventKind.SealBroken,
-            AssessmentChanges.SignatureChanged => EventKind.SignatureChanged,
-            AssessmentChanges.SignatureRestored => EventKind.SignatureRestored,
-            AssessmentChanges.VerifierDisagreement => EventKind.VerifierDisagreement,
-            _ => EventKind.Unspecified,
-        },
+            Core.Assessment.EventKind.BundleAppeared => ProtoEventKind.BundleAppeared,
+            Core.Assessment.EventKind.BundleChanged => ProtoEventKind.BundleChanged,
+            Core.Assessment.EventKind.BundleRemoved => ProtoEventKind.BundleRemoved,
+            Core.Assessment.EventKind.QuarantineAdded => ProtoEventKind.QuarantineAdded,
+            Core.Assessment.EventKind.QuarantineRemoved => ProtoEventKind.QuarantineRemoved,
+            Core.Assessment.EventKind.QuarantineChanged => ProtoEventKind.QuarantineChanged,
+            Core.Assessment.EventKind.SealBroken => ProtoEventKind.SealBroken,
+            Core.Assessment.EventKind.SignatureChanged => ProtoEventKind.SignatureChanged,
+            Core.Assessment.EventKind.SignatureRestored => ProtoEventKind.SignatureRestored,
+            Core.Assessment.EventKind.VerifierDisagreement => ProtoEventKind.VerifierDisagreement,
+            Core.Assessment.EventKind.AssessmentIncomplete => ProtoEventKind.AssessmentIncomplete,
+            _ => ProtoEventKind.Unspecified,
+        } : ProtoEventKind.Unspecified,
         KindName = ev.Kind,
         Severity = ev.Severity.ToString().ToLowerInvariant(),
         Flags = { ev.Flags },
         BundleId = ev.BundleId,
-        BundlePath = ev.BundlePath,
+        BundlePath = FileNames.Display(ev.BundlePath),
         AssessmentId = ev.AssessmentId ?? 0,
         Summary = ev.Summary,
     };

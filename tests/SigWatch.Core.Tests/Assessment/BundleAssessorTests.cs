@@ -1,26 +1,28 @@
 using System.Runtime.Versioning;
-using SigWatch.Core.Bundles;
+using SigWatch.Core.Assessment;
 using SigWatch.Core.Seal;
 using SigWatch.Core.Verification;
 using SigWatch.Platform;
 using SigWatch.TestSupport;
 using SigWatch.TestSupport.Builders;
 
-namespace SigWatch.Core.Tests.Bundles;
+namespace SigWatch.Core.Tests.Assessment;
 
 [SupportedOSPlatform("linux")]
 [SupportedOSPlatform("macos")]
-public sealed class BundleInspectorTests
+public sealed class BundleAssessorTests
 {
+    private static BundleAssessor Facts() => new(new BundleAssessorOptions { Tree = LstatFileTree.Instance });
+
     [Fact]
-    public void Inspect_ValidApp_ReadsInfoPlistFactsAndCountsFiles()
+    public void Assess_ValidApp_ReadsInfoPlistFactsAndCountsFiles()
     {
         using var dir = new TempDirectory();
         var app = AppTree.Create(dir.Combine("Foo.app"), "com.example.foo", resources: 4, shortVersion: "3.1");
         Directory.CreateDirectory(Path.Combine(app, "Contents", "_CodeSignature"));
         File.WriteAllText(Path.Combine(app, "Contents", "_CodeSignature", "CodeResources"), "<plist/>");
 
-        var facts = BundleInspector.Inspect(app)!;
+        var facts = Facts().Assess(app)!.Facts;
         Assert.Equal("com.example.foo", facts.BundleIdentifier);
         Assert.Equal("3.1", facts.ShortVersion);
         Assert.Equal("Foo", facts.Executable);
@@ -33,13 +35,13 @@ public sealed class BundleInspectorTests
     }
 
     [Fact]
-    public void Inspect_MalformedInfoPlist_RecordsTheParserReason_StillWalksTheTree()
+    public void Assess_MalformedInfoPlist_RecordsTheParserReason_StillWalksTheTree()
     {
         using var dir = new TempDirectory();
         var app = AppTree.Create(dir.Combine("Bad.app"), "x", resources: 1);
         File.WriteAllText(Path.Combine(app, "Contents", "Info.plist"), "<plist><dict><key>CFBundleIdentifier</key></dict></plist>");
 
-        var facts = BundleInspector.Inspect(app)!;
+        var facts = Facts().Assess(app)!.Facts;
         Assert.True(facts.HasInfoPlist);
         Assert.NotNull(facts.InfoPlistError);
         Assert.Contains("Info.plist", facts.InfoPlistError, StringComparison.Ordinal);
@@ -48,19 +50,19 @@ public sealed class BundleInspectorTests
     }
 
     [Fact]
-    public void Inspect_ExecutableNameEscapingTheBundle_IsNotFollowed()
+    public void Assess_ExecutableNameEscapingTheBundle_IsNotFollowed()
     {
         using var dir = new TempDirectory();
         var app = AppTree.Create(dir.Combine("Evil.app"), "x");
         File.WriteAllText(dir.Combine("secret"), "s");
         File.WriteAllText(Path.Combine(app, "Contents", "Info.plist"), AppTree.InfoPlist("x", "../../../secret"));
 
-        var facts = BundleInspector.Inspect(app)!;
+        var facts = Facts().Assess(app)!.Facts;
         Assert.False(facts.HasMainExecutable);
     }
 
     [Fact]
-    public void Inspect_SymlinksInside_AreListedButNotFollowed()
+    public void Assess_SymlinksInside_AreListedButNotFollowed()
     {
         using var dir = new TempDirectory();
         var app = AppTree.Create(dir.Combine("Links.app"), "x", resources: 0);
@@ -73,59 +75,61 @@ public sealed class BundleInspectorTests
         Directory.CreateSymbolicLink(Path.Combine(app, "Contents", "Resources", "out"), outside);
         Directory.CreateSymbolicLink(Path.Combine(app, "Contents", "Resources", "loop"), Path.Combine(app, "Contents"));
 
-        var facts = BundleInspector.Inspect(app)!;
+        var facts = Facts().Assess(app)!.Facts;
         Assert.Equal(2, facts.FileCount);
     }
 
     [Fact]
-    public void Inspect_ContentChangeWithSameSize_ChangesTheFingerprint()
+    public void Assess_ContentChangeWithSameSize_ChangesTheFingerprint()
     {
         using var dir = new TempDirectory();
         var app = AppTree.Create(dir.Combine("F.app"), "x", resources: 1);
-        var before = BundleInspector.Inspect(app)!.TreeFingerprint;
+        var before = Facts().Assess(app)!.Facts.TreeFingerprint;
         var resource = Path.Combine(app, "Contents", "Resources", "r0.txt");
         File.WriteAllText(resource, "resource 9");
         File.SetLastWriteTimeUtc(resource, DateTime.UtcNow.AddMinutes(5));
-        Assert.NotEqual(before, BundleInspector.Inspect(app)!.TreeFingerprint);
+        Assert.NotEqual(before, Facts().Assess(app)!.Facts.TreeFingerprint);
     }
 
     [Fact]
-    public void Inspect_MissingDirectory_ReturnsNull() =>
-        Assert.Null(BundleInspector.Inspect("/no/such/Gone.app"));
+    public void Assess_MissingDirectory_ReturnsNull() =>
+        Assert.Null(Facts().Assess("/no/such/Gone.app"));
 
     // The native verifier stands in for Apple's Security framework, which hashes the whole bundle on every call.
     [Fact]
-    public void Inspect_NativeVerifier_RunsAtFirstSightOnFullRehashAndWhenTheManagedResultChanges_NotOtherwise()
+    public void Assess_NativeVerifier_RunsAtFirstSightOnFullRehashAndWhenTheManagedResultChanges_NotOtherwise()
     {
         using var dir = new TempDirectory();
         var app = new BundleBuilder("Native.app").WithFile("Resources/a.txt", "a").Build(dir.Path);
-        var verifier = new BundleVerifier(LstatFileTree.Instance);
         var calls = 0;
-        var context = new BundleInspectionContext(null, null,
-            r => r.Previous is { } p && !r.FullRehash ? verifier.Reverify(p, r.Changes) : verifier.Verify(r.BundlePath),
-            path =>
+        var assessor = new BundleAssessor(new BundleAssessorOptions
+        {
+            Tree = LstatFileTree.Instance,
+            Verifier = new BundleVerifier(LstatFileTree.Instance),
+            NativeValidate = path =>
             {
                 calls++;
                 return new CodeSignatureAssessment("native", path, AssessmentVerdict.Valid, [], null);
-            });
+            },
+        });
 
-        var first = BundleInspector.Inspect(app, context, full: false, previous: null, changes: null)!;
-        var unchanged = BundleInspector.Inspect(app, context, full: false, first, [])!;
-        var reconciled = BundleInspector.Inspect(app, context, full: false, unchanged, changes: null)!;
+        var first = assessor.Assess(app)!;
+        var unchanged = assessor.Assess(app, first, [])!;
+        var reconciled = assessor.Assess(app, unchanged, changes: null)!;
         Assert.Equal(1, calls);
         Assert.Equal("valid", reconciled.Facts.Signature!.NativeVerdict);
 
         var resource = Path.Combine(app, "Contents", "Resources", "a.txt");
         File.AppendAllText(resource, "!");
-        var changed = BundleInspector.Inspect(app, context, full: false, reconciled, [resource])!;
+        var changed = assessor.Assess(app, reconciled, [resource])!;
         Assert.Equal(2, calls);
         Assert.Equal("invalid", changed.Facts.Signature!.Verdict);
         Assert.NotEmpty(changed.Facts.Signature.VerifierDisagreements); // native (here) still says valid
 
-        var again = BundleInspector.Inspect(app, context, full: false, changed, [])!;
+        var again = assessor.Assess(app, changed, [])!;
         Assert.Equal(2, calls);
         Assert.Equal(changed.Facts.Signature.VerifierDisagreements, again.Facts.Signature!.VerifierDisagreements);
-        BundleInspector.Inspect(app, context, full: true, again, changes: null);
+        assessor.Assess(app, again, changes: null, fullRehash: true);
         Assert.Equal(3, calls);
     }
 }

@@ -1,8 +1,9 @@
+using SigWatch.Core.Assessment;
 using SigWatch.Core.Bundles;
 
-namespace SigWatch.Core.Tests.Bundles;
+namespace SigWatch.Core.Tests.Assessment;
 
-public sealed class AssessmentChangesTests
+public sealed class AssessmentComparisonTests
 {
     private static SignatureSummary Valid(string team = "ABCDE12345") => new()
     {
@@ -22,8 +23,8 @@ public sealed class AssessmentChangesTests
             Findings = [new SummaryFinding("file-modified", "error", "Resources/license.txt", "digest differs")],
             FindingCount = 1,
         };
-        var change = Assert.Single(AssessmentChanges.Compare(new BundleFacts { Signature = Valid() }, new BundleFacts { Signature = broken }));
-        Assert.Equal(AssessmentChanges.SealBroken, change.Kind);
+        var change = Assert.Single(AssessmentComparison.Compare(new BundleFacts { Signature = Valid() }, new BundleFacts { Signature = broken }));
+        Assert.Equal(EventKind.SealBroken, change.Kind);
         Assert.Equal(ChangeSeverity.Critical, change.Severity);
         Assert.Equal("signature no longer valid: file-modified Resources/license.txt", change.Summary);
     }
@@ -31,8 +32,8 @@ public sealed class AssessmentChangesTests
     [Fact]
     public void Compare_ReplacedByAnotherTeam_IsSignatureChangedWarning()
     {
-        var change = Assert.Single(AssessmentChanges.Compare(new BundleFacts { Signature = Valid() }, new BundleFacts { Signature = Valid("ZZZZZ99999") }));
-        Assert.Equal(AssessmentChanges.SignatureChanged, change.Kind);
+        var change = Assert.Single(AssessmentComparison.Compare(new BundleFacts { Signature = Valid() }, new BundleFacts { Signature = Valid("ZZZZZ99999") }));
+        Assert.Equal(EventKind.SignatureChanged, change.Kind);
         Assert.Equal(ChangeSeverity.Warning, change.Severity);
         Assert.Contains("team ABCDE12345 -> ZZZZZ99999", change.Summary, StringComparison.Ordinal);
     }
@@ -41,8 +42,8 @@ public sealed class AssessmentChangesTests
     public void Compare_InvalidThenValid_IsSignatureRestored_SameStateIsNothing()
     {
         var invalid = Valid() with { Verdict = "invalid" };
-        Assert.Equal(AssessmentChanges.SignatureRestored, Assert.Single(AssessmentChanges.Compare(new BundleFacts { Signature = invalid }, new BundleFacts { Signature = Valid() })).Kind);
-        Assert.Empty(AssessmentChanges.Compare(new BundleFacts { Signature = Valid() }, new BundleFacts { Signature = Valid() }));
+        Assert.Equal(EventKind.SignatureRestored, Assert.Single(AssessmentComparison.Compare(new BundleFacts { Signature = invalid }, new BundleFacts { Signature = Valid() })).Kind);
+        Assert.Empty(AssessmentComparison.Compare(new BundleFacts { Signature = Valid() }, new BundleFacts { Signature = Valid() }));
     }
 
     [Fact]
@@ -52,13 +53,13 @@ public sealed class AssessmentChangesTests
         {
             Signature = Valid() with { NativeVerdict = "invalid", VerifierDisagreements = ["verdict: managed=valid native=invalid"] },
         };
-        var first = AssessmentChanges.Disagreement(null, disagreeing);
+        var first = AssessmentComparison.Disagreement(null, disagreeing);
         Assert.NotNull(first);
-        Assert.Equal(AssessmentChanges.VerifierDisagreement, first.Kind);
+        Assert.Equal(EventKind.VerifierDisagreement, first.Kind);
         Assert.Equal(ChangeSeverity.Warning, first.Severity);
         Assert.Equal("managed verifier says valid, native says invalid: verdict: managed=valid native=invalid", first.Summary);
-        Assert.Empty(AssessmentChanges.Compare(disagreeing, disagreeing));
-        Assert.Null(AssessmentChanges.Disagreement(null, new BundleFacts { Signature = Valid() }));
+        Assert.Empty(AssessmentComparison.Compare(disagreeing, disagreeing));
+        Assert.Null(AssessmentComparison.Disagreement(null, new BundleFacts { Signature = Valid() }));
     }
 
     [Fact]
