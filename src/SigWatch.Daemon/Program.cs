@@ -132,5 +132,14 @@ catch (Exception e) when (e is IOException or UnauthorizedAccessException or Inv
 }
 finally
 {
-    await Log.CloseAndFlushAsync().ConfigureAwait(false);
+    try
+    {
+        await Log.CloseAndFlushAsync().ConfigureAwait(false);
+    }
+    catch (Exception e) when (e is IOException or UnauthorizedAccessException or ObjectDisposedException)
+    {
+        // The log disk is full (or gone): what could not be written is lost, but the exit code still says how the
+        // daemon stopped (0 after a clean shutdown), as launchd and systemd expect.
+        Console.Error.WriteLine($"sigwatchd: the log file could not be flushed: {e.Message}");
+    }
 }

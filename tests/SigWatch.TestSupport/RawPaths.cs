@@ -34,6 +34,9 @@ public static partial class RawPaths
 
     public static void CreateSymlink(string path, string target) => Check(Symlink(Terminated(target), Terminated(path)) == 0, "symlink", path);
 
+    /// <summary>A FIFO at <paramref name="path"/> (opening it for reading would block until a writer comes).</summary>
+    public static void CreateFifo(string path) => Check(MakeFifo(Terminated(path), 0x1A4) == 0, "mkfifo", path);
+
     public static void Rename(string from, string to) => Check(RenameCore(Terminated(from), Terminated(to)) == 0, "rename", from);
 
     private static byte[] Terminated(string path) => [.. FileNames.Encode(path), 0];
@@ -60,6 +63,9 @@ public static partial class RawPaths
 
     [LibraryImport("libc.so.6", EntryPoint = "symlink", SetLastError = true)]
     private static partial int Symlink(byte[] target, byte[] path);
+
+    [LibraryImport("libc.so.6", EntryPoint = "mkfifo", SetLastError = true)]
+    private static partial int MakeFifo(byte[] path, int mode);
 
     [LibraryImport("libc.so.6", EntryPoint = "rename", SetLastError = true)]
     private static partial int RenameCore(byte[] from, byte[] to);

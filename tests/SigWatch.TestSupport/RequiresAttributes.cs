@@ -92,3 +92,15 @@ public sealed class RootFactAttribute : FactAttribute
         }
     }
 }
+
+/// <summary>A fact that needs root on Linux (mounting a small tmpfs); skipped with the reason elsewhere.</summary>
+public sealed class LinuxRootFactAttribute : FactAttribute
+{
+    public LinuxRootFactAttribute()
+    {
+        if (!OperatingSystem.IsLinux() || !Environment.IsPrivilegedProcess)
+        {
+            Skip = "needs root on Linux to mount a 2 MB tmpfs (CI runs as root)";
+        }
+    }
+}

@@ -34,7 +34,11 @@ internal sealed record BundleJson(
     DateTimeOffset? FirstSeen,
     DateTimeOffset? LastSeen,
     DateTimeOffset? RemovedAt,
-    AssessmentJson? Latest);
+    AssessmentJson? Latest,
+    string? Status,
+    string? StatusDetail,
+    DateTimeOffset? LastAssessedAt,
+    AssessmentCostJson? LastCost);
 
 internal sealed record AssessmentJson(
     long Id,
@@ -76,7 +80,10 @@ internal sealed record SignatureJson(
     int FindingCount,
     IReadOnlyList<DiagnosisJson> Diagnoses,
     string? NativeVerdict,
-    IReadOnlyList<string> VerifierDisagreements);
+    IReadOnlyList<string> VerifierDisagreements,
+    string? DesignatedRequirement,
+    string? DesignatedRequirementSource,
+    string? DesignatedRequirementSatisfied);
 
 internal sealed record FindingJson(string Kind, string Severity, string? Path, string Detail);
 
@@ -156,21 +163,25 @@ internal static class JsonMapping
         [.. s.Roots.Select(r => new RootJson(r.Path, r.Exists, r.Watching, r.BundleCount, Text(r.Problem)))]);
 
     public static BundleJson ToJson(Bundle b) => new(
-        b.Id, b.Path, b.Root, Time(b.FirstSeen), Time(b.LastSeen), Time(b.RemovedAt), b.Latest is null ? null : ToJson(b.Latest));
+        b.Id, b.Path, b.Root, Time(b.FirstSeen), Time(b.LastSeen), Time(b.RemovedAt), b.Latest is null ? null : ToJson(b.Latest),
+        Text(b.Status), Text(b.StatusDetail), Time(b.LastAssessedAt), ToJson(b.LastCost));
 
     public static AssessmentJson ToJson(Assessment a) => new(
         a.Id, Time(a.AssessedAt), Text(a.BundleIdentifier), Text(a.BundleName), Text(a.ShortVersion), Text(a.BundleVersion),
         Text(a.Executable), a.HasInfoPlist, Text(a.InfoPlistError), a.HasCodeResources, a.HasMainExecutable, a.FileCount,
         a.TotalSize, [.. a.WalkProblems], a.Quarantine is null ? null : ToJson(a.Quarantine), a.Signature is null ? null : ToJson(a.Signature), a.Unstable,
-        a.Cost is not { } c ? null : new AssessmentCostJson(c.ChangesKnown, c.ChangedPaths, c.SealFullWalks, c.SealRegionWalks, c.FilesHashed,
-            c.BytesHashed, c.DigestCacheHits, c.Milliseconds));
+        ToJson(a.Cost));
+
+    public static AssessmentCostJson? ToJson(AssessmentCost? c) => c is null ? null
+        : new AssessmentCostJson(c.ChangesKnown, c.ChangedPaths, c.SealFullWalks, c.SealRegionWalks, c.FilesHashed, c.BytesHashed, c.DigestCacheHits, c.Milliseconds);
 
     public static SignatureJson ToJson(Signature s) => new(
         s.Verdict, s.Classification, Text(s.Identifier), Text(s.TeamId), Text(s.Cdhash), s.HardenedRuntime, [.. s.Flags],
         Time(s.DeclaredSigningTime), Time(s.Timestamp), s.NotarizationTicketStapled, [.. s.Entitlements], [.. s.RiskyEntitlements],
         [.. s.Findings.Select(f => new FindingJson(f.Kind, f.Severity, Text(f.Path), f.Detail))], s.FindingCount,
         [.. s.Diagnoses.Select(d => new DiagnosisJson(d.Kind, [.. d.Paths], d.Explanation, d.Remedy))],
-        Text(s.NativeVerdict), [.. s.VerifierDisagreements]);
+        Text(s.NativeVerdict), [.. s.VerifierDisagreements], Text(s.DesignatedRequirement), Text(s.DesignatedRequirementSource),
+        Text(s.DesignatedRequirementSatisfied));
 
     public static QuarantineJson ToJson(Quarantine q) => new(
         q.Present, Text(q.Raw), q.FlagsParsed ? (int)q.Flags : null,

@@ -43,7 +43,7 @@ public sealed record BundleFacts
     public Quarantine.QuarantineStory? Quarantine { get; init; }
 
     /// <summary>
-    /// <see cref="BundleInventory.Fingerprint"/>: a hash over the tree's listing (name, type, size, mtime, symlink
+    /// <see cref="BundleInventory.Fingerprint"/>: a hash over the tree's listing (name, type, size, symlink
     /// target), a cheap "did anything change" signal that reads no file contents.
     /// </summary>
     public string TreeFingerprint { get; init; } = string.Empty;
@@ -112,7 +112,7 @@ public sealed record BundleFacts
         if (changes.Count == 0 && !string.Equals(previous.TreeFingerprint, TreeFingerprint, StringComparison.Ordinal)
             && SameScheme(previous.TreeFingerprint, TreeFingerprint))
         {
-            changes.Add("file contents or timestamps changed");
+            changes.Add("files renamed, replaced or retyped");
         }
 
         return changes;

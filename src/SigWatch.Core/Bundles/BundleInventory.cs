@@ -63,8 +63,8 @@ public sealed class BundleInventory
     public int Entries { get; }
 
     /// <summary>
-    /// <see cref="FingerprintScheme"/> and a SHA-256 over each directory's sorted listing (name, type, size, mtime,
-    /// symlink target): a "did anything change" signal that reads no file contents.
+    /// <see cref="FingerprintScheme"/> and a SHA-256 over each directory's sorted listing (name, type, size, symlink
+    /// target): a "did the tree change" signal that reads no file contents and ignores timestamps.
     /// </summary>
     public string Fingerprint { get; }
 
@@ -284,7 +284,9 @@ public sealed class BundleInventory
                     case FileTreeKind.Regular:
                         files++;
                         bytes += child.Size;
-                        listing.Append(CultureInfo.InvariantCulture, $"{name}\0f\0{child.Size}\0{child.ModifiedNanoseconds}\n");
+                        // No timestamps: a `touch` is not a change of the bundle (the history records only real changes).
+                        // A same-size content change of a sealed file is the seal's to find, by its digest.
+                        listing.Append(CultureInfo.InvariantCulture, $"{name}\0f\0{child.Size}\n");
                         break;
                     case FileTreeKind.Directory:
                         listing.Append(name).Append("\0d\n");

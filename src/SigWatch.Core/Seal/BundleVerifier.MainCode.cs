@@ -44,7 +44,7 @@ public sealed partial class BundleVerifier
                 findings.Add(new Finding(FindingKind.FileMissing, FindingSeverity.Error,
                     entry.Kind == FileTreeKind.Missing
                         ? "the main executable named by CFBundleExecutable is missing"
-                        : $"the main executable named by CFBundleExecutable is a {entry.Kind}, not a file", executableRelative));
+                        : $"the main executable named by CFBundleExecutable is a {FileTreeReads.Describe(entry.Kind)}, not a regular file; not opened", executableRelative));
                 return new MainCode([], null, executableRelative, none);
             }
 

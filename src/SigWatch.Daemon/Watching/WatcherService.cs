@@ -1,7 +1,9 @@
 using System.Collections.Concurrent;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using SigWatch.Core.FileSystem;
 using SigWatch.Daemon.Configuration;
+using SigWatch.Daemon.Store;
 
 namespace SigWatch.Daemon.Watching;
 
@@ -13,10 +15,17 @@ internal sealed class WatcherService(
     DaemonOptions options,
     ActivityTracker tracker,
     AssessmentQueue queue,
+    SigWatchStore store,
     TimeProvider time,
     ILogger<WatcherService> logger) : BackgroundService
 {
     private static readonly TimeSpan s_rootRetry = TimeSpan.FromSeconds(10);
+
+    /// <summary>
+    /// How often a bundle whose name is not valid UTF-8 is re-examined. .NET's watcher decodes names with U+FFFD and
+    /// cannot add watches below such a directory, so changes inside it raise no event; it is polled instead.
+    /// </summary>
+    internal static readonly TimeSpan UnwatchablePoll = TimeSpan.FromSeconds(15);
     private readonly ConcurrentDictionary<string, RootWatcher> _watchers = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, string> _problems = new(StringComparer.Ordinal);
 
@@ -29,6 +38,7 @@ internal sealed class WatcherService(
         // Poll for settled items often enough that the quiet window is honoured to within a quarter.
         var tick = TimeSpan.FromMilliseconds(Math.Clamp(options.QuietWindow.TotalMilliseconds / 4, 25, 500));
         var nextRootCheck = TimeSpan.Zero;
+        var nextPoll = UnwatchablePoll;
         var elapsed = TimeSpan.Zero;
         using var timer = new PeriodicTimer(tick, time);
         try
@@ -39,6 +49,12 @@ internal sealed class WatcherService(
                 {
                     EnsureWatchers();
                     nextRootCheck = elapsed + s_rootRetry;
+                }
+
+                if (elapsed >= nextPoll)
+                {
+                    PollUnwatchable();
+                    nextPoll = elapsed + UnwatchablePoll;
                 }
 
                 foreach (var settled in tracker.TakeSettled(options.QuietWindow, TimeSpan.FromMinutes(options.MaxSettleMinutes)))
@@ -54,6 +70,17 @@ internal sealed class WatcherService(
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
         {
+        }
+    }
+
+    private void PollUnwatchable()
+    {
+        foreach (var root in options.Roots)
+        {
+            foreach (var bundle in store.PresentBundlePathsUnder(root).Where(FileNames.HasRawBytes))
+            {
+                tracker.Touch(new WorkItem(WorkKind.Bundle, bundle, root));
+            }
         }
     }
 

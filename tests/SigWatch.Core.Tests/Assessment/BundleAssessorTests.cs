@@ -80,15 +80,40 @@ public sealed class BundleAssessorTests
     }
 
     [Fact]
-    public void Assess_ContentChangeWithSameSize_ChangesTheFingerprint()
+    public void Assess_TouchAlone_IsNoChange_AddedOrResizedFilesAre()
     {
         using var dir = new TempDirectory();
         var app = AppTree.Create(dir.Combine("F.app"), "x", resources: 1);
-        var before = Facts().Assess(app)!.Facts.TreeFingerprint;
+        var before = Facts().Assess(app)!.Facts;
         var resource = Path.Combine(app, "Contents", "Resources", "r0.txt");
-        File.WriteAllText(resource, "resource 9");
         File.SetLastWriteTimeUtc(resource, DateTime.UtcNow.AddMinutes(5));
-        Assert.NotEqual(before, Facts().Assess(app)!.Facts.TreeFingerprint);
+        File.SetLastWriteTimeUtc(Path.Combine(app, "Contents", "Info.plist"), DateTime.UtcNow.AddMinutes(7));
+        Assert.True(before.HasSameValues(Facts().Assess(app)!.Facts));
+
+        File.WriteAllText(resource, "a longer resource");
+        Assert.NotEqual(before.TreeFingerprint, Facts().Assess(app)!.Facts.TreeFingerprint);
+        File.WriteAllText(Path.Combine(app, "Contents", "Resources", "new.txt"), "n");
+        Assert.False(before.HasSameValues(Facts().Assess(app)!.Facts));
+    }
+
+    [Fact]
+    public void Assess_FifoAsInfoPlistCodeResourcesOrExecutable_IsNamedNeverOpened()
+    {
+        using var dir = new TempDirectory();
+        foreach (var victim in new[] { "Info.plist", "_CodeSignature/CodeResources", "MacOS/Fifo" })
+        {
+            var app = new BundleBuilder("Fifo.app").WithFile("Resources/a.txt", "a").Build(dir.Combine(victim.Replace('/', '-')));
+            var path = Path.Combine(app, "Contents", victim);
+            File.Delete(path);
+            Assert.Equal(0, Seal.HostileFileSystemTests.MkFifo(path, 0x1A4));
+
+            var assessment = new BundleAssessor(new BundleAssessorOptions { Tree = LstatFileTree.Instance, Verifier = new BundleVerifier(LstatFileTree.Instance) })
+                .Assess(app)!;
+
+            Assert.Equal("invalid", assessment.Facts.Signature!.Verdict);
+            Assert.Contains(assessment.Facts.Signature.Findings, f => f.Detail.Contains("FIFO", StringComparison.Ordinal) || f.Detail.Contains("Fifo", StringComparison.Ordinal));
+            Assert.Equal(3, assessment.Facts.FileCount); // of 4: a FIFO is listed, never counted as a file
+        }
     }
 
     [Fact]

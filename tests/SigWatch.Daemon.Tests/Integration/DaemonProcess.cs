@@ -63,18 +63,23 @@ internal sealed class DaemonProcess : IAsyncDisposable
     public static Task<DaemonProcess> StartAsync(TempDirectory dir, double quietWindowSeconds = 1.0, params string[] roots) =>
         StartAsync(dir, quietWindowSeconds, new Dictionary<string, string>(), roots);
 
-    public static async Task<DaemonProcess> StartAsync(TempDirectory dir, double quietWindowSeconds, IReadOnlyDictionary<string, string> environment, params string[] roots)
+    public static Task<DaemonProcess> StartAsync(TempDirectory dir, double quietWindowSeconds, IReadOnlyDictionary<string, string> environment, params string[] roots) =>
+        StartAsync(dir, new DaemonStart { QuietWindowSeconds = quietWindowSeconds, Environment = environment, Roots = roots });
+
+    /// <summary>Starts sigwatchd with everything <paramref name="start"/> says and waits until its socket answers.</summary>
+    public static async Task<DaemonProcess> StartAsync(TempDirectory dir, DaemonStart start)
     {
         var socket = dir.Combine("run", "d.sock");
-        var state = dir.Combine("state");
-        var args = new List<string> { "--state-dir", state, "--socket", socket, "--quiet-window", quietWindowSeconds.ToString(CultureInfo.InvariantCulture) };
-        foreach (var root in roots)
+        var state = start.StateDir ?? dir.Combine("state");
+        var args = new List<string> { "--state-dir", state, "--socket", socket, "--quiet-window", start.QuietWindowSeconds.ToString(CultureInfo.InvariantCulture) };
+        foreach (var root in start.Roots)
         {
             args.AddRange(["--root", root]);
         }
 
+        args.AddRange(start.Arguments);
         var info = Programs.StartInfo(Programs.DaemonDll, args);
-        foreach (var (name, value) in environment)
+        foreach (var (name, value) in start.Environment)
         {
             info.Environment[name] = value;
         }
@@ -180,4 +185,20 @@ internal sealed class DaemonProcess : IAsyncDisposable
 
         _process.Dispose();
     }
+}
+
+/// <summary>How to start a test daemon.</summary>
+internal sealed record DaemonStart
+{
+    public double QuietWindowSeconds { get; init; } = 1.0;
+
+    public IReadOnlyList<string> Roots { get; init; } = [];
+
+    /// <summary>Null: a "state" directory in the test's temporary directory.</summary>
+    public string? StateDir { get; init; }
+
+    /// <summary>More sigwatchd options, e.g. --log-dir, --workers.</summary>
+    public IReadOnlyList<string> Arguments { get; init; } = [];
+
+    public IReadOnlyDictionary<string, string> Environment { get; init; } = new Dictionary<string, string>();
 }

@@ -49,7 +49,7 @@ internal sealed class ListCommand(CliConsole console, string? socket, bool json,
                 var a = bundle.Latest;
                 table.AddRow(
                     bundle.Id.ToString(System.Globalization.CultureInfo.InvariantCulture),
-                    Markup.Escape(bundle.Path + (bundle.RemovedAt is null ? string.Empty : " (removed)")),
+                    Markup.Escape(bundle.Path + (bundle.RemovedAt is not null ? " (removed)" : bundle.Status.Length > 0 ? $" ({bundle.Status})" : string.Empty)),
                     Markup.Escape(Format.OrDash(a?.BundleIdentifier)),
                     Markup.Escape(Format.OrDash(a?.ShortVersion)),
                     a?.FileCount.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "-",

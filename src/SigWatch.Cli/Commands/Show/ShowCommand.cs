@@ -49,6 +49,16 @@ internal sealed class ShowCommand(CliConsole console, string? socket, bool json,
                 o.WriteLine($"  removed:     {Format.Time(JsonMapping.Time(b.RemovedAt))}");
             }
 
+            if (b.Status.Length > 0)
+            {
+                o.WriteLine($"  status:      {b.Status.ToUpperInvariant()}: {b.StatusDetail}");
+            }
+
+            if (b.LastAssessedAt is not null)
+            {
+                o.WriteLine($"  assessed:    {Format.Time(JsonMapping.Time(b.LastAssessedAt))}{(b.LastCost is { } last ? "; " + Examined(last) : string.Empty)}");
+            }
+
             if (b.Latest is { } a)
             {
                 WriteAssessment(o, a, "latest assessment");
@@ -79,9 +89,7 @@ internal sealed class ShowCommand(CliConsole console, string? socket, bool json,
         o.WriteLine($"    tree:           {a.FileCount} files, {Format.Size(a.TotalSize)}{(a.Unstable ? " — UNSTABLE: still changing when assessed" : string.Empty)}");
         if (a.Cost is { } cost)
         {
-            var scope = cost.ChangesKnown ? $"{cost.ChangedPaths} changed path(s)" : "everything (changes not known)";
-            var seal = cost.SealFullWalks > 0 ? $"{cost.SealFullWalks} full walk(s)" : $"{cost.SealRegionWalks} changed region(s)";
-            o.WriteLine($"    examined:       {scope}; seal: {seal}, {cost.FilesHashed} file(s) hashed, {cost.DigestCacheHits} from cache; {cost.Milliseconds} ms");
+            o.WriteLine($"    examined:       {Examined(cost)}");
         }
 
         if (a.Signature is { } sig)
@@ -94,6 +102,10 @@ internal sealed class ShowCommand(CliConsole console, string? socket, bool json,
             o.WriteLine($"      identifier:   {Format.OrDash(sig.Identifier)}   CDHash {Format.OrDash(sig.Cdhash)}");
             o.WriteLine($"      signed:       {(sig.Timestamp is not null ? Format.Time(JsonMapping.Time(sig.Timestamp)) + " (secure timestamp)" : sig.DeclaredSigningTime is not null ? Format.Time(JsonMapping.Time(sig.DeclaredSigningTime)) + " (signer's clock)" : "-")}");
             o.WriteLine($"      notarization: {(sig.NotarizationTicketStapled ? "ticket stapled (not verified offline)" : "no stapled ticket (online check not done)")}");
+            if (sig.DesignatedRequirement.Length > 0)
+            {
+                o.WriteLine($"      designated:   {(sig.DesignatedRequirementSource == "implicit" ? "# " : string.Empty)}{sig.DesignatedRequirement} ({sig.DesignatedRequirementSatisfied})");
+            }
             if (sig.RiskyEntitlements.Count > 0)
             {
                 o.WriteLine($"      risky entitlements: {string.Join(", ", sig.RiskyEntitlements)}");
@@ -153,5 +165,12 @@ internal sealed class ShowCommand(CliConsole console, string? socket, bool json,
         {
             o.WriteLine($"    problem:        {problem}");
         }
+    }
+
+    private static string Examined(AssessmentCost cost)
+    {
+        var scope = cost.ChangesKnown ? $"{cost.ChangedPaths} changed path(s)" : "everything (changes not known)";
+        var seal = cost.SealFullWalks > 0 ? $"{cost.SealFullWalks} full walk(s)" : $"{cost.SealRegionWalks} changed region(s)";
+        return $"{scope}; seal: {seal}, {cost.FilesHashed} file(s) hashed, {cost.DigestCacheHits} from cache; {cost.Milliseconds} ms";
     }
 }
