@@ -36,6 +36,24 @@ public sealed class BundleInventoryTests : IDisposable
         return updated;
     }
 
+    [LinuxFact]
+    public void Walk_NameNotUtf8AndAFifo_TheFileIsCountedByItsExactName_TheFifoListedButNotCounted()
+    {
+        var app = App();
+        var resources = Path.Combine(app, "Contents", "Resources");
+        var before = BundleInventory.Walk(app, LstatFileTree.Instance, null);
+        RawPaths.CreateFile(RawPaths.Join(resources, [.. "bad-"u8, 0xFF, 0xFE, .. ".txt"u8]), "12345"u8);
+        RawPaths.CreateFifo(Path.Combine(resources, "pipe"));
+
+        var after = BundleInventory.Walk(app, LstatFileTree.Instance, null);
+
+        Assert.Equal(before.Files + 1, after.Files);
+        Assert.Equal(before.Bytes + 5, after.Bytes);
+        Assert.Equal(before.Entries + 2, after.Entries);
+        Assert.Empty(after.Problems);
+        Assert.NotEqual(before.Fingerprint, after.Fingerprint);
+    }
+
     [Fact]
     public void Walk_CountsFilesAndBytes_SymlinksListedNotFollowed()
     {
