@@ -27,6 +27,7 @@ internal static class CliApp
         yield return Commands.Check.CheckCommandDefinition.Create(console);
         yield return Commands.Events.EventsCommandDefinition.Create(console);
         yield return Commands.List.ListCommandDefinition.Create(console);
+        yield return Commands.Rescan.RescanCommandDefinition.Create(console);
         yield return Commands.Show.ShowCommandDefinition.Create(console);
         yield return Commands.Status.StatusCommandDefinition.Create(console);
     }

@@ -20,12 +20,15 @@ namespace SigWatch.Daemon;
 /// <summary>The composition root: every daemon component, in one screen.</summary>
 internal static class DaemonServiceCollectionExtensions
 {
+    /// <summary>The largest request message the daemon reads (gRPC MaxReceiveMessageSize).</summary>
+    public const int MaxRequestBytes = 64 * 1024;
+
     public static IServiceCollection AddSigWatchDaemon(this IServiceCollection services, DaemonOptions options)
     {
         services.AddSingleton(options);
         services.AddSingleton(TimeProvider.System);
         services.AddSingleton<DaemonClock>();
-        services.AddSingleton<EventHub>();
+        services.AddSingleton(new EventHub(options.MaxWatchers, options.MaxWatchersPerUser));
         services.AddSingleton(sp => new SigWatchStore(options.DatabasePath, sp.GetRequiredService<EventHub>(), sp.GetRequiredService<ILogger<SigWatchStore>>()));
         services.AddSingleton<IExtendedAttributeReader>(ExtendedAttributes.Instance);
         // Private copies of users' QuarantineEventsV2 databases go under our own state directory.
@@ -82,11 +85,22 @@ internal static class DaemonServiceCollectionExtensions
                 : null,
             options.RequireClientHardenedRuntime));
 
+        var (adminGroups, _) = AdminPolicy.Resolve(options.AdminGroups);
+        services.AddSingleton(new AdminPolicy(ProcessIdentity.EffectiveUserId, adminGroups));
+        services.AddSingleton<RootVisibility>();
+        services.AddSingleton(sp => new RefusalLog(
+            sp.GetRequiredService<ILoggerFactory>().CreateLogger("SigWatch.Daemon.PeerPolicy"), sp.GetRequiredService<TimeProvider>()));
+        services.AddSingleton(sp => new ConnectionGate(
+            sp.GetRequiredService<PeerPolicy>(), sp.GetRequiredService<IPeerCredentials>(), sp.GetRequiredService<RefusalLog>(), options.MaxConnectionsPerUser));
+
         services.AddGrpc(o =>
         {
             o.EnableDetailedErrors = false;
-            // The peer check comes first: a refused peer's call never reaches anything else.
-            o.Interceptors.Add<PeerPolicyInterceptor>();
+            // A request is a few paths at most (ControlService.MaxPathLength each); anything bigger is refused by its
+            // length prefix, before it is buffered.
+            o.MaxReceiveMessageSize = MaxRequestBytes;
+            // Who the caller is and what it may call is decided first: nothing else runs for a call it may not make.
+            o.Interceptors.Add<CallAuthorizationInterceptor>();
             o.Interceptors.Add<ErrorLoggingInterceptor>();
         });
         services.AddGrpcHealthChecks().AddCheck<StoreHealthCheck>("store");

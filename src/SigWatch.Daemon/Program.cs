@@ -42,15 +42,18 @@ catch (UsageException e)
 }
 
 var isRoot = ProcessIdentity.IsRoot;
-var privateDirectory = UnixSocket.DirectoryMode(isRoot: false);
+// Everything the daemon creates from here on (database, WAL, SHM, logs, scratch copies) is its own: 0600 files, 0700
+// directories. Existing state and log directories are checked and tightened below.
+ProcessIdentity.UsePrivateFileModes();
+var tightened = new List<string>();
 try
 {
-    Directory.CreateDirectory(options.StateDir, privateDirectory);
-    Directory.CreateDirectory(options.LogDir, privateDirectory);
+    tightened.AddRange(PrivateDirectories.Ensure(options.StateDir, ProcessIdentity.EffectiveUserId));
+    tightened.AddRange(PrivateDirectories.Ensure(options.LogDir, ProcessIdentity.EffectiveUserId));
 }
-catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+catch (Exception e) when (e is IOException or UnauthorizedAccessException or PrivateDirectoryException)
 {
-    Console.Error.WriteLine($"sigwatchd: cannot create state or log directory ({options.StateDir}, {options.LogDir}): {e.Message}");
+    Console.Error.WriteLine($"sigwatchd: cannot use the state or log directory: {e.Message}");
     return 1;
 }
 
@@ -71,6 +74,17 @@ Log.Logger = new LoggerConfiguration()
         rollOnFileSizeLimit: true)
     .CreateLogger();
 
+foreach (var change in tightened)
+{
+    Log.Warning("Made private (it was readable by others): {Change}", change);
+}
+
+var (_, unknownAdminGroups) = AdminPolicy.Resolve(options.AdminGroups);
+if (options.AdminGroups.Count > 0 && unknownAdminGroups.Count > 0)
+{
+    Log.Warning("Admin groups {Groups} do not exist on this system; nobody is an admin through them", unknownAdminGroups);
+}
+
 try
 {
     UnixSocket.Prepare(options.Socket, isRoot, ProcessIdentity.EffectiveUserId);
@@ -84,30 +98,45 @@ try
     });
     builder.Services.AddSerilog();
     builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(15));
+    // Kestrel's socket transport starts receiving before any connection middleware runs: this bounds what it can
+    // buffer of a peer's bytes (a refused peer's are then discarded unparsed) before it stops reading the socket.
+    const int MaxReadBuffer = 256 * 1024;
+    builder.WebHost.UseSockets(sockets => sockets.MaxReadBufferSize = MaxReadBuffer);
     builder.WebHost.ConfigureKestrel(kestrel =>
     {
         kestrel.AddServerHeader = false;
+        // Bounds on what any peer can hold open (README, "Limits"). Refused connections are closed by the gate at once,
+        // so they count against MaxConcurrentConnections only for the moment it takes to refuse them.
+        kestrel.Limits.MaxConcurrentConnections = options.MaxConnections;
+        kestrel.Limits.Http2.MaxStreamsPerConnection = options.MaxStreamsPerConnection;
+        // Flow-control windows bound the request bytes a peer can have in flight: requests are small (MaxRequestBytes).
+        kestrel.Limits.Http2.InitialStreamWindowSize = 64 * 1024;
+        kestrel.Limits.Http2.InitialConnectionWindowSize = 128 * 1024;
+        kestrel.Limits.MaxRequestBufferSize = MaxReadBuffer;
+        kestrel.Limits.KeepAliveTimeout = TimeSpan.FromSeconds(60);
         kestrel.ListenUnixSocket(options.Socket, listen =>
         {
             // Cleartext HTTP/2 only: there is no TLS/ALPN on a Unix socket to negotiate it.
             listen.Protocols = HttpProtocols.Http2;
             // Every peer is decided before any HTTP/2 byte is read.
-            listen.Use(PeerPolicyConnectionMiddleware.Create(
-                kestrel.ApplicationServices.GetRequiredService<PeerPolicy>(),
-                kestrel.ApplicationServices.GetRequiredService<SigWatch.Platform.Peers.IPeerCredentials>(),
-                kestrel.ApplicationServices.GetRequiredService<Microsoft.Extensions.Logging.ILoggerFactory>().CreateLogger("SigWatch.Daemon.PeerPolicy")));
+            listen.Use(kestrel.ApplicationServices.GetRequiredService<ConnectionGate>().Middleware);
         });
     });
     builder.Services.AddSigWatchDaemon(options);
 
     var app = builder.Build();
-    app.MapGrpcService<SigWatchService>();
+    app.MapGrpcService<InventoryService>();
+    app.MapGrpcService<ControlService>();
     app.MapGrpcHealthChecksService();
     app.MapGrpcReflectionService();
 
     var lifetime = app.Services.GetRequiredService<IHostApplicationLifetime>();
     // End live event streams first, so Kestrel's graceful shutdown is not held up by them.
     lifetime.ApplicationStopping.Register(() => app.Services.GetRequiredService<EventHub>().CompleteAll());
+
+    // Summaries of refusal windows that are over are written even when the flood has stopped.
+    var refusals = app.Services.GetRequiredService<RefusalLog>();
+    using var refusalFlush = TimeProvider.System.CreateTimer(_ => refusals.Flush(), null, TimeSpan.FromMinutes(1), TimeSpan.FromMinutes(1));
 
     await app.StartAsync().ConfigureAwait(false);
     UnixSocket.SecureSocketFile(options.Socket, isRoot);

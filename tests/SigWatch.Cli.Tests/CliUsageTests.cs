@@ -31,7 +31,7 @@ public sealed class CliUsageTests
     {
         var (exit, output, _) = Run("--help");
         Assert.Equal(0, exit);
-        foreach (var command in new[] { "status", "list", "show", "events" })
+        foreach (var command in new[] { "check", "events", "list", "rescan", "show", "status" })
         {
             Assert.Contains(command, output, StringComparison.Ordinal);
         }

@@ -17,9 +17,12 @@ public static class Programs
 
     public static string CliDll => Built("SigWatch.Cli", "sigwatch.dll");
 
-    private static string Built(string project, string dll)
+    /// <summary>sigwatch-load: the load benchmark and abuse tool (tests/SigWatch.Load).</summary>
+    public static string LoadToolDll => Built("SigWatch.Load", "sigwatch-load.dll", "tests");
+
+    private static string Built(string project, string dll, string folder = "src")
     {
-        var path = Path.Combine(RepoPaths.Root, "src", project, "bin", Configuration, "net10.0", dll);
+        var path = Path.Combine(RepoPaths.Root, folder, project, "bin", Configuration, "net10.0", dll);
         return File.Exists(path)
             ? path
             : throw new FileNotFoundException($"{dll} not built for {Configuration}; build the solution first (./scripts/test.sh does)", path);

@@ -96,11 +96,12 @@ public sealed class RootFactAttribute : FactAttribute
 /// <summary>A fact that needs root on Linux (mounting a small tmpfs); skipped with the reason elsewhere.</summary>
 public sealed class LinuxRootFactAttribute : FactAttribute
 {
-    public LinuxRootFactAttribute()
+    /// <param name="need">What root on Linux is needed for, for the skip reason.</param>
+    public LinuxRootFactAttribute(string need = "to mount a 2 MB tmpfs")
     {
         if (!OperatingSystem.IsLinux() || !Environment.IsPrivilegedProcess)
         {
-            Skip = "needs root on Linux to mount a 2 MB tmpfs (CI runs as root)";
+            Skip = $"needs root on Linux {need} (CI runs as root)";
         }
     }
 }

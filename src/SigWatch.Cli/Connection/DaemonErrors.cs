@@ -12,11 +12,31 @@ internal static class DaemonErrors
     public static int Report(RpcException e, DaemonConnection connection, CliConsole console)
     {
         var socketError = FindSocketError(e);
-        if (e.StatusCode == StatusCode.PermissionDenied || socketError == SocketError.AccessDenied)
+        // A refused connection reaches the HTTP/2 client as a broken pipe, or as GOAWAY INADEQUATE_SECURITY (which gRPC
+        // maps to PERMISSION_DENIED, without the daemon's words): ask the daemon what it said.
+        if (e.Status.DebugException is not null
+            && e.StatusCode is StatusCode.PermissionDenied or StatusCode.Unavailable or StatusCode.Internal or StatusCode.Unknown
+            && FileKinds.Of(connection.SocketPath) == FileTreeKind.Socket
+            && RefusalProbe.TryReadRefusal(connection.SocketPath, TimeSpan.FromSeconds(2)) is { } refusal)
         {
             console.Error.WriteLine(
-                $"sigwatch: permission denied by sigwatchd at {connection.SocketPath}: {Detail(e)}. " +
-                "The daemon's socket admits only its own user unless its peer policy says otherwise; try as that user (sudo for the system daemon).");
+                $"sigwatch: permission denied: sigwatchd at {connection.SocketPath} refused this connection: {refusal}. " +
+                "Its peer policy admits root, its own user, and the users and groups it is configured to allow (--allow-user, --allow-group).");
+            return ExitCodes.PermissionDenied;
+        }
+
+        if (e.StatusCode == StatusCode.PermissionDenied)
+        {
+            // Admitted, but this call is not allowed to this caller: the daemon's message names the rule.
+            console.Error.WriteLine($"sigwatch: permission denied by sigwatchd at {connection.SocketPath}: {Detail(e)}");
+            return ExitCodes.PermissionDenied;
+        }
+
+        if (socketError == SocketError.AccessDenied)
+        {
+            console.Error.WriteLine(
+                $"sigwatch: permission denied opening {connection.SocketPath}: {Detail(e)}. " +
+                "A user daemon's socket is its user's alone; try as that user (sudo for the system daemon).");
             return ExitCodes.PermissionDenied;
         }
 

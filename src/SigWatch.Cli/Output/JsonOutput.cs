@@ -19,9 +19,14 @@ internal sealed record StatusJson(
     long LastEventId,
     int PendingAssessments,
     long QuietWindowMs,
-    IReadOnlyList<RootJson> Roots);
+    IReadOnlyList<RootJson> Roots,
+    CallerJson? Caller);
 
-internal sealed record RootJson(string Path, bool Exists, bool Watching, long BundleCount, string? Problem);
+internal sealed record RootJson(string Path, bool Exists, bool Watching, long BundleCount, string? Problem, bool Hidden);
+
+internal sealed record CallerJson(uint Uid, IReadOnlyList<uint> Gids, bool Admin, string Role);
+
+internal sealed record RescanJson(string? Path, int Queued);
 
 internal sealed record BundleListJson(IReadOnlyList<BundleJson> Bundles, long TotalCount);
 
@@ -145,6 +150,7 @@ internal sealed record EventJson(
 [JsonSerializable(typeof(BundleShowJson))]
 [JsonSerializable(typeof(EventListJson))]
 [JsonSerializable(typeof(EventJson))]
+[JsonSerializable(typeof(RescanJson))]
 internal sealed partial class CliJsonContext : JsonSerializerContext
 {
     /// <summary>One object per line, for streams (NDJSON).</summary>
@@ -160,7 +166,8 @@ internal static class JsonMapping
     public static StatusJson ToJson(GetStatusResponse s) => new(
         s.Version, s.Pid, Time(s.StartedAt), s.SocketPath, s.DatabasePath, s.SchemaVersion, s.BundleCount,
         s.LastEventId, s.PendingAssessments, s.QuietWindowMs,
-        [.. s.Roots.Select(r => new RootJson(r.Path, r.Exists, r.Watching, r.BundleCount, Text(r.Problem)))]);
+        [.. s.Roots.Select(r => new RootJson(r.Path, r.Exists, r.Watching, r.BundleCount, Text(r.Problem), r.Hidden))],
+        s.Caller is null ? null : new CallerJson(s.Caller.Uid, [.. s.Caller.Gids], s.Caller.Admin, s.Caller.Role));
 
     public static BundleJson ToJson(Bundle b) => new(
         b.Id, b.Path, b.Root, Time(b.FirstSeen), Time(b.LastSeen), Time(b.RemovedAt), b.Latest is null ? null : ToJson(b.Latest),

@@ -30,7 +30,11 @@ internal sealed record DaemonCommandLine(IReadOnlyDictionary<string, string?> Se
                                     bundle, before it is recorded incomplete and retried (default 120).
           --deadline-per-gib S      Seconds added to the deadline per GiB of the bundle (default 120).
           --allow-user UID          Also admit this user (repeatable); the daemon's user and root always may.
-          --allow-group GID         Also admit members of this group (repeatable).
+          --allow-group GID         Also admit members of this group, primary or supplementary (repeatable).
+          --admin-group NAME|GID    Members are admins: they see every user's bundles and may rescan
+                                    (repeatable; default admin on macOS, sudo and wheel on Linux).
+          --max-connections N       Connections at once, all users (default 256); per user: --max-connections-per-user (32).
+          --max-watchers N          Live event streams at once (default 64); per user: --max-watchers-per-user (8).
           --client-requirement EXPR Admit only clients whose code satisfies this requirement (macOS, audit token).
           --log-level LEVEL         Verbose, Debug, Information (default), Warning, Error.
           --config FILE             JSON configuration file (keys as in README, "Configuration").
@@ -46,6 +50,7 @@ internal sealed record DaemonCommandLine(IReadOnlyDictionary<string, string?> Se
         var roots = new List<string>();
         var users = 0;
         var groups = 0;
+        var admins = 0;
         string? config = null;
         for (var i = 0; i < args.Count; i++)
         {
@@ -115,6 +120,21 @@ internal sealed record DaemonCommandLine(IReadOnlyDictionary<string, string?> Se
                     break;
                 case "--allow-group":
                     settings[$"{nameof(DaemonOptions.AllowedGroups)}:{groups++}"] = Id(arg, Value());
+                    break;
+                case "--admin-group":
+                    settings[$"{nameof(DaemonOptions.AdminGroups)}:{admins++}"] = Value();
+                    break;
+                case "--max-connections":
+                    settings[nameof(DaemonOptions.MaxConnections)] = Number(arg, Value());
+                    break;
+                case "--max-connections-per-user":
+                    settings[nameof(DaemonOptions.MaxConnectionsPerUser)] = Number(arg, Value());
+                    break;
+                case "--max-watchers":
+                    settings[nameof(DaemonOptions.MaxWatchers)] = Number(arg, Value());
+                    break;
+                case "--max-watchers-per-user":
+                    settings[nameof(DaemonOptions.MaxWatchersPerUser)] = Number(arg, Value());
                     break;
                 case "--client-requirement":
                     settings[nameof(DaemonOptions.ClientRequirement)] = Value();

@@ -69,6 +69,29 @@ internal sealed class DaemonOptions
     /// <summary>With <see cref="ClientRequirement"/>: also require the client's hardened runtime.</summary>
     public bool RequireClientHardenedRuntime { get; set; }
 
+    /// <summary>
+    /// Groups (names or gids) whose members are admins: they see every user's bundles and events and may Rescan.
+    /// Root and the daemon's own user always are. Default: <c>admin</c> on macOS, <c>sudo</c> and <c>wheel</c> on Linux.
+    /// </summary>
+    public List<string> AdminGroups { get; set; } = [];
+
+    /// <summary>Connections open at once, all peers together (admitted ones; refused ones are closed at once).</summary>
+    public int MaxConnections { get; set; } = 256;
+
+    /// <summary>Connections open at once from one uid; more are refused.</summary>
+    public int MaxConnectionsPerUser { get; set; } = 32;
+
+    /// <summary>HTTP/2 streams (calls) at once on one connection.</summary>
+    public int MaxStreamsPerConnection { get; set; } = 16;
+
+    /// <summary>Live WatchEvents streams at once, in total and per uid.</summary>
+    public int MaxWatchers { get; set; } = 64;
+
+    public int MaxWatchersPerUser { get; set; } = 8;
+
+    /// <summary>A unary call that has not answered after this long is ended with DEADLINE_EXCEEDED.</summary>
+    public double CallTimeoutSeconds { get; set; } = 30;
+
     /// <summary>Minimum log level (Verbose, Debug, Information, Warning, Error, Fatal).</summary>
     public string LogLevel { get; set; } = "Information";
 
@@ -125,6 +148,26 @@ internal sealed class DaemonOptions
             {
                 problems.Add($"client requirement: {e.Message}");
             }
+        }
+
+        foreach (var (name, value, min, max) in new (string, int, int, int)[]
+        {
+            ("max connections", MaxConnections, 1, 65_536),
+            ("max connections per user", MaxConnectionsPerUser, 1, 65_536),
+            ("max streams per connection", MaxStreamsPerConnection, 1, 1000),
+            ("max watchers", MaxWatchers, 0, 10_000),
+            ("max watchers per user", MaxWatchersPerUser, 0, 10_000),
+        })
+        {
+            if (value < min || value > max)
+            {
+                problems.Add($"{name} {value} is out of range ({min} to {max})");
+            }
+        }
+
+        if (double.IsNaN(CallTimeoutSeconds) || CallTimeoutSeconds < 0.1 || CallTimeoutSeconds > 3600)
+        {
+            problems.Add($"call timeout {CallTimeoutSeconds} s is out of range (0.1 to 3600)");
         }
 
         if (Workers is < 1 or > 64)

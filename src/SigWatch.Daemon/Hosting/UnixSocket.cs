@@ -66,6 +66,8 @@ internal static class UnixSocket
         if (status.Kind == FileTreeKind.Missing)
         {
             Directory.CreateDirectory(directory, DirectoryMode(isRoot));
+            // mkdir's mode is masked by the umask (077 in the daemon): set the intended mode explicitly.
+            File.SetUnixFileMode(directory, DirectoryMode(isRoot));
             status = FileKinds.Stat(directory);
         }
 

@@ -3,19 +3,21 @@ using System.Threading.Channels;
 namespace SigWatch.Daemon.Store;
 
 /// <summary>
-/// Fans committed events out to live WatchEvents streams. Each subscriber has a bounded queue; a
-/// subscriber that falls that far behind is cut off (its reader completes with
-/// <see cref="SubscriberTooSlowException"/>) rather than letting memory grow: it can resume from
-/// its cursor, because every event is in the store.
+/// Fans committed events out to live WatchEvents streams. The number of subscribers is bounded in total and per uid
+/// (<see cref="SubscriberLimitException"/> beyond), and each has a bounded queue; a subscriber that falls that far behind
+/// is cut off (its reader completes with <see cref="SubscriberTooSlowException"/>) rather than letting memory grow: it
+/// can resume from its cursor, because every event is in the store.
 /// </summary>
-internal sealed class EventHub
+internal sealed class EventHub(int maxSubscribers = 64, int maxSubscribersPerUser = 8)
 {
-    public const int SubscriberCapacity = 10_000;
+    public const int SubscriberCapacity = 1_000;
 
     private readonly Lock _gate = new();
     private readonly List<Channel<EventRecord>> _subscribers = [];
+    private readonly Dictionary<uint, int> _perUser = [];
 
-    public Subscription Subscribe()
+    /// <summary>Subscribes for <paramref name="uid"/>; throws <see cref="SubscriberLimitException"/> when a limit is reached.</summary>
+    public Subscription Subscribe(uint uid)
     {
         var channel = Channel.CreateBounded<EventRecord>(new BoundedChannelOptions(SubscriberCapacity)
         {
@@ -25,10 +27,22 @@ internal sealed class EventHub
         });
         lock (_gate)
         {
+            if (_subscribers.Count >= maxSubscribers)
+            {
+                throw new SubscriberLimitException($"the daemon already serves {maxSubscribers} event streams (MaxWatchers)");
+            }
+
+            var mine = _perUser.GetValueOrDefault(uid);
+            if (mine >= maxSubscribersPerUser)
+            {
+                throw new SubscriberLimitException($"uid {uid} already has {maxSubscribersPerUser} event streams open (MaxWatchersPerUser)");
+            }
+
+            _perUser[uid] = mine + 1;
             _subscribers.Add(channel);
         }
 
-        return new Subscription(this, channel);
+        return new Subscription(this, channel, uid);
     }
 
     public int SubscriberCount
@@ -81,23 +95,45 @@ internal sealed class EventHub
         }
     }
 
-    private void Remove(Channel<EventRecord> channel)
+    private void Remove(Channel<EventRecord> channel, uint uid)
     {
         lock (_gate)
         {
             _subscribers.Remove(channel);
+            if (_perUser.TryGetValue(uid, out var count))
+            {
+                if (count <= 1)
+                {
+                    _perUser.Remove(uid);
+                }
+                else
+                {
+                    _perUser[uid] = count - 1;
+                }
+            }
         }
 
         channel.Writer.TryComplete();
     }
 
-    internal sealed class Subscription(EventHub hub, Channel<EventRecord> channel) : IDisposable
+    internal sealed class Subscription(EventHub hub, Channel<EventRecord> channel, uint uid) : IDisposable
     {
+        private int _disposed;
+
         public ChannelReader<EventRecord> Reader => channel.Reader;
 
-        public void Dispose() => hub.Remove(channel);
+        public void Dispose()
+        {
+            if (Interlocked.Exchange(ref _disposed, 1) == 0)
+            {
+                hub.Remove(channel, uid);
+            }
+        }
     }
 }
+
+/// <summary>A WatchEvents stream beyond the configured limits.</summary>
+internal sealed class SubscriberLimitException(string message) : Exception(message);
 
 internal sealed class SubscriberTooSlowException()
     : Exception($"the event stream fell more than {EventHub.SubscriberCapacity} events behind; reconnect from the last event id received");

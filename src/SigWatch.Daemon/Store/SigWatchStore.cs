@@ -27,6 +27,10 @@ internal sealed class SigWatchStore : IDisposable
     private readonly SemaphoreSlim _writeLock = new(1, 1);
     private bool _disposed;
 
+    // Bumped after every commit: the status summary is recomputed only when something was written since.
+    private long _writeVersion;
+    private StoreSummary? _summary;
+
     public SigWatchStore(string databasePath, EventHub hub, ILogger<SigWatchStore> logger)
     {
         DatabasePath = databasePath;
@@ -109,7 +113,7 @@ internal sealed class SigWatchStore : IDisposable
                 "INSERT INTO assessments (bundle_id, assessed_at, fingerprint, facts_json, cost_json) VALUES ($b, $t, $f, $j, $c);",
                 ("$b", bundleId), ("$t", Format(now)), ("$f", facts.TreeFingerprint), ("$j", factsJson), ("$c", costJson));
             var changes = decide(reappeared ? null : previous, reappeared);
-            var events = changes.Select(c => InsertEvent(connection, tx, now, c, bundleId, bundlePath, assessmentId)).ToArray();
+            var events = changes.Select(c => InsertEvent(connection, tx, now, c, bundleId, bundlePath, root, assessmentId)).ToArray();
             var outcome = new RecordOutcome(new AssessmentRecord(assessmentId, bundleId, now, facts, cost), events);
             return (outcome, outcome.Events);
         }, cancellationToken);
@@ -127,7 +131,7 @@ internal sealed class SigWatchStore : IDisposable
 
             Execute(connection, "UPDATE bundles SET removed_at = $now, status = '', status_detail = '' WHERE id = $id;", tx,
                 ("$now", Format(now)), ("$id", existing.Value.Id));
-            var ev = InsertEvent(connection, tx, now, removed, existing.Value.Id, bundlePath, null);
+            var ev = InsertEvent(connection, tx, now, removed, existing.Value.Id, bundlePath, FileNames.FromDisplay(existing.Value.Root), null);
             return (ev, [ev]);
         }, cancellationToken);
 
@@ -151,7 +155,7 @@ internal sealed class SigWatchStore : IDisposable
                 return (null, []);
             }
 
-            var ev = InsertEvent(connection, tx, now, incomplete, bundleId, bundlePath, null);
+            var ev = InsertEvent(connection, tx, now, incomplete, bundleId, bundlePath, root, null);
             return (ev, [ev]);
         }, cancellationToken);
 
@@ -170,6 +174,7 @@ internal sealed class SigWatchStore : IDisposable
             using var tx = connection.BeginTransaction();
             done = body(connection, tx);
             tx.Commit();
+            Interlocked.Increment(ref _writeVersion);
         }
         finally
         {
@@ -202,6 +207,8 @@ internal sealed class SigWatchStore : IDisposable
         {
             where.Add("removed_at IS NULL");
         }
+
+        AddHiddenRoots(where, parameters, "root", query.HiddenRoots);
 
         var filter = where.Count == 0 ? string.Empty : "WHERE " + string.Join(" AND ", where);
         var total = Convert.ToInt64(Scalar(connection, $"SELECT COUNT(*) FROM bundles {filter};", null, [.. parameters]), CultureInfo.InvariantCulture);
@@ -245,16 +252,22 @@ internal sealed class SigWatchStore : IDisposable
         return list;
     }
 
-    public IReadOnlyList<EventRecord> ListEvents(long afterId, int limit, long bundleId = 0)
+    /// <param name="hiddenRoots">Roots whose events the caller may not see (other users' Downloads).</param>
+    public IReadOnlyList<EventRecord> ListEvents(long afterId, int limit, long bundleId = 0, IReadOnlyCollection<string>? hiddenRoots = null)
     {
         using var connection = Open();
         using var command = connection.CreateCommand();
+        var where = new List<string> { "e.id > $after", "($bundle = 0 OR e.bundle_id = $bundle)" };
+        var parameters = new List<(string, object?)> { ("$after", afterId), ("$bundle", bundleId), ("$limit", limit) };
+        AddHiddenRoots(where, parameters, "b.root", hiddenRoots);
         command.CommandText =
-            "SELECT e.id, e.time, e.kind, e.bundle_id, b.path, e.assessment_id, e.summary, e.severity, e.flags FROM events e JOIN bundles b ON b.id = e.bundle_id " +
-            "WHERE e.id > $after AND ($bundle = 0 OR e.bundle_id = $bundle) ORDER BY e.id LIMIT $limit;";
-        command.Parameters.AddWithValue("$after", afterId);
-        command.Parameters.AddWithValue("$bundle", bundleId);
-        command.Parameters.AddWithValue("$limit", limit);
+            "SELECT e.id, e.time, e.kind, e.bundle_id, b.path, e.assessment_id, e.summary, e.severity, e.flags, b.root FROM events e JOIN bundles b ON b.id = e.bundle_id " +
+            $"WHERE {string.Join(" AND ", where)} ORDER BY e.id LIMIT $limit;";
+        foreach (var (name, value) in parameters)
+        {
+            command.Parameters.AddWithValue(name, value ?? DBNull.Value);
+        }
+
         using var reader = command.ExecuteReader();
         var list = new List<EventRecord>();
         while (reader.Read())
@@ -268,16 +281,49 @@ internal sealed class SigWatchStore : IDisposable
                 reader.IsDBNull(5) ? null : reader.GetInt64(5),
                 reader.GetString(6),
                 ParseSeverity(reader.GetString(7)),
-                reader.GetString(8).Split(',', StringSplitOptions.RemoveEmptyEntries)));
+                reader.GetString(8).Split(',', StringSplitOptions.RemoveEmptyEntries))
+            {
+                Root = FileNames.FromDisplay(reader.GetString(9)),
+            });
         }
 
         return list;
+    }
+
+    private static void AddHiddenRoots(List<string> where, List<(string, object?)> parameters, string column, IReadOnlyCollection<string>? hidden)
+    {
+        if (hidden is not { Count: > 0 })
+        {
+            return;
+        }
+
+        var names = hidden.Select((root, i) => (Name: $"$hidden{i}", Value: FileNames.Display(root))).ToList();
+        where.Add($"{column} NOT IN ({string.Join(", ", names.Select(n => n.Name))})");
+        parameters.AddRange(names.Select(n => (n.Name, (object?)n.Value)));
     }
 
     public long LastEventId()
     {
         using var connection = Open();
         return Convert.ToInt64(Scalar(connection, "SELECT COALESCE(MAX(id), 0) FROM events;"), CultureInfo.InvariantCulture);
+    }
+
+    /// <summary>
+    /// Present bundles per root and the last event id, as of the last commit. GetStatus is the call every client makes
+    /// (and the one a flood of callers would make): it is answered from memory until something is written.
+    /// </summary>
+    public StoreSummary Summary()
+    {
+        var version = Volatile.Read(ref _writeVersion);
+        if (Volatile.Read(ref _summary) is { } cached && cached.Version == version)
+        {
+            return cached;
+        }
+
+        // Read after taking the version: a commit in between bumps it, and the next call reads again.
+        var summary = new StoreSummary(version, CountPresentBundlesByRoot(), LastEventId());
+        Volatile.Write(ref _summary, summary);
+        return summary;
     }
 
     /// <summary>Present (not removed) bundles per root.</summary>
@@ -374,7 +420,7 @@ internal sealed class SigWatchStore : IDisposable
         }
     }
 
-    private readonly record struct BundleRow(long Id, string? RemovedAt, string Status);
+    private readonly record struct BundleRow(long Id, string? RemovedAt, string Status, string Root);
 
     private readonly record struct AssessmentRow(long Id, string FactsJson);
 
@@ -382,10 +428,10 @@ internal sealed class SigWatchStore : IDisposable
     {
         using var command = connection.CreateCommand();
         command.Transaction = tx;
-        command.CommandText = "SELECT id, removed_at, status FROM bundles WHERE path = $p;";
+        command.CommandText = "SELECT id, removed_at, status, root FROM bundles WHERE path = $p;";
         command.Parameters.AddWithValue("$p", path);
         using var reader = command.ExecuteReader();
-        return reader.Read() ? new BundleRow(reader.GetInt64(0), reader.IsDBNull(1) ? null : reader.GetString(1), reader.GetString(2)) : null;
+        return reader.Read() ? new BundleRow(reader.GetInt64(0), reader.IsDBNull(1) ? null : reader.GetString(1), reader.GetString(2), reader.GetString(3)) : null;
     }
 
     private static AssessmentRow? LatestAssessmentRow(SqliteConnection connection, SqliteTransaction tx, long bundleId)
@@ -403,13 +449,14 @@ internal sealed class SigWatchStore : IDisposable
             "INSERT INTO bundles (path, root, first_seen, last_seen) VALUES ($p, $r, $now, $now);",
             ("$p", path), ("$r", root), ("$now", Format(now)));
 
-    private static EventRecord InsertEvent(SqliteConnection connection, SqliteTransaction tx, DateTimeOffset now, AssessmentChange change, long bundleId, string bundlePath, long? assessmentId)
+    private static EventRecord InsertEvent(SqliteConnection connection, SqliteTransaction tx, DateTimeOffset now, AssessmentChange change, long bundleId, string bundlePath,
+        string root, long? assessmentId)
     {
         var id = InsertReturningId(connection, tx,
             "INSERT INTO events (time, kind, bundle_id, assessment_id, summary, severity, flags) VALUES ($t, $k, $b, $a, $s, $sev, $f);",
             ("$t", Format(now)), ("$k", change.KindName), ("$b", bundleId), ("$a", assessmentId), ("$s", change.Summary),
             ("$sev", SeverityName(change.Severity)), ("$f", string.Join(',', change.Flags)));
-        return new EventRecord(id, now, change.KindName, bundleId, bundlePath, assessmentId, change.Summary, change.Severity, change.Flags);
+        return new EventRecord(id, now, change.KindName, bundleId, bundlePath, assessmentId, change.Summary, change.Severity, change.Flags) { Root = root };
     }
 
     private static string SeverityName(ChangeSeverity severity) => severity.ToString().ToLowerInvariant();

@@ -37,9 +37,17 @@ internal sealed record EventRecord(
     long? AssessmentId,
     string Summary,
     ChangeSeverity Severity,
-    IReadOnlyList<string> Flags);
+    IReadOnlyList<string> Flags)
+{
+    /// <summary>The root the bundle was found under (whose owner may see the event).</summary>
+    public string Root { get; init; } = string.Empty;
+}
 
 /// <summary>What recording an assessment did: the assessment row (when the facts differed from the last one) and events.</summary>
 internal sealed record RecordOutcome(AssessmentRecord? Assessment, IReadOnlyList<EventRecord> Events);
 
-internal sealed record BundleQuery(string? Root, string? PathContains, bool IncludeRemoved, long AfterId, int Limit);
+/// <param name="HiddenRoots">Roots whose bundles the caller may not see (other users' Downloads): left out, and not counted.</param>
+internal sealed record BundleQuery(string? Root, string? PathContains, bool IncludeRemoved, long AfterId, int Limit, IReadOnlyCollection<string>? HiddenRoots = null);
+
+/// <summary>What GetStatus reports of the store, as of write <see cref="Version"/>.</summary>
+internal sealed record StoreSummary(long Version, IReadOnlyDictionary<string, long> BundlesByRoot, long LastEventId);

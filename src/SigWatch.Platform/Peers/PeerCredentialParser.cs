@@ -51,4 +51,46 @@ public static class PeerCredentialParser
         var value = MemoryMarshal.Read<LinuxUCred>(bytes);
         return (value.pid, value.uid, value.gid);
     }
+
+    /// <summary>
+    /// The identity lines of Linux <c>/proc/PID/status</c> (proc(5)): <c>Uid:</c> and <c>Gid:</c> (real, effective, saved,
+    /// filesystem) and <c>Groups:</c> (the supplementary groups, possibly none). Null when a line is missing or malformed.
+    /// </summary>
+    public static (uint[] Uids, uint[] Gids, uint[] Groups)? ParseProcStatus(string status)
+    {
+        ArgumentNullException.ThrowIfNull(status);
+        uint[]? uids = null, gids = null, groups = null;
+        var malformed = false;
+        foreach (var line in status.Split('\n'))
+        {
+            var colon = line.IndexOf(':', StringComparison.Ordinal);
+            var name = colon < 0 ? string.Empty : line[..colon];
+            if (name is not ("Uid" or "Gid" or "Groups"))
+            {
+                continue;
+            }
+
+            // The kernel escapes newlines in the one line a process writes itself (Name:, set by prctl), so no line
+            // can be forged; should one ever be, a name seen twice makes the whole status malformed (fewer groups,
+            // never more).
+            malformed |= (name == "Uid" ? uids : name == "Gid" ? gids : groups) is not null;
+
+            var values = line[(colon + 1)..].Split([' ', '\t'], StringSplitOptions.RemoveEmptyEntries);
+            var numbers = new uint[values.Length];
+            for (var i = 0; i < values.Length; i++)
+            {
+                malformed |= !uint.TryParse(values[i], System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out numbers[i]);
+            }
+
+            malformed |= name != "Groups" && numbers.Length != 4;
+            _ = name switch
+            {
+                "Uid" => uids = numbers,
+                "Gid" => gids = numbers,
+                _ => groups = numbers,
+            };
+        }
+
+        return malformed || uids is null || gids is null || groups is null ? null : (uids, gids, groups);
+    }
 }

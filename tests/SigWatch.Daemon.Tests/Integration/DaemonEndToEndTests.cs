@@ -187,15 +187,15 @@ public sealed class DaemonEndToEndTests
         using var dir = new TempDirectory();
         var root = Directory.CreateDirectory(dir.Combine("root")).FullName;
         await using var daemon = await DaemonProcess.StartAsync(dir, 0.3, root);
-        using var channel = TestChannel.For(daemon.Socket);
-        var client = new Protos.V1.SigWatch.SigWatchClient(channel);
 
-        var outside = await Assert.ThrowsAsync<global::Grpc.Core.RpcException>(async () => await client.RescanAsync(new Protos.V1.RescanRequest { Path = "/etc" }));
-        Assert.Equal(global::Grpc.Core.StatusCode.InvalidArgument, outside.StatusCode);
+        var outside = await daemon.CliAsync("rescan", "/etc");
+        Assert.Equal(2, outside.ExitCode);
+        Assert.Contains("not a watched root", outside.Stderr, StringComparison.Ordinal);
 
         var app = AppTree.Create(Path.Combine(root, "Queued.app"), "com.example.queued");
-        var response = await client.RescanAsync(new Protos.V1.RescanRequest { Path = app });
-        Assert.Equal(1, response.Queued);
+        var queued = await daemon.CliAsync("rescan", app, "--json");
+        Assert.Equal(0, queued.ExitCode);
+        Assert.Equal(1, JsonDocument.Parse(queued.Stdout).RootElement.GetProperty("queued").GetInt32());
         await daemon.PollJsonAsync(["list"], j => Bundles(j).Any(b => b.GetProperty("path").GetString() == app), s_wait);
         Assert.Equal(0, await daemon.TerminateAsync());
     }

@@ -119,7 +119,7 @@ public sealed class DaemonPipelineTests
 
         var info = Path.Combine(app, "Contents", "Info.plist");
         using var channel = TestChannel.For(daemon.Socket);
-        var client = new Protos.V1.SigWatch.SigWatchClient(channel);
+        var control = new SigWatchControl.SigWatchControlClient(channel);
         for (var i = 1; i <= 3; i++)
         {
             var before = await LastAssessedAsync(daemon, app);
@@ -130,7 +130,7 @@ public sealed class DaemonPipelineTests
         for (var i = 1; i <= 2; i++)
         {
             var before = await LastAssessedAsync(daemon, app);
-            await client.RescanAsync(new RescanRequest());
+            await control.RescanAsync(new RescanRequest());
             await WaitForAssessmentAfterAsync(daemon, app, before);
         }
 

@@ -33,6 +33,10 @@ internal sealed class DaemonProcess : IAsyncDisposable
 
     public string DatabasePath => Path.Combine(StateDir, "sigwatch.db");
 
+    /// <summary>Lines the daemon has written to stdout/stderr that contain <paramref name="text"/>.</summary>
+    public int CountOutputLines(string text) =>
+        Output.Split('\n').Count(line => line.Contains(text, StringComparison.Ordinal));
+
     public int Pid => _process.Id;
 
     public string Output
@@ -78,6 +82,12 @@ internal sealed class DaemonProcess : IAsyncDisposable
         }
 
         args.AddRange(start.Arguments);
+        if (!start.Arguments.Contains("--log-dir"))
+        {
+            // Each test daemon logs into its own directory (as root the default would be the shared /var/log/sigwatch).
+            args.AddRange(["--log-dir", dir.Combine("logs")]);
+        }
+
         var info = Programs.StartInfo(Programs.DaemonDll, args);
         foreach (var (name, value) in start.Environment)
         {

@@ -112,7 +112,7 @@ public sealed class DaemonStartupTests
         {
             // Root bypasses file permissions, so ask as an unprivileged user: a root daemon's socket
             // is open to all and the peer policy refuses uid 65534 with PERMISSION_DENIED.
-            result = await RunAsNobodyAsync(["status", "--socket", daemon.Socket]);
+            result = await OtherUser.Nobody.RunCliAsync(["status", "--socket", daemon.Socket]);
         }
         else
         {
@@ -149,7 +149,7 @@ public sealed class DaemonStartupTests
             }
 
             await Task.Delay(300);
-            var result = await RunAsNobodyAsync(["status", "--socket", socket]);
+            var result = await OtherUser.Nobody.RunCliAsync(["status", "--socket", socket]);
             Assert.True(result.ExitCode == 0, result.ToString());
             Assert.Contains("sigwatchd", result.Stdout, StringComparison.Ordinal);
         }
@@ -177,6 +177,7 @@ public sealed class DaemonStartupTests
         Assert.True(await reflection.ResponseStream.MoveNext(CancellationToken.None));
         var services = reflection.ResponseStream.Current.ListServicesResponse.Service.Select(s => s.Name).ToArray();
         Assert.Contains("sigwatch.v1.SigWatch", services);
+        Assert.Contains("sigwatch.v1.SigWatchControl", services);
         Assert.Contains("grpc.health.v1.Health", services);
         Assert.Equal(0, await daemon.TerminateAsync());
     }
@@ -190,29 +191,5 @@ public sealed class DaemonStartupTests
         using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(30));
         await process.WaitForExitAsync(cts.Token);
         return (process.ExitCode, await stdout + await stderr);
-    }
-
-    private static async Task<CliResult> RunAsNobodyAsync(IEnumerable<string> args)
-    {
-        var info = Programs.StartInfo(Programs.CliDll, args);
-        var inner = new List<string> { "--reuid=65534", "--regid=65534", "--clear-groups", "--", info.FileName };
-        inner.AddRange(info.ArgumentList);
-        info.FileName = "setpriv";
-        info.ArgumentList.Clear();
-        foreach (var a in inner)
-        {
-            info.ArgumentList.Add(a);
-        }
-
-        // The runtime wants a writable home for its caches; nobody's is not.
-        info.Environment["HOME"] = Path.GetTempPath();
-        info.Environment["DOTNET_CLI_HOME"] = Path.GetTempPath();
-        using var process = Process.Start(info)!;
-        process.StandardInput.Close();
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(60));
-        await process.WaitForExitAsync(cts.Token);
-        return new CliResult(process.ExitCode, await stdout, await stderr);
     }
 }

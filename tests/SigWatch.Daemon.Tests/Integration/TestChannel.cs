@@ -9,6 +9,8 @@ internal static class TestChannel
     public static GrpcChannel For(string socketPath) =>
         GrpcChannel.ForAddress("http://localhost", new GrpcChannelOptions
         {
+            // Disposing the channel closes its connection (the daemon counts open connections per uid).
+            DisposeHttpClient = true,
             HttpHandler = new SocketsHttpHandler
             {
                 ConnectCallback = async (_, ct) =>

@@ -147,11 +147,33 @@ public sealed class SigWatchStoreTests : IDisposable
     }
 
     [Fact]
+    public async Task Summary_IsAnsweredFromMemoryUntilAWriteCommits_ThenReadAgain()
+    {
+        using var store = OpenStore();
+        var empty = store.Summary();
+        Assert.Same(empty, store.Summary());
+        Assert.Empty(empty.BundlesByRoot);
+
+        await Record(store, "/r/A.app", "/r", Facts(), s_t0);
+        await Record(store, "/s/B.app", "/s", Facts(), s_t0);
+        var two = store.Summary();
+        Assert.NotSame(empty, two);
+        Assert.Equal(1, two.BundlesByRoot["/r"]);
+        Assert.Equal(1, two.BundlesByRoot["/s"]);
+        Assert.Equal(store.LastEventId(), two.LastEventId);
+
+        await store.RecordRemovalAsync("/r/A.app", s_t0, AssessmentComparison.Removed());
+        var one = store.Summary();
+        Assert.False(one.BundlesByRoot.ContainsKey("/r"));
+        Assert.Equal(store.LastEventId(), one.LastEventId);
+    }
+
+    [Fact]
     public async Task Publish_HappensAfterCommit_SubscribersSeeCommittedEvents()
     {
         var hub = new EventHub();
         using var store = OpenStore(hub);
-        using var subscription = hub.Subscribe();
+        using var subscription = hub.Subscribe(uid: 501);
         await Record(store, "/r/A.app", "/r", Facts(), s_t0);
         Assert.True(subscription.Reader.TryRead(out var published));
         // Visible to another connection, i.e. committed, by the time it was published.

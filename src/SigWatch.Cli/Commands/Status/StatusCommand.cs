@@ -24,12 +24,18 @@ internal sealed class StatusCommand(CliConsole console, string? socket, bool jso
             o.WriteLine($"  bundles:   {status.BundleCount} present, {status.PendingAssessments} waiting for assessment");
             o.WriteLine($"  events:    last id {status.LastEventId}");
             o.WriteLine($"  quiet:     {status.QuietWindowMs} ms without activity before a bundle is assessed");
+            if (status.Caller is { } caller)
+            {
+                o.WriteLine($"  you:       uid {caller.Uid}, {(caller.Admin ? "admin" : "not an admin")} ({caller.Role})");
+            }
+
             o.WriteLine("  roots:");
             foreach (var root in status.Roots)
             {
                 var state = root.Watching ? "watching" : "NOT watching";
                 var problem = string.IsNullOrEmpty(root.Problem) ? string.Empty : $" ({root.Problem})";
-                o.WriteLine($"    {root.Path}  {state}, {root.BundleCount} bundle(s){problem}");
+                var count = root.Hidden ? "another user's Downloads, not shown to you" : $"{root.BundleCount} bundle(s)";
+                o.WriteLine($"    {root.Path}  {state}, {count}{problem}");
             }
 
             return ExitCodes.Ok;

@@ -1,0 +1,25 @@
+using SigWatch.Core.Plist;
+using SigWatch.TestSupport;
+
+namespace SigWatch.Daemon.Tests.Configuration;
+
+/// <summary>What the shipped service definitions promise about the daemon's private files (issue 14).</summary>
+public sealed class ShippedServiceFilesTests
+{
+    [Fact]
+    public void SystemdUnit_CreatesStateAndLogDirectoriesPrivate()
+    {
+        var unit = File.ReadAllLines(Path.Combine(RepoPaths.Root, "packaging", "linux", "sigwatchd.service"));
+        // systemd's default for StateDirectory=/LogsDirectory= is 0755: every user could read the database and logs.
+        Assert.Contains("StateDirectoryMode=0700", unit);
+        Assert.Contains("LogsDirectoryMode=0700", unit);
+        Assert.Contains("UMask=0077", unit);
+    }
+
+    [Fact]
+    public void LaunchDaemon_RunsWithAPrivateUmask()
+    {
+        var plist = (PlistDictionary)PropertyList.Read(File.ReadAllBytes(Path.Combine(RepoPaths.Root, "launchd", "org.sigwatch.daemon.plist")));
+        Assert.Equal(Convert.ToInt64("077", 8), plist.GetInt64("Umask"));
+    }
+}
