@@ -96,7 +96,7 @@ internal static class DaemonServiceCollectionExtensions
         services.AddGrpc(o =>
         {
             o.EnableDetailedErrors = false;
-            // A request is a few paths at most (ControlService.MaxPathLength each); anything bigger is refused by its
+            // A request is a few paths at most (ControlService.MaxPathBytes each); anything bigger is refused by its
             // length prefix, before it is buffered.
             o.MaxReceiveMessageSize = MaxRequestBytes;
             // Who the caller is and what it may call is decided first: nothing else runs for a call it may not make.

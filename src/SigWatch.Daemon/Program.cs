@@ -118,7 +118,7 @@ try
         {
             // Cleartext HTTP/2 only: there is no TLS/ALPN on a Unix socket to negotiate it.
             listen.Protocols = HttpProtocols.Http2;
-            // Every peer is decided before any HTTP/2 byte is read.
+            // Every peer is decided before any of its bytes is parsed (ConnectionGate).
             listen.Use(kestrel.ApplicationServices.GetRequiredService<ConnectionGate>().Middleware);
         });
     });

@@ -13,6 +13,8 @@ internal static class Flood
 {
     public static async Task<FloodResult> RunAsync(string socketPath, int connections, int concurrency, int hold, TimeSpan readTimeout)
     {
+        // Hold no more than this process may have open (RLIMIT_NOFILE), leaving room for the runtime's own.
+        hold = Math.Max(0, Math.Min(hold, OpenFileLimit() - concurrency - 256));
         var clock = Stopwatch.StartNew();
         var held = new Queue<Socket>();
         var gate = new object();
@@ -92,11 +94,26 @@ internal static class Flood
             socket.Dispose();
         }
 
-        return new FloodResult(connections, refused, closedSilently, stillOpen, connectErrors, retries, firstReason, firstError,
+        return new FloodResult(connections, hold, refused, closedSilently, stillOpen, connectErrors, retries, firstReason, firstError,
             (long)elapsed.TotalMilliseconds, connections / Math.Max(elapsed.TotalSeconds, 1e-3));
+    }
+
+    /// <summary>The soft RLIMIT_NOFILE, from /proc/self/limits (Linux); a conservative 1024 elsewhere.</summary>
+    private static int OpenFileLimit()
+    {
+        try
+        {
+            var line = File.ReadLines("/proc/self/limits").First(l => l.StartsWith("Max open files", StringComparison.Ordinal));
+            var soft = line["Max open files".Length..].Split(' ', StringSplitOptions.RemoveEmptyEntries)[0];
+            return soft == "unlimited" ? int.MaxValue : int.Parse(soft, System.Globalization.CultureInfo.InvariantCulture);
+        }
+        catch (Exception e) when (e is IOException or InvalidOperationException or FormatException or UnauthorizedAccessException)
+        {
+            return 1024;
+        }
     }
 }
 
 internal sealed record FloodResult(
-    int Attempted, int Refused, int ClosedWithoutRefusal, int StillOpenAfterTimeout, int ConnectErrors, int BacklogRetries,
+    int Attempted, int Held, int Refused, int ClosedWithoutRefusal, int StillOpenAfterTimeout, int ConnectErrors, int BacklogRetries,
     string? FirstRefusal, string? FirstError, long ElapsedMs, double ConnectionsPerSecond);

@@ -43,7 +43,7 @@ public sealed class DaemonAbuseTests(ITestOutputHelper output)
         after = ProcessStats.Of(daemon.Pid);
         var logLines = daemon.CountOutputLines("Refused");
         output.WriteLine(FormattableString.Invariant(
-            $"flood: {flood.Attempted} connections in {flood.ElapsedMs} ms ({flood.ConnectionsPerSecond:F0}/s): {flood.Refused} refused, {flood.ClosedWithoutRefusal} closed silently, {flood.StillOpenAfterTimeout} held open, {flood.ConnectErrors} connect errors"));
+            $"flood: {flood.Attempted} connections in {flood.ElapsedMs} ms ({flood.ConnectionsPerSecond:F0}/s), the last {flood.Held} held open by the client: {flood.Refused} refused, {flood.ClosedWithoutRefusal} closed silently, {flood.StillOpenAfterTimeout} held open, {flood.ConnectErrors} connect errors"));
         output.WriteLine(FormattableString.Invariant(
             $"daemon fds {before.OpenFiles} -> max {max.OpenFiles} -> {after.OpenFiles}; RSS {before.RssMegabytes:F1} -> max {max.RssMegabytes:F1} -> {after.RssMegabytes:F1} MB; refusal log lines since start {logLines}"));
         output.WriteLine(admitted.Describe());
@@ -242,7 +242,7 @@ public sealed class DaemonAbuseTests(ITestOutputHelper output)
     }
 
     // The JSON sigwatch-load prints (tests/SigWatch.Load): only what the assertions read.
-    private sealed record FloodOutcome(int Attempted, int Refused, int ClosedWithoutRefusal, int StillOpenAfterTimeout, int ConnectErrors, string? FirstRefusal, long ElapsedMs, double ConnectionsPerSecond);
+    private sealed record FloodOutcome(int Attempted, int Held, int Refused, int ClosedWithoutRefusal, int StillOpenAfterTimeout, int ConnectErrors, string? FirstRefusal, long ElapsedMs, double ConnectionsPerSecond);
 
     private sealed record BigRequestsOutcome(int Requests, int Refused, int AnsweredOtherwise, int SentCompletely, long MaxBytesSent, string? FirstRefusal);
 

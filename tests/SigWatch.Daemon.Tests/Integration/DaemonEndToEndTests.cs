@@ -200,6 +200,30 @@ public sealed class DaemonEndToEndTests
         Assert.Equal(0, await daemon.TerminateAsync());
     }
 
+    [Fact]
+    public async Task Requests_LongerThanAnyPath_AreRefusedBeforeTheyAreUsed_AndTheDaemonKeepsServing()
+    {
+        using var dir = new TempDirectory();
+        var root = Directory.CreateDirectory(dir.Combine("root")).FullName;
+        await using var daemon = await DaemonProcess.StartAsync(dir, 0.3, root);
+        using var channel = TestChannel.For(daemon.Socket);
+        var control = new Protos.V1.SigWatchControl.SigWatchControlClient(channel);
+
+        // Longer than PATH_MAX but within the request size limit: a specific INVALID_ARGUMENT.
+        var tooLong = await daemon.CliAsync("rescan", "/" + new string('a', 5000));
+        Assert.Equal(2, tooLong.ExitCode);
+        Assert.Contains("5001 bytes: longer than any path (4096)", tooLong.Stderr, StringComparison.Ordinal);
+
+        // Beyond the request size limit (64 KiB): refused from its length prefix, never buffered whole.
+        var huge = await Assert.ThrowsAsync<global::Grpc.Core.RpcException>(async () =>
+            await control.RescanAsync(new Protos.V1.RescanRequest { Path = "/" + new string('a', 1024 * 1024) }));
+        Assert.Equal(global::Grpc.Core.StatusCode.ResourceExhausted, huge.StatusCode);
+
+        var status = await daemon.CliAsync("status");
+        Assert.True(status.ExitCode == 0, status.ToString());
+        Assert.Equal(0, await daemon.TerminateAsync());
+    }
+
     internal static IEnumerable<JsonElement> Bundles(JsonElement list) => list.GetProperty("bundles").EnumerateArray();
 
     internal static IEnumerable<JsonElement> Events(JsonElement list) => list.GetProperty("events").EnumerateArray();

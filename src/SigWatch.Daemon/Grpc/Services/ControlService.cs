@@ -15,8 +15,18 @@ namespace SigWatch.Daemon.Grpc.Services;
 /// </summary>
 internal sealed class ControlService(DaemonOptions options, AssessmentQueue queue) : SigWatchControl.SigWatchControlBase
 {
-    /// <summary>A path is at most PATH_MAX (4096 bytes on Linux, 1024 on macOS); anything longer is not a path.</summary>
-    public const int MaxPathLength = 4096;
+    /// <summary>A path is at most PATH_MAX bytes (4096 on Linux, 1024 on macOS); anything longer is not a path.</summary>
+    public const int MaxPathBytes = 4096;
+
+    /// <summary>INVALID_ARGUMENT for a path longer than any path can be.</summary>
+    public static void RequirePathLength(string path)
+    {
+        var bytes = System.Text.Encoding.UTF8.GetByteCount(path);
+        if (bytes > MaxPathBytes)
+        {
+            throw Invalid("path", $"{bytes} bytes: longer than any path ({MaxPathBytes})");
+        }
+    }
 
     public override Task<RescanResponse> Rescan(RescanRequest request, ServerCallContext context)
     {
@@ -25,11 +35,7 @@ internal sealed class ControlService(DaemonOptions options, AssessmentQueue queu
             return Task.FromResult(new RescanResponse { Queued = options.Roots.Sum(root => Queue(new WorkItem(WorkKind.Root, root, root))) });
         }
 
-        if (request.Path.Length > MaxPathLength)
-        {
-            throw Invalid("path", $"{request.Path.Length} characters: longer than any path ({MaxPathLength})");
-        }
-
+        RequirePathLength(request.Path);
         if (!Path.IsPathRooted(request.Path))
         {
             throw Invalid("path", $"'{request.Path}' is not an absolute path");

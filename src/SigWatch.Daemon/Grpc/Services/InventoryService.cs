@@ -113,9 +113,7 @@ internal sealed class InventoryService(
     {
         var bundle = request.SelectorCase switch
         {
-            GetBundleRequest.SelectorOneofCase.Path when request.Path.Length > ControlService.MaxPathLength =>
-                throw Invalid("path", $"{request.Path.Length} characters: longer than any path ({ControlService.MaxPathLength})"),
-            GetBundleRequest.SelectorOneofCase.Path => store.GetBundle(Path.TrimEndingDirectorySeparator(FileNames.FromDisplay(request.Path))),
+            GetBundleRequest.SelectorOneofCase.Path => GetBundleByPath(request.Path),
             GetBundleRequest.SelectorOneofCase.Id => store.GetBundle(request.Id),
             _ => throw Invalid("selector", "give a path or an id"),
         };
@@ -219,6 +217,12 @@ internal sealed class InventoryService(
                 throw new RpcException(new Status(StatusCode.ResourceExhausted, e.Message + $" (last id sent: {cursor})"));
             }
         }
+    }
+
+    private BundleRecord? GetBundleByPath(string path)
+    {
+        ControlService.RequirePathLength(path);
+        return store.GetBundle(Path.TrimEndingDirectorySeparator(FileNames.FromDisplay(path)));
     }
 
     private static RpcException Invalid(string field, string why) =>
