@@ -17,6 +17,12 @@ public sealed record SigWatchPaths(
 
     public string DatabasePath => Path.Combine(StateDirectory, DatabaseFileName);
 
+    /// <summary>
+    /// Source roots when none are configured: on macOS as root, <c>/Volumes</c>, where disk images and disks are mounted
+    /// (each mount is a folder there, so its apps are one level below the root); none elsewhere.
+    /// </summary>
+    public IReadOnlyList<string> DefaultSourceRoots { get; init; } = [];
+
     /// <summary>Settings an MDM configuration profile enforces (macOS Managed Preferences); they override <see cref="SystemConfigFile"/>.</summary>
     public string? ManagedConfigFile { get; init; }
 
@@ -36,6 +42,7 @@ public sealed record SigWatchPaths(
                 ["/Applications", .. UserDownloadsDirectories("/Users")])
             {
                 ManagedConfigFile = "/Library/Managed Preferences/org.sigwatch.daemon.plist",
+                DefaultSourceRoots = ["/Volumes"],
             };
         }
 

@@ -22,7 +22,7 @@ internal sealed record StatusJson(
     IReadOnlyList<RootJson> Roots,
     CallerJson? Caller);
 
-internal sealed record RootJson(string Path, bool Exists, bool Watching, long BundleCount, string? Problem, bool Hidden);
+internal sealed record RootJson(string Path, bool Exists, bool Watching, long BundleCount, string? Problem, bool Hidden, bool Source);
 
 internal sealed record CallerJson(uint Uid, IReadOnlyList<uint> Gids, bool Admin, string Role);
 
@@ -43,7 +43,11 @@ internal sealed record BundleJson(
     string? Status,
     string? StatusDetail,
     DateTimeOffset? LastAssessedAt,
-    AssessmentCostJson? LastCost);
+    AssessmentCostJson? LastCost,
+    bool Source,
+    LineageJson? Lineage);
+
+internal sealed record LineageJson(string Relation, string SourcePath, long SourceBundleId, long SourceAssessmentId, DateTimeOffset? SourceValidAt);
 
 internal sealed record AssessmentJson(
     long Id,
@@ -166,12 +170,13 @@ internal static class JsonMapping
     public static StatusJson ToJson(GetStatusResponse s) => new(
         s.Version, s.Pid, Time(s.StartedAt), s.SocketPath, s.DatabasePath, s.SchemaVersion, s.BundleCount,
         s.LastEventId, s.PendingAssessments, s.QuietWindowMs,
-        [.. s.Roots.Select(r => new RootJson(r.Path, r.Exists, r.Watching, r.BundleCount, Text(r.Problem), r.Hidden))],
+        [.. s.Roots.Select(r => new RootJson(r.Path, r.Exists, r.Watching, r.BundleCount, Text(r.Problem), r.Hidden, r.Source))],
         s.Caller is null ? null : new CallerJson(s.Caller.Uid, [.. s.Caller.Gids], s.Caller.Admin, s.Caller.Role));
 
     public static BundleJson ToJson(Bundle b) => new(
         b.Id, b.Path, b.Root, Time(b.FirstSeen), Time(b.LastSeen), Time(b.RemovedAt), b.Latest is null ? null : ToJson(b.Latest),
-        Text(b.Status), Text(b.StatusDetail), Time(b.LastAssessedAt), ToJson(b.LastCost));
+        Text(b.Status), Text(b.StatusDetail), Time(b.LastAssessedAt), ToJson(b.LastCost), b.Source,
+        b.Lineage is { } l ? new LineageJson(l.Relation, l.SourcePath, l.SourceBundleId, l.SourceAssessmentId, Time(l.SourceValidAt)) : null);
 
     public static AssessmentJson ToJson(Assessment a) => new(
         a.Id, Time(a.AssessedAt), Text(a.BundleIdentifier), Text(a.BundleName), Text(a.ShortVersion), Text(a.BundleVersion),

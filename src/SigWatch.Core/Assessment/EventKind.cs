@@ -35,6 +35,12 @@ public enum EventKind
 
     /// <summary>The assessment did not finish (its deadline ran out, or it failed); it is retried with backoff.</summary>
     AssessmentIncomplete,
+
+    /// <summary>
+    /// A copy of a bundle that was valid elsewhere does not verify: critical, the headline (<see cref="CopyLineage"/>).
+    /// Its summary is the notification text.
+    /// </summary>
+    CopyBrokeSeal,
 }
 
 /// <summary>The one table of event kind names.</summary>
@@ -53,6 +59,7 @@ public static class EventKinds
         [EventKind.SignatureRestored] = "signature-restored",
         [EventKind.VerifierDisagreement] = "verifier-disagreement",
         [EventKind.AssessmentIncomplete] = "assessment-incomplete",
+        [EventKind.CopyBrokeSeal] = "copy-broke-seal",
     };
 
     private static readonly Dictionary<string, EventKind> s_kinds = s_names.ToDictionary(p => p.Value, p => p.Key, StringComparer.Ordinal);

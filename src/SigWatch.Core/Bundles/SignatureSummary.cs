@@ -47,6 +47,12 @@ public sealed record SignatureSummary
 
     public string? CdHash { get; init; }
 
+    /// <summary>
+    /// The digest of <c>_CodeSignature/CodeResources</c> as signed (the CodeDirectory's special slot 3, hex); null when the
+    /// code has no resource seal. With <see cref="CdHash"/> it identifies the signed bundle for copy lineage.
+    /// </summary>
+    public string? ResourcesDigest { get; init; }
+
     public bool HardenedRuntime { get; init; }
 
     public IReadOnlyList<string> Flags { get; init; } = [];
@@ -154,6 +160,9 @@ public sealed record SignatureSummary
             Identifier = best?.Identifier,
             TeamId = best?.TeamId,
             CdHash = best?.CdHashHex,
+            ResourcesDigest = best is not null && best.HasSpecialSlot(CodeSigningSlot.ResourceDirectory)
+                ? Convert.ToHexStringLower(best.GetSlotHash(-(int)CodeSigningSlot.ResourceDirectory))
+                : null,
             HardenedRuntime = best is not null && (best.Flags & CodeDirectoryFlags.Runtime) != 0,
             Flags = best is null ? [] : CodeDirectoryFlagNames.Describe(best.Flags),
             DeclaredSigningTime = primary?.Cms?.DeclaredSigningTime,

@@ -32,6 +32,7 @@ internal sealed partial class AssessmentWorker(
     BundleAssessor assessor,
     BundleExpansion expansion,
     SqliteFileHashCache hashCache,
+    IFileTree tree,
     TimeProvider time,
     ILogger<AssessmentWorker> logger) : BackgroundService
 {
@@ -198,7 +199,8 @@ internal sealed partial class AssessmentWorker(
         if (assessment is null)
         {
             hashCache.Forget(item.Path);
-            var removed = await store.RecordRemovalAsync(item.Path, now, AssessmentComparison.Removed()).ConfigureAwait(false);
+            var removed = await store.RecordRemovalAsync(item.Path, now, options.IsSourceRoot(item.Root) ? null : AssessmentComparison.Removed())
+                .ConfigureAwait(false);
             if (removed is not null)
             {
                 logger.LogInformation("Bundle removed: {Path} (event {EventId})", FileNames.Display(item.Path), removed.Id);
@@ -207,10 +209,9 @@ internal sealed partial class AssessmentWorker(
             return;
         }
 
-        var root = AssessmentComparison.KindOfRoot(item.Root);
-        var outcome = await store.RecordAssessmentAsync(item.Path, item.Root, facts!, assessment.Cost, now, (before, reappeared) => before is null
-            ? AssessmentComparison.Appeared(facts!, reappeared, root)
-            : AssessmentComparison.Compare(before, facts!)).ConfigureAwait(false);
+        var directory = DirectoryIdentity(item.Path);
+        var outcome = await store.RecordAssessmentAsync(item.Path, item.Root, facts!, assessment.Cost, now,
+            context => Decide(item, facts!, directory, context, now), new RecordOptions(options.IsSourceRoot(item.Root), directory)).ConfigureAwait(false);
         foreach (var ev in outcome.Events)
         {
             logger.LogInformation("{Kind}: {Path}: {Summary} (event {EventId})", ev.Kind, FileNames.Display(ev.BundlePath), ev.Summary, ev.Id);
@@ -223,7 +224,8 @@ internal sealed partial class AssessmentWorker(
     {
         try
         {
-            var ev = await store.RecordIncompleteAsync(item.Path, item.Root, reason, time.GetUtcNow(), AssessmentComparison.Incomplete(reason)).ConfigureAwait(false);
+            var ev = await store.RecordIncompleteAsync(item.Path, item.Root, reason, time.GetUtcNow(),
+                options.IsSourceRoot(item.Root) ? null : AssessmentComparison.Incomplete(reason)).ConfigureAwait(false);
             if (ev is not null)
             {
                 logger.LogInformation("{Kind}: {Path}: {Summary} (event {EventId})", ev.Kind, FileNames.Display(ev.BundlePath), ev.Summary, ev.Id);

@@ -39,7 +39,7 @@ internal sealed class ReconcileService(DaemonOptions options, AssessmentQueue qu
     public int QueueAll(string why, bool full)
     {
         var queued = 0;
-        foreach (var root in options.Roots)
+        foreach (var root in options.WatchedRoots)
         {
             if (queue.Enqueue(new WorkItem(WorkKind.Root, root, root, full)) == EnqueueResult.Queued)
             {

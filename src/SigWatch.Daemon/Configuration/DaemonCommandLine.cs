@@ -29,6 +29,8 @@ internal sealed record DaemonCommandLine(IReadOnlyDictionary<string, string?> Se
           --assessment-deadline S   An assessment may take this long, plus --deadline-per-gib per GiB of the
                                     bundle, before it is recorded incomplete and retried (default 120).
           --deadline-per-gib S      Seconds added to the deadline per GiB of the bundle (default 120).
+          --source-root PATH        Also watch PATH as a source of copies (repeatable): its bundles are
+                                    inventoried for copy lineage, never alerted on (default on macOS: /Volumes).
           --allow-user UID          Also admit this user (repeatable); the daemon's user and root always may.
           --allow-group GID         Also admit members of this group, primary or supplementary (repeatable).
           --admin-group NAME|GID    Members are admins: they see every user's bundles and may rescan
@@ -51,6 +53,7 @@ internal sealed record DaemonCommandLine(IReadOnlyDictionary<string, string?> Se
         var users = 0;
         var groups = 0;
         var admins = 0;
+        var sources = 0;
         string? config = null;
         for (var i = 0; i < args.Count; i++)
         {
@@ -120,6 +123,9 @@ internal sealed record DaemonCommandLine(IReadOnlyDictionary<string, string?> Se
                     break;
                 case "--allow-group":
                     settings[$"{nameof(DaemonOptions.AllowedGroups)}:{groups++}"] = Id(arg, Value());
+                    break;
+                case "--source-root":
+                    settings[$"{nameof(DaemonOptions.SourceRoots)}:{sources++}"] = Value();
                     break;
                 case "--admin-group":
                     settings[$"{nameof(DaemonOptions.AdminGroups)}:{admins++}"] = Value();

@@ -67,6 +67,11 @@ internal static class DaemonConfiguration
         }
 
         options.Roots = ChooseRoots(commandLine, fileLayers, environment, defaults);
+        if (options.SourceRoots.Count == 0)
+        {
+            options.SourceRoots = [.. defaults.DefaultSourceRoots];
+        }
+
         options.Normalize();
         return options;
     }

@@ -10,6 +10,19 @@ internal sealed class DaemonOptions
     /// <summary>Directories watched for app bundles.</summary>
     public List<string> Roots { get; set; } = [];
 
+    /// <summary>
+    /// Source roots: watched and inventoried like roots, so that a bundle copied out of one is known before it lands, but
+    /// never the subject of an event (copy lineage). Default on macOS as root: <c>/Volumes</c> (disk images and disks
+    /// as they are mounted); on Linux none (<c>--source-root PATH</c>).
+    /// </summary>
+    public List<string> SourceRoots { get; set; } = [];
+
+    /// <summary>Every directory watched: the roots, then the source roots.</summary>
+    public IEnumerable<string> WatchedRoots => Roots.Concat(SourceRoots);
+
+    /// <summary>Whether <paramref name="root"/> is one of <see cref="SourceRoots"/>.</summary>
+    public bool IsSourceRoot(string root) => SourceRoots.Contains(root, StringComparer.Ordinal);
+
     /// <summary>Directory of the SQLite database.</summary>
     public string StateDir { get; set; } = string.Empty;
 
@@ -197,6 +210,8 @@ internal sealed class DaemonOptions
     public void Normalize()
     {
         Roots = [.. Roots.Where(r => !string.IsNullOrWhiteSpace(r)).Select(FullPath).Distinct(StringComparer.Ordinal)];
+        // A directory that is a root is alerted on: it is not also a source root.
+        SourceRoots = [.. SourceRoots.Where(r => !string.IsNullOrWhiteSpace(r)).Select(FullPath).Distinct(StringComparer.Ordinal).Except(Roots, StringComparer.Ordinal)];
         StateDir = FullPath(StateDir);
         Socket = FullPath(Socket);
         LogDir = string.IsNullOrWhiteSpace(LogDir) ? Path.Combine(StateDir, "logs") : FullPath(LogDir);

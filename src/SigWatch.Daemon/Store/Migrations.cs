@@ -74,6 +74,30 @@ internal static class Migrations
         ALTER TABLE bundles ADD COLUMN status TEXT NOT NULL DEFAULT '';
         ALTER TABLE bundles ADD COLUMN status_detail TEXT NOT NULL DEFAULT '';
         """,
+
+        // 5: copy lineage. A sighting is a bundle's last valid assessment with the identity of its signed code and of its
+        // directory on disk (device, inode: a move keeps them); a bundle that arrived as a copy or a move of another
+        // keeps the link; bundles under source roots (mounted volumes) are inventoried but raise no events.
+        """
+        CREATE TABLE sightings (
+            bundle_id        INTEGER PRIMARY KEY REFERENCES bundles(id),
+            identifier       TEXT NOT NULL,
+            team             TEXT NOT NULL,
+            cdhash           TEXT NULL,
+            resources_digest TEXT NULL,
+            assessment_id    INTEGER NOT NULL REFERENCES assessments(id),
+            valid_at         TEXT NOT NULL,
+            device           INTEGER NULL,
+            inode            INTEGER NULL
+        );
+        CREATE INDEX sightings_identity ON sightings(identifier, team);
+        ALTER TABLE bundles ADD COLUMN source INTEGER NOT NULL DEFAULT 0;
+        ALTER TABLE bundles ADD COLUMN lineage_relation TEXT NULL;
+        ALTER TABLE bundles ADD COLUMN lineage_bundle_id INTEGER NULL;
+        ALTER TABLE bundles ADD COLUMN lineage_path TEXT NULL;
+        ALTER TABLE bundles ADD COLUMN lineage_assessment_id INTEGER NULL;
+        ALTER TABLE bundles ADD COLUMN lineage_valid_at TEXT NULL;
+        """,
     ];
 
     public static int LatestVersion => All.Count;

@@ -19,7 +19,7 @@ namespace SigWatch.Daemon.Store;
 /// that are not UTF-8 survive the database exactly. Writes are serialised in-process; reads use
 /// their own pooled connections (WAL lets them run beside a writer).
 /// </summary>
-internal sealed class SigWatchStore : IDisposable
+internal sealed partial class SigWatchStore : IDisposable
 {
     private readonly string _connectionString;
     private readonly EventHub _hub;
@@ -88,7 +88,18 @@ internal sealed class SigWatchStore : IDisposable
     /// last_cost move. An incomplete status is cleared.
     /// </summary>
     public Task<RecordOutcome> RecordAssessmentAsync(string bundlePath, string root, BundleFacts facts, AssessmentCost cost, DateTimeOffset now,
-        Func<BundleFacts?, bool, IReadOnlyList<AssessmentChange>> decide, CancellationToken cancellationToken = default)
+        Func<BundleFacts?, bool, IReadOnlyList<AssessmentChange>> decide, CancellationToken cancellationToken = default) =>
+        RecordAssessmentAsync(bundlePath, root, facts, cost, now, context => new RecordDecision(decide(context.Previous, context.Reappeared), null),
+            new RecordOptions(), cancellationToken);
+
+    /// <summary>
+    /// Records a completed assessment, as above, with copy lineage: <paramref name="decide"/> can look up where the same
+    /// signed code was last seen valid (<see cref="RecordContext.SightingsOf"/>, read in the same transaction) and
+    /// returns, with the events, the arrival it traced, which the bundle keeps. A valid assessment becomes the bundle's
+    /// sighting (with its directory's identity from <paramref name="options"/>).
+    /// </summary>
+    public Task<RecordOutcome> RecordAssessmentAsync(string bundlePath, string root, BundleFacts facts, AssessmentCost cost, DateTimeOffset now,
+        Func<RecordContext, RecordDecision> decide, RecordOptions options, CancellationToken cancellationToken = default)
     {
         var factsJson = JsonSerializer.Serialize(facts, BundleFactsJson.Default.BundleFacts);
         var costJson = JsonSerializer.Serialize(cost, BundleFactsJson.Default.AssessmentCost);
@@ -99,28 +110,35 @@ internal sealed class SigWatchStore : IDisposable
             var existing = FindBundleRow(connection, tx, path);
             var bundleId = existing?.Id ?? InsertBundle(connection, tx, path, rootText, now);
             Execute(connection, "UPDATE bundles SET last_seen = $now, last_assessed = $now, last_cost_json = $cost, removed_at = NULL, root = $root, " +
-                "status = '', status_detail = '' WHERE id = $id;", tx,
-                ("$now", Format(now)), ("$cost", costJson), ("$root", rootText), ("$id", bundleId));
+                "status = '', status_detail = '', source = $source WHERE id = $id;", tx,
+                ("$now", Format(now)), ("$cost", costJson), ("$root", rootText), ("$source", options.Source ? 1 : 0), ("$id", bundleId));
             var latest = existing is null ? null : LatestAssessmentRow(connection, tx, bundleId);
             var reappeared = existing?.RemovedAt is not null;
             var previous = latest is { } row ? DeserializeFacts(row.FactsJson, row.Id) : null;
             if (previous is not null && !reappeared && previous.HasSameValues(facts))
             {
+                RecordSighting(connection, tx, bundleId, facts, latest!.Value.Id, now, options.Directory);
                 return (new RecordOutcome(null, []), []);
             }
 
             var assessmentId = InsertReturningId(connection, tx,
                 "INSERT INTO assessments (bundle_id, assessed_at, fingerprint, facts_json, cost_json) VALUES ($b, $t, $f, $j, $c);",
                 ("$b", bundleId), ("$t", Format(now)), ("$f", facts.TreeFingerprint), ("$j", factsJson), ("$c", costJson));
-            var changes = decide(reappeared ? null : previous, reappeared);
-            var events = changes.Select(c => InsertEvent(connection, tx, now, c, bundleId, bundlePath, root, assessmentId)).ToArray();
+            var decision = decide(new RecordContext(reappeared ? null : previous, reappeared, identity => SightingsOf(connection, tx, identity, bundleId)));
+            if (decision.Arrival is { } arrival)
+            {
+                RecordArrival(connection, tx, bundleId, arrival);
+            }
+
+            RecordSighting(connection, tx, bundleId, facts, assessmentId, now, options.Directory);
+            var events = decision.Changes.Select(c => InsertEvent(connection, tx, now, c, bundleId, bundlePath, root, assessmentId)).ToArray();
             var outcome = new RecordOutcome(new AssessmentRecord(assessmentId, bundleId, now, facts, cost), events);
             return (outcome, outcome.Events);
         }, cancellationToken);
     }
 
-    /// <summary>Marks a bundle as removed from disk and records <paramref name="removed"/>; no-op when unknown or already removed.</summary>
-    public Task<EventRecord?> RecordRemovalAsync(string bundlePath, DateTimeOffset now, AssessmentChange removed, CancellationToken cancellationToken = default) =>
+    /// <summary>Marks a bundle removed; <paramref name="removed"/> is its event (null for a bundle under a source root: none).</summary>
+    public Task<EventRecord?> RecordRemovalAsync(string bundlePath, DateTimeOffset now, AssessmentChange? removed, CancellationToken cancellationToken = default) =>
         WriteAsync<EventRecord?>((connection, tx) =>
         {
             var existing = FindBundleRow(connection, tx, FileNames.Display(bundlePath));
@@ -131,6 +149,11 @@ internal sealed class SigWatchStore : IDisposable
 
             Execute(connection, "UPDATE bundles SET removed_at = $now, status = '', status_detail = '' WHERE id = $id;", tx,
                 ("$now", Format(now)), ("$id", existing.Value.Id));
+            if (removed is null)
+            {
+                return (null, []);
+            }
+
             var ev = InsertEvent(connection, tx, now, removed, existing.Value.Id, bundlePath, FileNames.FromDisplay(existing.Value.Root), null);
             return (ev, [ev]);
         }, cancellationToken);
@@ -140,7 +163,7 @@ internal sealed class SigWatchStore : IDisposable
     /// gets the incomplete status with <paramref name="detail"/>; <paramref name="incomplete"/> is recorded as an event only
     /// when the bundle was not already incomplete (one event per episode, not one per retry).
     /// </summary>
-    public Task<EventRecord?> RecordIncompleteAsync(string bundlePath, string root, string detail, DateTimeOffset now, AssessmentChange incomplete,
+    public Task<EventRecord?> RecordIncompleteAsync(string bundlePath, string root, string detail, DateTimeOffset now, AssessmentChange? incomplete,
         CancellationToken cancellationToken = default) =>
         WriteAsync<EventRecord?>((connection, tx) =>
         {
@@ -150,7 +173,7 @@ internal sealed class SigWatchStore : IDisposable
             var already = existing?.Status == StatusIncomplete;
             Execute(connection, "UPDATE bundles SET status = $s, status_detail = $d, removed_at = NULL WHERE id = $id;", tx,
                 ("$s", StatusIncomplete), ("$d", detail), ("$id", bundleId));
-            if (already)
+            if (already || incomplete is null)
             {
                 return (null, []);
             }
@@ -232,7 +255,8 @@ internal sealed class SigWatchStore : IDisposable
         return ReadBundles(connection, $"SELECT {BundleColumns} FROM bundles WHERE id = $id;", ("$id", id)).FirstOrDefault();
     }
 
-    private const string BundleColumns = "id, path, root, first_seen, last_seen, removed_at, status, status_detail, last_assessed, last_cost_json";
+    private const string BundleColumns = "id, path, root, first_seen, last_seen, removed_at, status, status_detail, last_assessed, last_cost_json, " +
+        "source, lineage_relation, lineage_bundle_id, lineage_path, lineage_assessment_id, lineage_valid_at";
 
     /// <summary>Assessments of a bundle, newest first.</summary>
     public IReadOnlyList<AssessmentRecord> GetAssessments(long bundleId, int limit)
@@ -484,7 +508,8 @@ internal sealed class SigWatchStore : IDisposable
         using var command = connection.CreateCommand();
         command.CommandText = $"""
             SELECT b.id, b.path, b.root, b.first_seen, b.last_seen, b.removed_at, b.status, b.status_detail, b.last_assessed, b.last_cost_json,
-                   a.id, a.bundle_id, a.assessed_at, a.facts_json, a.cost_json
+                   a.id, a.bundle_id, a.assessed_at, a.facts_json, a.cost_json,
+                   b.source, b.lineage_relation, b.lineage_bundle_id, b.lineage_path, b.lineage_assessment_id, b.lineage_valid_at
             FROM ({bundlesQuery.TrimEnd(';')}) AS b
             LEFT JOIN assessments AS a ON a.id = (SELECT MAX(id) FROM assessments WHERE bundle_id = b.id)
             ORDER BY b.id;
@@ -506,6 +531,9 @@ internal sealed class SigWatchStore : IDisposable
                 StatusDetail = reader.GetString(7),
                 LastAssessedAt = reader.IsDBNull(8) ? null : Parse(reader.GetString(8)),
                 LastCost = reader.IsDBNull(9) ? null : DeserializeCost(reader.GetString(9)),
+                Source = reader.GetInt64(15) != 0,
+                Lineage = reader.IsDBNull(16) ? null : new BundleLineage(reader.GetString(16), reader.GetInt64(17), FileNames.FromDisplay(reader.GetString(18)),
+                    reader.GetInt64(19), Parse(reader.GetString(20))),
             });
         }
 

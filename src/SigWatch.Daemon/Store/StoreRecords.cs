@@ -24,7 +24,29 @@ internal sealed record BundleRecord(
     public DateTimeOffset? LastAssessedAt { get; init; }
 
     public AssessmentCost? LastCost { get; init; }
+
+    /// <summary>Under a source root (mounted volumes, --source-root): inventoried for copy lineage, never an event's subject.</summary>
+    public bool Source { get; init; }
+
+    /// <summary>Where the bundle came from, when it arrived as a copy or a move of a bundle seen valid elsewhere.</summary>
+    public BundleLineage? Lineage { get; init; }
 }
+
+/// <param name="Relation">"copy" or "move".</param>
+/// <param name="SourcePath">The original's path (name on disk); it may be gone since.</param>
+internal sealed record BundleLineage(string Relation, long SourceBundleId, string SourcePath, long SourceAssessmentId, DateTimeOffset SourceValidAt);
+
+/// <summary>What <see cref="SigWatchStore.RecordAssessmentAsync(string, string, Core.Bundles.BundleFacts, AssessmentCost, DateTimeOffset, Func{RecordContext, RecordDecision}, RecordOptions, CancellationToken)"/> tells the decision.</summary>
+/// <param name="Previous">The latest stored facts; null for a new bundle or one that reappeared.</param>
+/// <param name="SightingsOf">Where bundles with this identifier and team were last seen valid (not this bundle).</param>
+internal sealed record RecordContext(Core.Bundles.BundleFacts? Previous, bool Reappeared, Func<BundleIdentity, IReadOnlyList<ValidSighting>> SightingsOf);
+
+/// <summary>The events of an assessment, and the arrival traced for it (null: none).</summary>
+internal sealed record RecordDecision(IReadOnlyList<AssessmentChange> Changes, Arrival? Arrival);
+
+/// <param name="Source">The bundle is under a source root.</param>
+/// <param name="Directory">The bundle directory's device and inode now (a sighting keeps them, to tell a move from a copy).</param>
+internal sealed record RecordOptions(bool Source = false, FileIdentity? Directory = null);
 
 internal sealed record AssessmentRecord(long Id, long BundleId, DateTimeOffset AssessedAt, Core.Bundles.BundleFacts Facts, AssessmentCost? Cost = null);
 

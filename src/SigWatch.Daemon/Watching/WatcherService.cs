@@ -75,7 +75,7 @@ internal sealed class WatcherService(
 
     private void PollUnwatchable()
     {
-        foreach (var root in options.Roots)
+        foreach (var root in options.WatchedRoots)
         {
             foreach (var bundle in store.PresentBundlePathsUnder(root).Where(FileNames.HasRawBytes))
             {
@@ -86,7 +86,7 @@ internal sealed class WatcherService(
 
     private void EnsureWatchers()
     {
-        foreach (var root in options.Roots)
+        foreach (var root in options.WatchedRoots)
         {
             if (_watchers.TryGetValue(root, out var existing))
             {

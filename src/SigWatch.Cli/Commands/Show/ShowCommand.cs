@@ -54,6 +54,17 @@ internal sealed class ShowCommand(CliConsole console, string? socket, bool json,
                 o.WriteLine($"  status:      {b.Status.ToUpperInvariant()}: {b.StatusDetail}");
             }
 
+            if (b.Lineage is { } lineage)
+            {
+                var relation = lineage.Relation == "move" ? "moved" : "copied";
+                o.WriteLine($"  origin:      {relation} from {lineage.SourcePath} (valid there at {Format.Time(JsonMapping.Time(lineage.SourceValidAt))}, assessment #{lineage.SourceAssessmentId})");
+            }
+
+            if (b.Source)
+            {
+                o.WriteLine("  source:      under a source root: inventoried for copy lineage, no events");
+            }
+
             if (b.LastAssessedAt is not null)
             {
                 o.WriteLine($"  assessed:    {Format.Time(JsonMapping.Time(b.LastAssessedAt))}{(b.LastCost is { } last ? "; " + Examined(last) : string.Empty)}");

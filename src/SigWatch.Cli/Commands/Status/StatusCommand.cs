@@ -35,6 +35,11 @@ internal sealed class StatusCommand(CliConsole console, string? socket, bool jso
                 var state = root.Watching ? "watching" : "NOT watching";
                 var problem = string.IsNullOrEmpty(root.Problem) ? string.Empty : $" ({root.Problem})";
                 var count = root.Hidden ? "another user's Downloads, not shown to you" : $"{root.BundleCount} bundle(s)";
+                if (root.Source)
+                {
+                    count += " (source of copies: no events)";
+                }
+
                 o.WriteLine($"    {root.Path}  {state}, {count}{problem}");
             }
 

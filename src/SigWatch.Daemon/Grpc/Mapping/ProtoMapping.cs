@@ -50,6 +50,19 @@ internal static class ProtoMapping
             proto.RemovedAt = Timestamp.FromDateTimeOffset(removed);
         }
 
+        proto.Source = bundle.Source;
+        if (bundle.Lineage is { } lineage)
+        {
+            proto.Lineage = new Lineage
+            {
+                Relation = lineage.Relation,
+                SourcePath = FileNames.Display(lineage.SourcePath),
+                SourceBundleId = lineage.SourceBundleId,
+                SourceAssessmentId = lineage.SourceAssessmentId,
+                SourceValidAt = Timestamp.FromDateTimeOffset(lineage.SourceValidAt),
+            };
+        }
+
         if (bundle.Latest is { } latest)
         {
             proto.Latest = ToProto(latest);
@@ -223,6 +236,7 @@ internal static class ProtoMapping
             Core.Assessment.EventKind.SignatureRestored => ProtoEventKind.SignatureRestored,
             Core.Assessment.EventKind.VerifierDisagreement => ProtoEventKind.VerifierDisagreement,
             Core.Assessment.EventKind.AssessmentIncomplete => ProtoEventKind.AssessmentIncomplete,
+            Core.Assessment.EventKind.CopyBrokeSeal => ProtoEventKind.CopyBrokeSeal,
             _ => ProtoEventKind.Unspecified,
         } : ProtoEventKind.Unspecified,
         KindName = ev.Kind,

@@ -32,7 +32,7 @@ internal sealed class ControlService(DaemonOptions options, AssessmentQueue queu
     {
         if (string.IsNullOrEmpty(request.Path))
         {
-            return Task.FromResult(new RescanResponse { Queued = options.Roots.Sum(root => Queue(new WorkItem(WorkKind.Root, root, root))) });
+            return Task.FromResult(new RescanResponse { Queued = options.WatchedRoots.Sum(root => Queue(new WorkItem(WorkKind.Root, root, root))) });
         }
 
         RequirePathLength(request.Path);
@@ -42,12 +42,12 @@ internal sealed class ControlService(DaemonOptions options, AssessmentQueue queu
         }
 
         var path = Path.TrimEndingDirectorySeparator(Path.GetFullPath(FileNames.FromDisplay(request.Path)));
-        if (options.Roots.Contains(path, StringComparer.Ordinal))
+        if (options.WatchedRoots.Contains(path, StringComparer.Ordinal))
         {
             return Task.FromResult(new RescanResponse { Queued = Queue(new WorkItem(WorkKind.Root, path, path)) });
         }
 
-        foreach (var root in options.Roots)
+        foreach (var root in options.WatchedRoots)
         {
             var location = BundleLocator.Locate(root, path);
             if (location.Kind is PathLocationKind.Bundle or PathLocationKind.Container && location.Path == path)

@@ -65,7 +65,7 @@ internal sealed class InventoryService(
                 Role = caller.Role,
             },
         };
-        foreach (var root in options.Roots)
+        foreach (var root in options.WatchedRoots)
         {
             var (watching, problem) = watchers.RootState(root);
             var isHidden = hidden.Contains(root);
@@ -77,6 +77,7 @@ internal sealed class InventoryService(
                 BundleCount = isHidden ? 0 : counts.GetValueOrDefault(root),
                 Problem = problem ?? string.Empty,
                 Hidden = isHidden,
+                Source = options.IsSourceRoot(root),
             });
         }
 
