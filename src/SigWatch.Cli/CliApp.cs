@@ -24,6 +24,7 @@ internal static class CliApp
     private static IEnumerable<Command> CreateCommands(CliConsole console)
     {
         // One line per command folder; keep alphabetical.
+        yield return Commands.Agent.AgentCommandDefinition.Create(console);
         yield return Commands.Check.CheckCommandDefinition.Create(console);
         yield return Commands.Events.EventsCommandDefinition.Create(console);
         yield return Commands.List.ListCommandDefinition.Create(console);

@@ -17,6 +17,20 @@ public sealed class ShippedServiceFilesTests
     }
 
     [Fact]
+    public void AgentDefinitions_RunSigwatchAgentPerUser()
+    {
+        var plist = (PlistDictionary)PropertyList.Read(File.ReadAllBytes(Path.Combine(RepoPaths.Root, "launchd", "org.sigwatch.agent.plist")));
+        Assert.Equal("org.sigwatch.agent", plist.GetString("Label"));
+        Assert.Equal(["/Library/Application Support/SigWatch/bin/sigwatch", "agent"],
+            plist.GetArray("ProgramArguments")!.Select(v => ((PlistString)v).Value));
+        Assert.Equal("Aqua", plist.GetString("LimitLoadToSessionType"));
+
+        var unit = File.ReadAllLines(Path.Combine(RepoPaths.Root, "packaging", "linux", "sigwatch-agent.service"));
+        Assert.Contains("ExecStart=/opt/sigwatch/sigwatch agent", unit);
+        Assert.Contains("WantedBy=graphical-session.target", unit);
+    }
+
+    [Fact]
     public void LaunchDaemon_RunsWithAPrivateUmask()
     {
         var plist = (PlistDictionary)PropertyList.Read(File.ReadAllBytes(Path.Combine(RepoPaths.Root, "launchd", "org.sigwatch.daemon.plist")));

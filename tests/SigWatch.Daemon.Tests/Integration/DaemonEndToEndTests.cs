@@ -181,6 +181,38 @@ public sealed class DaemonEndToEndTests
         Assert.Equal(0, await daemon.TerminateAsync(TimeSpan.FromSeconds(20)));
     }
 
+    [Theory]
+    [InlineData(false, "sigwatchd ended the event stream (it is stopping or restarting)")]
+    [InlineData(true, "the connection to sigwatchd broke")]
+    public async Task EventsFollow_WhenTheDaemonStopsOrDies_SaysSoAndExitsThree(bool kill, string message)
+    {
+        using var dir = new TempDirectory();
+        var root = Directory.CreateDirectory(dir.Combine("root")).FullName;
+        await using var daemon = await DaemonProcess.StartAsync(dir, 0.3, root);
+        var app = AppTree.Create(Path.Combine(root, "Seen.app"), "com.example.seen");
+        await daemon.PollJsonAsync(["events"], j => Events(j).Any(), s_wait);
+
+        using var follower = Process.Start(Programs.StartInfo(Programs.CliDll, ["events", "--follow", "--json", "--socket", daemon.Socket]))!;
+        var stderr = follower.StandardError.ReadToEndAsync();
+        var first = await follower.StandardOutput.ReadLineAsync().WaitAsync(s_wait);
+        var id = JsonDocument.Parse(first!).RootElement.GetProperty("id").GetInt64();
+        if (kill)
+        {
+            daemon.Kill();
+        }
+        else
+        {
+            Assert.Equal(0, await daemon.TerminateAsync());
+        }
+
+        using var timeout = new CancellationTokenSource(s_wait);
+        await follower.WaitForExitAsync(timeout.Token);
+        Assert.Equal(3, follower.ExitCode);
+        var said = await stderr;
+        Assert.Contains(message, said, StringComparison.Ordinal);
+        Assert.Contains($"resume with `sigwatch events --follow --after {id}`", said, StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task Rescan_PathOutsideRoots_IsRefused_BundleInsideRootIsQueued()
     {

@@ -49,10 +49,12 @@ internal sealed class EventsCommand(CliConsole console, string? socket, bool jso
             }
 
             using var call = connection.Client.WatchEvents(new WatchEventsRequest { AfterId = after }, cancellationToken: cancellationToken);
+            var last = after;
             try
             {
                 await foreach (var ev in call.ResponseStream.ReadAllAsync(cancellationToken).ConfigureAwait(false))
                 {
+                    last = ev.Id;
                     if (json)
                     {
                         console.Out.WriteLine(JsonSerializer.Serialize(JsonMapping.ToJson(ev), CliJsonContext.Compact.EventJson));
@@ -67,10 +69,28 @@ internal sealed class EventsCommand(CliConsole console, string? socket, bool jso
             }
             catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
             {
+                return ExitCodes.Ok;
+            }
+            catch (RpcException e) when (e.StatusCode is StatusCode.Unavailable or StatusCode.Internal or StatusCode.Unknown && !cancellationToken.IsCancellationRequested)
+            {
+                // The connection broke: the daemon crashed or was killed.
+                return StreamEnded(connection, last, $"the connection to sigwatchd broke ({e.Status.Detail})");
             }
 
-            return ExitCodes.Ok;
+            if (cancellationToken.IsCancellationRequested)
+            {
+                return ExitCodes.Ok;
+            }
+
+            // The daemon ends every stream with OK when it stops: a follow must never just end.
+            return StreamEnded(connection, last, "sigwatchd ended the event stream (it is stopping or restarting)");
         });
+    }
+
+    private int StreamEnded(DaemonConnection connection, long last, string why)
+    {
+        console.Error.WriteLine($"sigwatch: {why} at {connection.SocketPath}; no events are missed: resume with `sigwatch events --follow --after {last}`.");
+        return ExitCodes.DaemonUnreachable;
     }
 
     private void WriteLine(Event ev)
