@@ -15,6 +15,18 @@ public sealed record OtherUser(uint Uid, uint Gid, IReadOnlyList<uint> Groups)
 
     public static OtherUser WithId(uint uid, params uint[] groups) => new(uid, uid, groups);
 
+    /// <summary>Gives <paramref name="path"/> to <paramref name="uid"/> (chown; needs root), e.g. a user's Downloads.</summary>
+    public static async Task ChownAsync(string path, uint uid)
+    {
+        using var chown = Process.Start(new ProcessStartInfo("chown", [uid.ToString(CultureInfo.InvariantCulture), path]) { UseShellExecute = false })
+            ?? throw new InvalidOperationException("could not start chown");
+        await chown.WaitForExitAsync().ConfigureAwait(false);
+        if (chown.ExitCode != 0)
+        {
+            throw new InvalidOperationException($"chown {uid} {path} exited with {chown.ExitCode}");
+        }
+    }
+
     /// <summary><paramref name="inner"/> (a dotnet exec start info) wrapped in setpriv for this user.</summary>
     public ProcessStartInfo Wrap(ProcessStartInfo inner)
     {

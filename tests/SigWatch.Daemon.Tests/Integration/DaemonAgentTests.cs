@@ -119,11 +119,11 @@ public sealed class DaemonAgentTests
         using var dir = new TempDirectory();
         var downloadsA = Directory.CreateDirectory(dir.Combine("home", "a", "Downloads")).FullName;
         var downloadsB = Directory.CreateDirectory(dir.Combine("home", "b", "Downloads")).FullName;
-        await Chown(downloadsA, 60001);
-        await Chown(downloadsB, 60002);
+        await OtherUser.ChownAsync(downloadsA, 60001);
+        await OtherUser.ChownAsync(downloadsB, 60002);
         var bin = AgentProcess.RecordingNotifySend(dir);
         var userDir = Directory.CreateDirectory(dir.Combine("a-state")).FullName;
-        await Chown(userDir, 60001);
+        await OtherUser.ChownAsync(userDir, 60001);
         await using var daemon = await DaemonProcess.StartAsync(dir, new DaemonStart
         {
             QuietWindowSeconds = 0.2,
@@ -171,12 +171,5 @@ public sealed class DaemonAgentTests
     {
         AppTree.Create(Path.Combine(applications, name + ".app"), "com.example." + name.ToLowerInvariant());
         await agent.WaitForNotificationsAsync(expectedTotal);
-    }
-
-    private static async Task Chown(string path, uint uid)
-    {
-        using var chown = Process.Start(new ProcessStartInfo("chown", [uid.ToString(CultureInfo.InvariantCulture), path]) { UseShellExecute = false })!;
-        await chown.WaitForExitAsync();
-        Assert.Equal(0, chown.ExitCode);
     }
 }

@@ -186,7 +186,7 @@ public sealed class DaemonAuthorizationTests
         using var dir = new TempDirectory();
         var state = Directory.CreateDirectory(dir.Combine("state")).FullName;
         File.SetUnixFileMode(state, (UnixFileMode)Convert.ToInt32("755", 8));
-        await Chown(state, 65534);
+        await OtherUser.ChownAsync(state, 65534);
         var root = Directory.CreateDirectory(dir.Combine("root")).FullName;
 
         using var process = Process.Start(Programs.StartInfo(Programs.DaemonDll,
@@ -203,13 +203,6 @@ public sealed class DaemonAuthorizationTests
     private static List<string> Paths(JsonElement bundles) => [.. bundles.EnumerateArray().Select(b => b.GetProperty("path").GetString()!)];
 
     private static string Mode(string path) => Convert.ToString((int)File.GetUnixFileMode(path) & 0x1FF, 8);
-
-    private static async Task Chown(string path, uint uid)
-    {
-        using var chown = Process.Start(new ProcessStartInfo("chown", [uid.ToString(CultureInfo.InvariantCulture), path]) { UseShellExecute = false })!;
-        await chown.WaitForExitAsync();
-        Assert.Equal(0, chown.ExitCode);
-    }
 
     /// <summary>
     /// Two users' Downloads (owned by them) and a shared Applications folder, one app in each, watched by a root daemon
@@ -248,8 +241,8 @@ public sealed class DaemonAuthorizationTests
             var downloadsA = Directory.CreateDirectory(dir.Combine("home", "a", "Downloads")).FullName;
             var downloadsB = Directory.CreateDirectory(dir.Combine("home", "b", "Downloads")).FullName;
             var applications = Directory.CreateDirectory(dir.Combine("Applications")).FullName;
-            await Chown(downloadsA, UserA);
-            await Chown(downloadsB, UserB);
+            await OtherUser.ChownAsync(downloadsA, UserA);
+            await OtherUser.ChownAsync(downloadsB, UserB);
             var daemon = await DaemonProcess.StartAsync(dir, new DaemonStart
             {
                 QuietWindowSeconds = 0.2,
