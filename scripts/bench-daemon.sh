@@ -4,6 +4,8 @@
 # GetStatus at 1, 16 and 64 concurrent clients (8 per connection) for SECONDS each, after a warm-up, and prints
 # requests/s, p50, p99, max, errors and the daemon's RSS as a Markdown table (docs/benchmarks.md).
 # Client and daemon share the machine's cores, as they do in production.
+# As root (with setpriv), also the flood goal: 1 admitted client while uid 65534 opens 20,000 refused
+# connections, 32 at a time — p99 under 50 ms — next to the same client without the flood, measured in the same run.
 # Usage: scripts/bench-daemon.sh [SECONDS] [BASELINE_SIGWATCHD_DLL]
 #   With a baseline (e.g. a worktree of an older commit, built), both daemons are measured in turn, twice (ABAB).
 set -euo pipefail
@@ -12,7 +14,7 @@ SECONDS_EACH=${1:-10}
 BASELINE=${2:-}
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/bench-daemon.XXXXXX")
 DAEMON_PID=
-cleanup() { [ -n "$DAEMON_PID" ] && kill "$DAEMON_PID" 2>/dev/null || true; rm -rf "$WORK"; }
+cleanup() { if [ -n "$DAEMON_PID" ]; then kill "$DAEMON_PID" 2>/dev/null || true; fi; rm -rf "$WORK"; }
 trap cleanup EXIT
 
 dotnet build -c Release src/SigWatch.Daemon -v q -nologo >/dev/null
@@ -21,6 +23,8 @@ LOAD=tests/SigWatch.Load/bin/Release/net10.0/sigwatch-load.dll
 CURRENT=src/SigWatch.Daemon/bin/Release/net10.0/sigwatchd.dll
 echo "machine: $(nproc) cores, $(uname -sr), $(dotnet --version)"
 
+# uid 65534 must reach the socket under $WORK/run for the flood (the daemon's peer policy refuses it there).
+chmod 711 "$WORK"
 mkdir -p "$WORK/root"
 for i in $(seq 1 20); do
   mkdir -p "$WORK/root/App$i.app/Contents/MacOS"
@@ -41,6 +45,17 @@ measure() { # LABEL DLL
   echo
   echo "$label ($dll)"
   dotnet exec "$LOAD" load --socket "$socket" --clients 1,16,64 --seconds "$SECONDS_EACH" --warmup 2 --markdown | grep '^|'
+  if [ "$(id -u)" = 0 ] && command -v setpriv >/dev/null; then
+    echo "1 admitted client, without and then during a flood of 20,000 refused connections from uid 65534:"
+    dotnet exec "$LOAD" load --socket "$socket" --clients 1 --seconds 4 --warmup 1 --markdown | grep '^|'
+    setpriv --reuid=65534 --regid=65534 --clear-groups dotnet exec "$LOAD" flood --socket "$socket" \
+      --connections 20000 --concurrency 32 >"$WORK/flood.json" &
+    local flood=$!
+    sleep 1 # the flood tool's own start-up
+    dotnet exec "$LOAD" load --socket "$socket" --clients 1 --seconds 3 --warmup 0 --markdown | grep '^| *1 '
+    wait "$flood"
+    grep -o '"Refused":[0-9]*\|"ConnectionsPerSecond":[0-9]*' "$WORK/flood.json" | tr '\n' ' '; echo
+  fi
   kill "$DAEMON_PID"; wait "$DAEMON_PID" 2>/dev/null || true; DAEMON_PID=
 }
 

@@ -1,9 +1,11 @@
 using System.Globalization;
 using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Connections;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
 using Serilog;
 using Serilog.Events;
 using Serilog.Formatting.Compact;
@@ -97,11 +99,12 @@ try
         EnvironmentName = Environments.Production,
     });
     builder.Services.AddSerilog();
+    // Under systemd (NOTIFY_SOCKET set): READY=1 when started, STOPPING=1 on SIGTERM; a no-op elsewhere.
+    builder.Services.AddSystemd();
     builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(15));
-    // Kestrel's socket transport starts receiving before any connection middleware runs: this bounds what it can
-    // buffer of a peer's bytes (a refused peer's are then discarded unparsed) before it stops reading the socket.
+    // Bounds what the transport buffers of an admitted peer's bytes before it stops reading the socket (a refused
+    // peer's socket is never read: GatedUnixSocketListenerFactory).
     const int MaxReadBuffer = 256 * 1024;
-    builder.WebHost.UseSockets(sockets => sockets.MaxReadBufferSize = MaxReadBuffer);
     builder.WebHost.ConfigureKestrel(kestrel =>
     {
         kestrel.AddServerHeader = false;
@@ -123,6 +126,10 @@ try
         });
     });
     builder.Services.AddSigWatchDaemon(options);
+    // The Unix socket's transport (registered last, so Kestrel prefers it to the default sockets transport for this
+    // endpoint): the peer policy is applied in its accept loop, and the socket file's mode is set before listen(2).
+    builder.Services.AddSingleton<IConnectionListenerFactory>(sp => new GatedUnixSocketListenerFactory(
+        sp.GetRequiredService<ConnectionGate>(), isRoot, MaxReadBuffer, sp.GetRequiredService<ILoggerFactory>()));
 
     var app = builder.Build();
     app.MapGrpcService<InventoryService>();
@@ -139,7 +146,6 @@ try
     using var refusalFlush = TimeProvider.System.CreateTimer(_ => refusals.Flush(), null, TimeSpan.FromMinutes(1), TimeSpan.FromMinutes(1));
 
     await app.StartAsync().ConfigureAwait(false);
-    UnixSocket.SecureSocketFile(options.Socket, isRoot);
     Log.Information(
         "sigwatchd {Version} listening on {Socket}; roots {Roots}; database {Database}; quiet window {Quiet} s",
         DaemonClock.Version, options.Socket, options.Roots, options.DatabasePath, options.QuietWindowSeconds);

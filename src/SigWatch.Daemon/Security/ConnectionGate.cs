@@ -7,12 +7,14 @@ using SigWatch.Protos;
 namespace SigWatch.Daemon.Security;
 
 /// <summary>
-/// Kestrel connection middleware, the daemon's front door. It reads the kernel's credentials of each connecting peer
-/// and decides it — against the <see cref="PeerPolicy"/> and the per-uid connection limit — before any HTTP/2 byte is
-/// read. A refused peer is answered with <see cref="PeerRefusal"/> (an HTTP/2 server preface and a GOAWAY, error
-/// INADEQUATE_SECURITY, debug data "PERMISSION_DENIED: reason") and the connection is closed at once: nothing it sent is read, so neither its requests
-/// nor its connections can pile up. Refusals are logged through <see cref="RefusalLog"/> (rate-limited). An admitted
-/// peer's decision travels with the connection for <see cref="CallAuthorizationInterceptor"/>.
+/// The daemon's front door. It reads the kernel's credentials of each connecting peer and decides it — against the
+/// <see cref="PeerPolicy"/> and the per-uid connection limit — before any HTTP/2 byte is read. A refused peer is
+/// answered with <see cref="PeerRefusal"/> (an HTTP/2 server preface and a GOAWAY, error INADEQUATE_SECURITY, debug
+/// data "PERMISSION_DENIED: reason") and the connection is closed at once: nothing it sent is read, so neither its
+/// requests nor its connections can pile up. The policy is applied in the accept loop
+/// (<see cref="GatedUnixSocketListenerFactory"/>); the per-uid limit, which needs to know when a connection ends, in
+/// the Kestrel connection <see cref="Middleware"/>. Refusals are logged through <see cref="RefusalLog"/>
+/// (rate-limited). An admitted peer's decision travels with the connection for <see cref="CallAuthorizationInterceptor"/>.
 /// </summary>
 internal sealed class ConnectionGate(PeerPolicy policy, IPeerCredentials credentials, RefusalLog refusals, int maxPerUser)
 {
@@ -23,7 +25,10 @@ internal sealed class ConnectionGate(PeerPolicy policy, IPeerCredentials credent
 
     public Func<ConnectionDelegate, ConnectionDelegate> Middleware => next => async connection =>
     {
-        var decision = Decide(connection);
+        // Decided in the accept loop; a connection from any other transport is decided here.
+        var decision = connection.Items.TryGetValue(PeerDecision.ConnectionItemKey, out var item) && item is PeerDecision known
+            ? known
+            : Decide(connection);
         if (!decision.Admitted)
         {
             refusals.Note(decision.Peer?.UserId, decision.Reason);
@@ -52,14 +57,14 @@ internal sealed class ConnectionGate(PeerPolicy policy, IPeerCredentials credent
         }
     };
 
-    private PeerDecision Decide(ConnectionContext connection)
-    {
-        var socket = connection.Features.Get<IConnectionSocketFeature>()?.Socket;
-        if (socket is null)
-        {
-            return new PeerDecision(false, "the connection has no socket to read peer credentials from", null);
-        }
+    private PeerDecision Decide(ConnectionContext connection) =>
+        connection.Features.Get<IConnectionSocketFeature>()?.Socket is { } socket
+            ? Decide(socket)
+            : new PeerDecision(false, "the connection has no socket to read peer credentials from", null);
 
+    /// <summary>The peer policy's decision for an accepted socket, from the kernel's credentials of its peer.</summary>
+    public PeerDecision Decide(System.Net.Sockets.Socket socket)
+    {
         try
         {
             return policy.Evaluate(credentials.Read(socket));
@@ -75,6 +80,27 @@ internal sealed class ConnectionGate(PeerPolicy policy, IPeerCredentials credent
         if (_open.AddOrUpdate(uid, 0, (_, n) => n - 1) <= 0)
         {
             _open.TryRemove(new KeyValuePair<uint, int>(uid, 0));
+        }
+    }
+
+    /// <summary>
+    /// Refuses an accepted socket that no connection was made for: the frames (~150 bytes) fit in any socket buffer, so
+    /// a non-blocking send either queues them all or the peer is gone; then the socket is closed unread.
+    /// </summary>
+    public void Refuse(System.Net.Sockets.Socket socket, PeerDecision decision)
+    {
+        refusals.Note(decision.Peer?.UserId, decision.Reason);
+        try
+        {
+            socket.Blocking = false;
+            socket.Send(PeerRefusal.Encode(decision.Reason), System.Net.Sockets.SocketFlags.None, out _);
+        }
+        catch (ObjectDisposedException)
+        {
+        }
+        finally
+        {
+            socket.Dispose();
         }
     }
 

@@ -51,12 +51,14 @@ public sealed class DaemonAbuseTests(ITestOutputHelper output)
         Assert.Equal(20_000, flood.Refused);
         Assert.Equal(0, flood.StillOpenAfterTimeout);
         Assert.Contains("PERMISSION_DENIED: uid 65534", flood.FirstRefusal, StringComparison.Ordinal);
-        // Refused connections are closed at once: the daemon never holds more than a handful of them.
-        Assert.True(max.OpenFiles - before.OpenFiles <= 64, $"fds grew from {before.OpenFiles} to {max.OpenFiles}");
+        // Refused connections are closed in the accept loop: the daemon never holds more than a handful of them.
+        Assert.True(max.OpenFiles - before.OpenFiles <= 16, $"fds grew from {before.OpenFiles} to {max.OpenFiles}");
         Assert.True(max.RssBytes - before.RssBytes < 50 * MiB, $"RSS grew from {before.RssMegabytes:F1} to {max.RssMegabytes:F1} MB");
+        // The admitted client was served throughout: every call answered within its deadline, none refused. How fast
+        // (the p99 < 50 ms) is a speed target, measured by scripts/bench-daemon.sh beside a no-flood baseline,
+        // not asserted here: on a shared CI machine a timing bound measures the machine.
         Assert.True(admitted.Errors == 0, admitted.Describe());
         Assert.True(admitted.Calls >= 100, admitted.Describe());
-        Assert.True(admitted.P99Milliseconds < 50, admitted.Describe());
         // 20,210 refusals since the daemon started (with the warm-up): one line for the first refusal of uid 65534 in a
         // minute, one summing up the rest of that minute; a test that straddles a minute boundary can see two of each.
         Assert.InRange(logLines, 1, 4);
@@ -88,7 +90,7 @@ public sealed class DaemonAbuseTests(ITestOutputHelper output)
 
         Assert.Equal(500, big.Refused);
         Assert.Contains("PERMISSION_DENIED", big.FirstRefusal, StringComparison.Ordinal);
-        // Nothing was read: no request got through the kernel's socket buffer plus the transport's bounded read buffer.
+        // Nothing was read: a refused socket is closed in the accept loop, so only the kernel's socket buffer took bytes.
         Assert.Equal(0, big.SentCompletely);
         Assert.True(big.MaxBytesSent < 1 * MiB, $"{big.MaxBytesSent} bytes of one request were accepted");
         Assert.True(max.RssBytes - before.RssBytes < 50 * MiB, $"RSS grew from {before.RssMegabytes:F1} to {max.RssMegabytes:F1} MB");
