@@ -30,12 +30,17 @@ public sealed record SigWatchPaths(
     public static SigWatchPaths ForCurrentProcess() =>
         ProcessIdentity.IsRoot ? ForRoot() : ForUser(ProcessIdentity.EffectiveUserId, Environment.GetEnvironmentVariable);
 
-    public static SigWatchPaths ForRoot()
+    public static SigWatchPaths ForRoot() => ForRoot(OperatingSystem.IsMacOS());
+
+    /// <summary>The root daemon's defaults on macOS or on Linux (the packages and profiles state them too).</summary>
+    public static SigWatchPaths ForRoot(bool macOS)
     {
-        if (OperatingSystem.IsMacOS())
+        if (macOS)
         {
+            // State sits in its own 0700 directory: the package's executables are beside it, under
+            // /Library/Application Support/SigWatch/bin, and every user must be able to reach those.
             return new SigWatchPaths(
-                "/Library/Application Support/SigWatch",
+                "/Library/Application Support/SigWatch/State",
                 "/var/run/sigwatch/" + SocketFileName,
                 "/Library/Logs/SigWatch",
                 "/Library/Preferences/org.sigwatch.daemon.plist",

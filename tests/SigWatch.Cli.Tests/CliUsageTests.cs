@@ -19,6 +19,8 @@ public sealed class CliUsageTests
     [InlineData("show")]
     [InlineData("events", "--after", "-3")]
     [InlineData("events", "--after", "soon")]
+    [InlineData("check", "")]
+    [InlineData("agent", "--log-file", "/proc/sigwatch-agent.log")]
     public void Run_BadUsage_ExitsTwoWithAMessage(params string[] args)
     {
         var (exit, _, err) = Run(args);

@@ -58,25 +58,8 @@ public sealed record OtherUser(uint Uid, uint Gid, IReadOnlyList<uint> Groups)
     /// <summary>Runs sigwatch-load (tests/SigWatch.Load) as this user to completion (bounded).</summary>
     public Task<CliResult> RunLoadToolAsync(params string[] args) => RunAsync(Programs.StartInfo(Programs.LoadToolDll, args), TimeSpan.FromMinutes(3));
 
-    public async Task<CliResult> RunAsync(ProcessStartInfo inner, TimeSpan timeout)
-    {
-        using var process = Process.Start(Wrap(inner)) ?? throw new InvalidOperationException("could not start setpriv");
-        process.StandardInput.Close();
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        using var cts = new CancellationTokenSource(timeout);
-        try
-        {
-            await process.WaitForExitAsync(cts.Token).ConfigureAwait(false);
-        }
-        catch (OperationCanceledException)
-        {
-            process.Kill(entireProcessTree: true);
-            throw new TimeoutException($"{string.Join(' ', inner.ArgumentList)} as uid {Uid} did not finish within {timeout}");
-        }
-
-        return new CliResult(process.ExitCode, await stdout.ConfigureAwait(false), await stderr.ConfigureAwait(false));
-    }
+    public Task<CliResult> RunAsync(ProcessStartInfo inner, TimeSpan timeout) =>
+        ExternalProgram.RunAsync(Wrap(inner), timeout, $"{string.Join(' ', inner.ArgumentList)} as uid {Uid}");
 }
 
 /// <summary>What /proc says of a process (Linux): resident memory and open descriptors.</summary>

@@ -57,24 +57,10 @@ public static class Programs
     }
 
     /// <summary>Runs the CLI to completion (bounded by <paramref name="timeout"/>).</summary>
-    public static async Task<CliResult> RunCliAsync(IEnumerable<string> args, TimeSpan? timeout = null)
+    public static Task<CliResult> RunCliAsync(IEnumerable<string> args, TimeSpan? timeout = null)
     {
-        using var process = Process.Start(StartInfo(CliDll, args)) ?? throw new InvalidOperationException("could not start sigwatch");
-        process.StandardInput.Close();
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        using var cts = new CancellationTokenSource(timeout ?? TimeSpan.FromSeconds(60));
-        try
-        {
-            await process.WaitForExitAsync(cts.Token).ConfigureAwait(false);
-        }
-        catch (OperationCanceledException)
-        {
-            process.Kill(entireProcessTree: true);
-            throw new TimeoutException($"sigwatch {string.Join(' ', args)} did not finish in time");
-        }
-
-        return new CliResult(process.ExitCode, await stdout.ConfigureAwait(false), await stderr.ConfigureAwait(false));
+        var info = StartInfo(CliDll, args);
+        return ExternalProgram.RunAsync(info, timeout ?? TimeSpan.FromSeconds(60), $"sigwatch {string.Join(' ', info.ArgumentList.Skip(1))}");
     }
 }
 

@@ -56,4 +56,24 @@ public sealed class AgentPartsTests
         Assert.Null(cursor.Read(out var problem));
         Assert.Contains("does not hold an event id", problem, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public void LogFile_TildeIsTheUsersHome_CreatedPrivateAndAppendedTo()
+    {
+        using var home = new TempDirectory();
+        using (var log = AgentLog.Open("~/Library/Logs/SigWatch/agent.log", home.Path))
+        {
+            log.WriteLine("first");
+        }
+
+        using (var log = AgentLog.Open("~/Library/Logs/SigWatch/agent.log", home.Path))
+        {
+            log.WriteLine("second");
+        }
+
+        var path = home.Combine("Library", "Logs", "SigWatch", "agent.log");
+        Assert.Equal(["first", "second"], File.ReadAllLines(path));
+        Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(path));
+        Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute, File.GetUnixFileMode(Path.GetDirectoryName(path)!));
+    }
 }

@@ -14,6 +14,12 @@ public sealed class ShippedServiceFilesTests
         Assert.Contains("StateDirectoryMode=0700", unit);
         Assert.Contains("LogsDirectoryMode=0700", unit);
         Assert.Contains("UMask=0077", unit);
+        // "Started" means the socket is bound (sigwatchd sends READY=1 through Microsoft.Extensions.Hosting.Systemd).
+        Assert.Contains("Type=notify", unit);
+        Assert.Contains("ExecStart=/usr/sbin/sigwatchd", unit);
+        Assert.Contains("CapabilityBoundingSet=CAP_DAC_READ_SEARCH", unit);
+        Assert.Contains("ProtectSystem=strict", unit);
+        Assert.Contains("ProtectHome=read-only", unit);
     }
 
     [Fact]
@@ -21,12 +27,12 @@ public sealed class ShippedServiceFilesTests
     {
         var plist = (PlistDictionary)PropertyList.Read(File.ReadAllBytes(Path.Combine(RepoPaths.Root, "launchd", "org.sigwatch.agent.plist")));
         Assert.Equal("org.sigwatch.agent", plist.GetString("Label"));
-        Assert.Equal(["/Library/Application Support/SigWatch/bin/sigwatch", "agent"],
+        Assert.Equal(["/Library/Application Support/SigWatch/bin/sigwatch/sigwatch", "agent", "--log-file", "~/Library/Logs/SigWatch/agent.log"],
             plist.GetArray("ProgramArguments")!.Select(v => ((PlistString)v).Value));
         Assert.Equal("Aqua", plist.GetString("LimitLoadToSessionType"));
 
         var unit = File.ReadAllLines(Path.Combine(RepoPaths.Root, "packaging", "linux", "sigwatch-agent.service"));
-        Assert.Contains("ExecStart=/opt/sigwatch/sigwatch agent", unit);
+        Assert.Contains("ExecStart=/usr/bin/sigwatch agent", unit);
         Assert.Contains("WantedBy=graphical-session.target", unit);
     }
 

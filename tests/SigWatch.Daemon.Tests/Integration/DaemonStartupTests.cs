@@ -37,7 +37,7 @@ public sealed class DaemonStartupTests
         var socketPath = dir.Combine("run", "d.sock");
         await File.WriteAllTextAsync(socketPath, "precious");
 
-        var (exit, output) = await RunDaemonToExitAsync(["--root", root, "--state-dir", dir.Combine("state"), "--socket", socketPath]);
+        var (exit, output) = await RunDaemonToExitAsync(dir, ["--root", root, "--state-dir", dir.Combine("state"), "--socket", socketPath]);
         Assert.Equal(1, exit);
         Assert.Contains("not a socket", output, StringComparison.Ordinal);
         Assert.Equal("precious", await File.ReadAllTextAsync(socketPath));
@@ -54,7 +54,7 @@ public sealed class DaemonStartupTests
         var socketPath = dir.Combine("run", "d.sock");
         File.CreateSymbolicLink(socketPath, victim);
 
-        var (exit, output) = await RunDaemonToExitAsync(["--root", root, "--state-dir", dir.Combine("state"), "--socket", socketPath]);
+        var (exit, output) = await RunDaemonToExitAsync(dir, ["--root", root, "--state-dir", dir.Combine("state"), "--socket", socketPath]);
         Assert.Equal(1, exit);
         Assert.Contains("symlink", output, StringComparison.Ordinal);
         Assert.Equal(victim, new FileInfo(socketPath).LinkTarget);
@@ -68,7 +68,7 @@ public sealed class DaemonStartupTests
         var root = Directory.CreateDirectory(dir.Combine("root")).FullName;
         await using var first = await DaemonProcess.StartAsync(dir, 0.3, root);
 
-        var (exit, output) = await RunDaemonToExitAsync(["--root", root, "--state-dir", dir.Combine("state2"), "--socket", first.Socket]);
+        var (exit, output) = await RunDaemonToExitAsync(dir, ["--root", root, "--state-dir", dir.Combine("state2"), "--socket", first.Socket]);
         Assert.Equal(1, exit);
         Assert.Contains("already listening", output, StringComparison.Ordinal);
         var status = await first.CliAsync("status");
@@ -84,7 +84,7 @@ public sealed class DaemonStartupTests
     public async Task Daemon_BadCommandLine_ExitsTwoWithTheReason(params string[] args)
     {
         using var dir = new TempDirectory();
-        var (exit, output) = await RunDaemonToExitAsync([.. args, "--state-dir", dir.Combine("s"), "--socket", dir.Combine("r", "d.sock")]);
+        var (exit, output) = await RunDaemonToExitAsync(dir, [.. args, "--state-dir", dir.Combine("s"), "--socket", dir.Combine("r", "d.sock")]);
         Assert.Equal(2, exit);
         Assert.Contains("sigwatchd:", output, StringComparison.Ordinal);
     }
@@ -138,7 +138,7 @@ public sealed class DaemonStartupTests
         using var dir = new TempDirectory();
         var root = Directory.CreateDirectory(dir.Combine("root")).FullName;
         var socket = dir.Combine("run", "d.sock");
-        var info = Programs.StartInfo(Programs.DaemonDll, ["--root", root, "--state-dir", dir.Combine("state"), "--socket", socket, "--allow-user", "65534"]);
+        var info = Programs.StartInfo(Programs.DaemonDll, ["--root", root, "--state-dir", dir.Combine("state"), "--log-dir", dir.Combine("logs"), "--socket", socket, "--allow-user", "65534"]);
         using var process = Process.Start(info)!;
         try
         {
@@ -182,9 +182,10 @@ public sealed class DaemonStartupTests
         Assert.Equal(0, await daemon.TerminateAsync());
     }
 
-    private static async Task<(int Exit, string Output)> RunDaemonToExitAsync(IEnumerable<string> args)
+    /// <summary>Runs sigwatchd with its logs in <paramref name="dir"/>: as root the default is the machine's /var/log/sigwatch.</summary>
+    private static async Task<(int Exit, string Output)> RunDaemonToExitAsync(TempDirectory dir, IEnumerable<string> args)
     {
-        using var process = Process.Start(Programs.StartInfo(Programs.DaemonDll, args))!;
+        using var process = Process.Start(Programs.StartInfo(Programs.DaemonDll, [.. args, "--log-dir", dir.Combine("logs")]))!;
         process.StandardInput.Close();
         var stdout = process.StandardOutput.ReadToEndAsync();
         var stderr = process.StandardError.ReadToEndAsync();

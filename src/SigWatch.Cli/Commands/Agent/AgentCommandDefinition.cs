@@ -36,9 +36,14 @@ internal static class AgentCommandDefinition
             Description = "More held events than this are posted as one summary (default 3).",
             DefaultValueFactory = _ => AgentSettings.DefaultBurstLimit,
         };
+        var logFile = new Option<string?>("--log-file")
+        {
+            Description = "Append the agent's messages to this file instead of stderr; a leading ~/ is this user's home (the LaunchAgent's ~/Library/Logs/SigWatch/agent.log: launchd expands no ~ in its own log paths).",
+            HelpName = "PATH",
+        };
         var command = new Command("agent", "Post desktop notifications for this user's events (run per user: LaunchAgent, systemd user unit).")
         {
-            socket, threshold, notifier, stateDir, burstWindow, burstLimit,
+            socket, threshold, notifier, stateDir, burstWindow, burstLimit, logFile,
         };
         command.SetAction((parse, cancellationToken) =>
         {
@@ -50,11 +55,54 @@ internal static class AgentCommandDefinition
                 return Task.FromResult(ExitCodes.Usage);
             }
 
+            var agentConsole = console;
+            if (parse.GetValue(logFile) is { Length: > 0 } path)
+            {
+                try
+                {
+                    agentConsole = new CliConsole(console.Out, AgentLog.Open(path), errorIsTerminal: false);
+                }
+                catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException)
+                {
+                    console.Error.WriteLine($"sigwatch: --log-file {path}: {e.Message}");
+                    return Task.FromResult(ExitCodes.Usage);
+                }
+            }
+
             var settings = new AgentSettings(parse.GetValue(socket), NotificationText.Rank(parse.GetValue(threshold)!), parse.GetValue(notifier)!,
                 parse.GetValue(stateDir), TimeSpan.FromSeconds(window), limit);
-            return new AgentCommand(console, settings).ExecuteAsync(cancellationToken);
+            return new AgentCommand(agentConsole, settings).ExecuteAsync(cancellationToken);
         });
         return command;
+    }
+}
+
+/// <summary>The agent's own log file: appended to, the user's alone (0600 in a 0700 directory).</summary>
+internal static class AgentLog
+{
+    public static TextWriter Open(string path) =>
+        Open(path, Environment.GetEnvironmentVariable("HOME") is { Length: > 0 } h ? h : Environment.GetFolderPath(Environment.SpecialFolder.UserProfile));
+
+    public static TextWriter Open(string path, string home)
+    {
+        if (path == "~" || path.StartsWith("~/", StringComparison.Ordinal))
+        {
+            path = Path.Combine(home, path.Length > 2 ? path[2..] : string.Empty);
+        }
+
+        if (Path.GetDirectoryName(Path.GetFullPath(path)) is { } directory && !Directory.Exists(directory))
+        {
+            Directory.CreateDirectory(directory, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        }
+
+        var stream = new FileStream(path, new FileStreamOptions
+        {
+            Mode = FileMode.Append,
+            Access = FileAccess.Write,
+            Share = FileShare.Read,
+            UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite,
+        });
+        return new StreamWriter(stream) { AutoFlush = true };
     }
 }
 

@@ -19,6 +19,12 @@ internal sealed class CheckCommand(CliConsole console, string path, bool json, b
 
     public int Execute()
     {
+        if (path.Length == 0)
+        {
+            console.Error.WriteLine("sigwatch: check: the path is empty");
+            return ExitCodes.Usage;
+        }
+
         if (native)
         {
             return NativeCheck.Execute(console, path, json);
