@@ -26,11 +26,13 @@ internal static class CliApp
         // One line per command folder; keep alphabetical.
         yield return Commands.Agent.AgentCommandDefinition.Create(console);
         yield return Commands.Check.CheckCommandDefinition.Create(console);
+        yield return Commands.Doctor.DoctorCommandDefinition.Create(console);
         yield return Commands.Events.EventsCommandDefinition.Create(console);
         yield return Commands.List.ListCommandDefinition.Create(console);
         yield return Commands.Rescan.RescanCommandDefinition.Create(console);
         yield return Commands.Show.ShowCommandDefinition.Create(console);
         yield return Commands.Status.StatusCommandDefinition.Create(console);
+        yield return Commands.Version.VersionCommandDefinition.Create(console);
     }
 
     public static int Run(string[] args, CliConsole console)

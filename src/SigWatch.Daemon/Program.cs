@@ -29,6 +29,13 @@ try
         return 0;
     }
 
+    if (commandLine.ShowVersion)
+    {
+        Console.Out.WriteLine(
+            $"sigwatchd {DaemonClock.Version} (.NET {Environment.Version}, {System.Runtime.InteropServices.RuntimeInformation.RuntimeIdentifier}, {System.Runtime.InteropServices.RuntimeInformation.OSDescription})");
+        return 0;
+    }
+
     options = DaemonConfiguration.Build(commandLine, SigWatchPaths.ForCurrentProcess(), Environment.GetEnvironmentVariable);
     var problems = options.Validate();
     if (problems.Count > 0)

@@ -20,6 +20,10 @@ public sealed class CliUsageTests
     [InlineData("events", "--after", "-3")]
     [InlineData("events", "--after", "soon")]
     [InlineData("check", "")]
+    [InlineData("events", "--limit", "0")]
+    [InlineData("events", "--limit", "100001")]
+    [InlineData("list", "--verdict", "bogus")]
+    [InlineData("list", "--unsigned", "--verdict", "valid")]
     [InlineData("agent", "--log-file", "/proc/sigwatch-agent.log")]
     public void Run_BadUsage_ExitsTwoWithAMessage(params string[] args)
     {
@@ -33,7 +37,7 @@ public sealed class CliUsageTests
     {
         var (exit, output, _) = Run("--help");
         Assert.Equal(0, exit);
-        foreach (var command in new[] { "check", "events", "list", "rescan", "show", "status" })
+        foreach (var command in new[] { "agent", "check", "doctor", "events", "list", "rescan", "show", "status", "version" })
         {
             Assert.Contains(command, output, StringComparison.Ordinal);
         }
@@ -45,5 +49,23 @@ public sealed class CliUsageTests
         var (exit, _, err) = Run("show", "abc", "--id", "--socket", "/tmp/none.sock");
         Assert.Equal(2, exit);
         Assert.Contains("--id", err, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Run_EventsAfterNotANumber_SaysWhichOptionWantedWhat()
+    {
+        var (exit, _, err) = Run("events", "--after", "abc");
+        Assert.Equal(2, exit);
+        Assert.Contains("--after takes an event id, a whole number from 0", err, StringComparison.Ordinal);
+        Assert.DoesNotContain("System.Int64", err, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Run_CheckWithARequirementSyntaxError_FailsBeforePrintingAnyReport()
+    {
+        var (exit, output, err) = Run("check", "--requirement", "anchor apple generic and (", "/bin/ls");
+        Assert.Equal(2, exit);
+        Assert.Equal(string.Empty, output);
+        Assert.StartsWith("sigwatch: --requirement: syntax error at line 1, column 27", err, StringComparison.Ordinal);
     }
 }

@@ -53,7 +53,7 @@ internal static class DaemonErrors
             console.Error.WriteLine(
                 "Start the daemon, e.g. `dotnet run --project src/SigWatch.Daemon -- --root ~/Downloads` in a checkout, " +
                 "or `sudo launchctl kickstart system/org.sigwatch.daemon` on a Mac where it is installed; " +
-                "or point at its socket with --socket PATH or SIGWATCH_SOCKET.");
+                "or point at its socket with --socket PATH or SIGWATCH_SOCKET. Run `sigwatch doctor` to find out why.");
             return ExitCodes.DaemonUnreachable;
         }
 

@@ -28,6 +28,17 @@ internal sealed record CallerJson(uint Uid, IReadOnlyList<uint> Gids, bool Admin
 
 internal sealed record RescanJson(string? Path, int Queued);
 
+internal sealed record DoctorJson(bool Ok, IReadOnlyList<DoctorCheckJson> Checks);
+
+/// <param name="Outcome">"ok", "failed" or "unknown".</param>
+internal sealed record DoctorCheckJson(string Name, string Outcome, string Summary, string? Remedy);
+
+internal sealed record VersionJson(ProgramVersionJson Cli, DaemonVersionJson? Daemon, string? DaemonError);
+
+internal sealed record ProgramVersionJson(string Version, string? Commit, string Runtime, string RuntimeIdentifier, string Os);
+
+internal sealed record DaemonVersionJson(string Version, string? Commit, string Socket, int Pid, bool SameBuild);
+
 internal sealed record BundleListJson(IReadOnlyList<BundleJson> Bundles, long TotalCount);
 
 internal sealed record BundleShowJson(BundleJson Bundle, IReadOnlyList<AssessmentJson> History);
@@ -155,13 +166,28 @@ internal sealed record EventJson(
 [JsonSerializable(typeof(EventListJson))]
 [JsonSerializable(typeof(EventJson))]
 [JsonSerializable(typeof(RescanJson))]
+[JsonSerializable(typeof(VersionJson))]
+[JsonSerializable(typeof(DoctorJson))]
 internal sealed partial class CliJsonContext : JsonSerializerContext
 {
-    /// <summary>One object per line, for streams (NDJSON).</summary>
+    /// <summary>
+    /// What every command writes: paths, versions and summaries read as written ('+', '`', non-ASCII letters are not
+    /// \u-escaped). Only what JSON itself requires is escaped (quotes, backslash, control characters); the output is
+    /// JSON for programs and terminals, never embedded in HTML, which is what the default encoder guards against.
+    /// </summary>
+    public static CliJsonContext Relaxed { get; } = new(new JsonSerializerOptions
+    {
+        PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
+        WriteIndented = true,
+        Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
+    });
+
+    /// <summary>One object per line, for streams (NDJSON); escaping as <see cref="Relaxed"/>.</summary>
     public static CliJsonContext Compact { get; } = new(new JsonSerializerOptions
     {
         PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
         WriteIndented = false,
+        Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
     });
 }
 

@@ -9,6 +9,9 @@ namespace SigWatch.Daemon.Configuration;
 /// </summary>
 internal sealed record DaemonCommandLine(IReadOnlyDictionary<string, string?> Settings, IReadOnlyList<string> Roots, string? ConfigFile, bool ShowHelp)
 {
+    /// <summary>--version: print the version and exit.</summary>
+    public bool ShowVersion { get; init; }
+
     public const string Usage = """
         Usage: sigwatchd [options]
 
@@ -40,6 +43,7 @@ internal sealed record DaemonCommandLine(IReadOnlyDictionary<string, string?> Se
           --client-requirement EXPR Admit only clients whose code satisfies this requirement (macOS, audit token).
           --log-level LEVEL         Verbose, Debug, Information (default), Warning, Error.
           --config FILE             JSON configuration file (keys as in README, "Configuration").
+          --version                 Print the version (and commit, runtime, platform) and exit.
           -h, --help                Show this help.
 
         Settings are layered: defaults < config file < SIGWATCH_* environment < command line.
@@ -85,6 +89,8 @@ internal sealed record DaemonCommandLine(IReadOnlyDictionary<string, string?> Se
             {
                 case "-h" or "--help" or "-?":
                     return new DaemonCommandLine(settings, roots, config, ShowHelp: true);
+                case "--version":
+                    return new DaemonCommandLine(settings, roots, config, ShowHelp: false) { ShowVersion = true };
                 case "--root":
                     roots.Add(Value());
                     break;

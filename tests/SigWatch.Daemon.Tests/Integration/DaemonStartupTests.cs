@@ -76,6 +76,16 @@ public sealed class DaemonStartupTests
         Assert.Equal(0, await first.TerminateAsync());
     }
 
+    [Fact]
+    public async Task Daemon_Version_PrintsVersionCommitAndRuntime_AndExitsZero()
+    {
+        using var dir = new TempDirectory();
+        var (exit, output) = await RunDaemonToExitAsync(dir, ["--version"]);
+        Assert.Equal(0, exit);
+        Assert.Matches(@"^sigwatchd \d+\.\d+\.\d+\S* \(\.NET 10\.", output);
+        Assert.False(Directory.Exists(dir.Combine("logs")), "--version starts nothing");
+    }
+
     [Theory]
     [InlineData("--bogus")]
     [InlineData("--quiet-window", "soon")]

@@ -1,3 +1,4 @@
+using SigWatch.Core.CodeSigning.Requirements;
 using System.CommandLine;
 using SigWatch.Cli.Output;
 
@@ -74,6 +75,20 @@ internal static class CheckCommandDefinition
                 catch (Exception e) when (e is IOException or UnauthorizedAccessException)
                 {
                     console.Error.WriteLine($"sigwatch: cannot read requirement file {file.FullName}: {e.Message}");
+                    return ExitCodes.Usage;
+                }
+            }
+
+            // A requirement that does not compile is a usage error before anything is verified or printed.
+            if (requirement is not null)
+            {
+                try
+                {
+                    RequirementParser.ParseAny(requirement);
+                }
+                catch (RequirementSyntaxException e)
+                {
+                    console.Error.WriteLine($"sigwatch: --requirement: syntax error at line {e.Line}, column {e.Column}: {e.Message}");
                     return ExitCodes.Usage;
                 }
             }

@@ -30,7 +30,7 @@ internal sealed class EventsCommand(CliConsole console, string? socket, bool jso
                 if (json)
                 {
                     var output = new EventListJson([.. response.Events.Select(JsonMapping.ToJson)], response.LastId);
-                    console.Out.WriteLine(JsonSerializer.Serialize(output, CliJsonContext.Default.EventListJson));
+                    console.Out.WriteLine(JsonSerializer.Serialize(output, CliJsonContext.Relaxed.EventListJson));
                 }
                 else
                 {
@@ -89,7 +89,7 @@ internal sealed class EventsCommand(CliConsole console, string? socket, bool jso
 
     private int StreamEnded(DaemonConnection connection, long last, string why)
     {
-        console.Error.WriteLine($"sigwatch: {why} at {connection.SocketPath}; no events are missed: resume with `sigwatch events --follow --after {last}`.");
+        console.Error.WriteLine($"sigwatch: {why} at {connection.SocketPath}; no events are missed: resume with `sigwatch events --follow --after {last}`; if it does not come back, run `sigwatch doctor`.");
         return ExitCodes.DaemonUnreachable;
     }
 

@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Text.Json;
 using SigWatch.Cli.Connection;
 using SigWatch.Cli.Output;
@@ -6,17 +7,29 @@ using Spectre.Console;
 
 namespace SigWatch.Cli.Commands.List;
 
-internal sealed class ListCommand(CliConsole console, string? socket, bool json, bool includeRemoved, string? root, string? contains)
+internal sealed class ListCommand(CliConsole console, string? socket, bool json, bool includeRemoved, string? root, string? contains, ListFilter filter)
 {
     public Task<int> ExecuteAsync(CancellationToken cancellationToken) =>
         DaemonCall.RunAsync(socket, console, async connection =>
         {
+            var rootPath = root is null ? string.Empty : Path.TrimEndingDirectorySeparator(Path.GetFullPath(root));
+            if (rootPath.Length > 0)
+            {
+                // A root the daemon does not watch would list nothing, which reads as "nothing there".
+                var status = await connection.Client.GetStatusAsync(new GetStatusRequest(), DaemonConnection.Unary(cancellationToken)).ConfigureAwait(false);
+                if (!status.Roots.Any(r => string.Equals(r.Path, rootPath, StringComparison.Ordinal)))
+                {
+                    console.Error.WriteLine($"sigwatch: --root {rootPath} is not a root the daemon watches; its roots: {string.Join(", ", status.Roots.Select(r => r.Path))}");
+                    return ExitCodes.Usage;
+                }
+            }
+
             var bundles = new List<Bundle>();
             long total = 0;
             var request = new ListBundlesRequest
             {
                 IncludeRemoved = includeRemoved,
-                Root = root is null ? string.Empty : Path.TrimEndingDirectorySeparator(Path.GetFullPath(root)),
+                Root = rootPath,
                 PathContains = contains ?? string.Empty,
                 PageSize = 1000,
             };
@@ -29,37 +42,44 @@ internal sealed class ListCommand(CliConsole console, string? socket, bool json,
             }
             while (request.PageToken.Length > 0);
 
+            var shown = bundles.Where(filter.Matches)
+                .OrderBy(ListFilter.Rank)
+                .ThenBy(b => b.Path, StringComparer.Ordinal)
+                .ToList();
             if (json)
             {
-                var output = new BundleListJson([.. bundles.Select(JsonMapping.ToJson)], total);
-                console.Out.WriteLine(JsonSerializer.Serialize(output, CliJsonContext.Default.BundleListJson));
+                var output = new BundleListJson([.. shown.Select(JsonMapping.ToJson)], total);
+                console.Out.WriteLine(JsonSerializer.Serialize(output, CliJsonContext.Relaxed.BundleListJson));
                 return ExitCodes.Ok;
             }
 
-            if (bundles.Count == 0)
+            if (shown.Count == 0)
             {
-                console.Out.WriteLine("No bundles known yet.");
+                console.Out.WriteLine(total == 0 ? "No bundles known yet." : $"No bundle matches (of {total} known).");
                 return ExitCodes.Ok;
             }
 
             var table = new Table().Border(TableBorder.Simple)
-                .AddColumns("ID", "Path", "Identifier", "Version", "Files", "Size", "Seal", "Assessed");
-            foreach (var bundle in bundles)
+                .AddColumns("ID", "Verdict", "Path", "Identifier", "Version", "Class", "Team", "Seal", "Quarantine", "Assessed");
+            foreach (var bundle in shown)
             {
                 var a = bundle.Latest;
+                var signature = a?.Signature;
                 table.AddRow(
-                    bundle.Id.ToString(System.Globalization.CultureInfo.InvariantCulture),
+                    bundle.Id.ToString(CultureInfo.InvariantCulture),
+                    Verdicts.Markup(signature?.Verdict),
                     Markup.Escape(bundle.Path + (bundle.RemovedAt is not null ? " (removed)" : bundle.Status.Length > 0 ? $" ({bundle.Status})" : string.Empty)),
                     Markup.Escape(Format.OrDash(a?.BundleIdentifier)),
                     Markup.Escape(Format.OrDash(a?.ShortVersion)),
-                    a?.FileCount.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "-",
-                    a is null ? "-" : Format.Size(a.TotalSize),
-                    a is null ? "-" : a.HasCodeResources ? "present" : "none",
+                    Markup.Escape(Format.OrDash(signature?.Classification)),
+                    Markup.Escape(Format.OrDash(signature?.TeamId)),
+                    a is null ? "-" : a.HasCodeResources ? "sealed" : "none",
+                    a?.Quarantine is null ? "-" : a.Quarantine.Present ? "yes" : "no",
                     Format.Time(JsonMapping.Time(a?.AssessedAt)));
             }
 
             Ansi.For(console).Write(table);
-            console.Out.WriteLine($"{bundles.Count} of {total} bundle(s)");
+            console.Out.WriteLine(shown.Count == bundles.Count ? $"{shown.Count} of {total} bundle(s)" : $"{shown.Count} shown of {bundles.Count} listed ({total} known)");
             return ExitCodes.Ok;
         });
 }

@@ -18,7 +18,7 @@ internal sealed class RescanCommand(CliConsole console, string? socket, bool jso
                 .ConfigureAwait(false);
             if (json)
             {
-                console.Out.WriteLine(JsonSerializer.Serialize(new RescanJson(path, response.Queued), CliJsonContext.Default.RescanJson));
+                console.Out.WriteLine(JsonSerializer.Serialize(new RescanJson(path, response.Queued), CliJsonContext.Relaxed.RescanJson));
             }
             else
             {

@@ -33,7 +33,7 @@ internal sealed class ShowCommand(CliConsole console, string? socket, bool json,
             if (json)
             {
                 var output = new BundleShowJson(JsonMapping.ToJson(response.Bundle), [.. response.History.Select(JsonMapping.ToJson)]);
-                console.Out.WriteLine(JsonSerializer.Serialize(output, CliJsonContext.Default.BundleShowJson));
+                console.Out.WriteLine(JsonSerializer.Serialize(output, CliJsonContext.Relaxed.BundleShowJson));
                 return ExitCodes.Ok;
             }
 

@@ -13,7 +13,7 @@ internal sealed class StatusCommand(CliConsole console, string? socket, bool jso
             var status = await connection.Client.GetStatusAsync(new GetStatusRequest(), DaemonConnection.Unary(cancellationToken)).ConfigureAwait(false);
             if (json)
             {
-                console.Out.WriteLine(JsonSerializer.Serialize(JsonMapping.ToJson(status), CliJsonContext.Default.StatusJson));
+                console.Out.WriteLine(JsonSerializer.Serialize(JsonMapping.ToJson(status), CliJsonContext.Relaxed.StatusJson));
                 return ExitCodes.Ok;
             }
 

@@ -447,8 +447,10 @@ internal static class RequirementMatcher
         }
     }
 
+    // Without reflection over the candidate's interfaces (the CLI is compiled ahead of time): the subjects' values are
+    // Dictionary<string, object?> (RequirementSubjects.ToClr), and every BCL dictionary is a non-generic IDictionary.
     private static bool IsDictionary(object candidate) =>
-        candidate.GetType().GetInterfaces().Any(i => i.IsGenericType && i.GetGenericTypeDefinition() == typeof(IReadOnlyDictionary<,>));
+        candidate is IReadOnlyDictionary<string, object?> or System.Collections.IDictionary;
 
     private static DateTime? AsDate(object candidate) => candidate switch
     {

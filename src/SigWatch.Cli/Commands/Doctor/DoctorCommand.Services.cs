@@ -1,0 +1,136 @@
+using System.Diagnostics;
+using SigWatch.Platform;
+
+namespace SigWatch.Cli.Commands.Doctor;
+
+// What the service manager says: is the daemon installed and running as a service (launchd on macOS, systemd on
+// Linux), and is this user's notification agent running.
+internal sealed partial class DoctorCommand
+{
+    private const string DaemonLabel = "org.sigwatch.daemon";
+    private const string AgentLabel = "org.sigwatch.agent";
+
+    private static string StartHint => OperatingSystem.IsMacOS()
+        ? $"sudo launchctl kickstart -k system/{DaemonLabel}"
+        : "sudo systemctl start sigwatchd, or sigwatchd --root DIR in a shell";
+
+    private static DoctorCheck ServiceCheck(string socket)
+    {
+        var system = SigWatchPaths.ForRoot().SocketPath;
+        if (!string.Equals(socket, system, StringComparison.Ordinal))
+        {
+            return new DoctorCheck("service", DoctorOutcome.Unknown, $"{socket} is not the system daemon's socket ({system}): its service is not asked");
+        }
+
+        if (OperatingSystem.IsMacOS())
+        {
+            const string plist = "/Library/LaunchDaemons/" + DaemonLabel + ".plist";
+            if (!File.Exists(plist))
+            {
+                return new DoctorCheck("service", DoctorOutcome.Failed, $"{plist} is not installed", "install the SigWatch package (README, \"Install on a Mac\")");
+            }
+
+            // launchctl print's format is not an API; its exit status (0: the job is loaded) is what is used.
+            return Run("/bin/launchctl", ["print", $"system/{DaemonLabel}"]) is { Exit: 0 }
+                ? new DoctorCheck("service", DoctorOutcome.Ok, $"launchd has {DaemonLabel} loaded")
+                : new DoctorCheck("service", DoctorOutcome.Failed, $"launchd does not have {DaemonLabel} loaded", $"sudo launchctl bootstrap system {plist}");
+        }
+
+        if (!Directory.Exists("/run/systemd/system"))
+        {
+            return new DoctorCheck("service", DoctorOutcome.Unknown, "systemd does not run this machine: sigwatchd can only run by hand here");
+        }
+
+        return Run("systemctl", ["is-active", "sigwatchd.service"]) switch
+        {
+            null => new DoctorCheck("service", DoctorOutcome.Unknown, "systemctl could not be run"),
+            { Exit: 0 } => new DoctorCheck("service", DoctorOutcome.Ok, "systemd runs sigwatchd.service (active)"),
+            var r => new DoctorCheck("service", DoctorOutcome.Failed, $"sigwatchd.service is {r.Value.Output.Trim()}",
+                "sudo systemctl enable --now sigwatchd; journalctl -u sigwatchd says why it stopped"),
+        };
+    }
+
+    private static DoctorCheck AgentCheck()
+    {
+        var uid = ProcessIdentity.EffectiveUserId;
+        if (OperatingSystem.IsMacOS())
+        {
+            return Run("/bin/launchctl", ["print", $"gui/{uid}/{AgentLabel}"]) is { Exit: 0 }
+                ? new DoctorCheck("agent", DoctorOutcome.Ok, $"the notification agent runs in your session ({AgentLabel})")
+                : new DoctorCheck("agent", DoctorOutcome.Failed, $"no notification agent in your session (gui/{uid}/{AgentLabel}): you are not told when an app's seal breaks",
+                    $"launchctl bootstrap gui/{uid} /Library/LaunchAgents/{AgentLabel}.plist");
+        }
+
+        return AgentRunningOnLinux(uid)
+            ? new DoctorCheck("agent", DoctorOutcome.Ok, "the notification agent (sigwatch agent) runs as you")
+            : new DoctorCheck("agent", DoctorOutcome.Unknown, "no notification agent runs as you: fine on a server, but on a desktop you are not told when an app's seal breaks",
+                "systemctl --user enable --now sigwatch-agent");
+    }
+
+    /// <summary>A process of <paramref name="uid"/> whose command line is "… sigwatch[.dll] agent …" (/proc).</summary>
+    private static bool AgentRunningOnLinux(uint uid)
+    {
+        foreach (var dir in Directory.EnumerateDirectories("/proc"))
+        {
+            if (!int.TryParse(Path.GetFileName(dir), out _))
+            {
+                continue;
+            }
+
+            try
+            {
+                var owner = FileKinds.Stat(dir).OwnerUid;
+                if (owner != uid)
+                {
+                    continue;
+                }
+
+                var args = File.ReadAllText(Path.Combine(dir, "cmdline")).Split('\0', StringSplitOptions.RemoveEmptyEntries);
+                var at = Array.FindIndex(args, a => Path.GetFileName(a) is "sigwatch" or "sigwatch.dll");
+                if (at >= 0 && at + 1 < args.Length && args[at + 1] == "agent")
+                {
+                    return true;
+                }
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                // The process ended while we looked.
+            }
+        }
+
+        return false;
+    }
+
+    /// <summary>Runs a service manager's query (2 s at most); null when it cannot be started.</summary>
+    private static (int Exit, string Output)? Run(string file, string[] args)
+    {
+        var info = new ProcessStartInfo(file) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        foreach (var arg in args)
+        {
+            info.ArgumentList.Add(arg);
+        }
+
+        try
+        {
+            using var process = Process.Start(info);
+            if (process is null)
+            {
+                return null;
+            }
+
+            var output = process.StandardOutput.ReadToEndAsync();
+            _ = process.StandardError.ReadToEndAsync();
+            if (!process.WaitForExit(TimeSpan.FromSeconds(2)))
+            {
+                process.Kill(entireProcessTree: true);
+                return null;
+            }
+
+            return (process.ExitCode, output.Result);
+        }
+        catch (System.ComponentModel.Win32Exception)
+        {
+            return null;
+        }
+    }
+}

@@ -1,0 +1,48 @@
+using System.Text.Json;
+using SigWatch.Cli.Connection;
+using SigWatch.Cli.Output;
+
+namespace SigWatch.Cli.Commands.Doctor;
+
+/// <summary>
+/// The first thing to run when something is wrong: each check prints [+] ok, [-] failed or [?] unknown, with a remedy
+/// under anything that needs one. Exit 1 when any check failed, else 0. Checks that need the daemon are skipped
+/// (as unknown) when it cannot be reached, which is itself the failure reported.
+/// </summary>
+internal sealed partial class DoctorCommand(CliConsole console, string? socket, bool json)
+{
+    public async Task<int> ExecuteAsync(CancellationToken cancellationToken)
+    {
+        var checks = new List<DoctorCheck>();
+        using (var connection = DaemonConnection.Open(socket))
+        {
+            checks.Add(ServiceCheck(connection.SocketPath));
+            checks.Add(SocketCheck(connection.SocketPath));
+            checks.AddRange(await DaemonChecksAsync(connection, cancellationToken).ConfigureAwait(false));
+        }
+
+        checks.Add(AgentCheck());
+        var failed = checks.Any(c => c.Outcome == DoctorOutcome.Failed);
+        if (json)
+        {
+            var output = new DoctorJson(!failed, [.. checks.Select(c => new DoctorCheckJson(c.Name, c.Outcome.ToString().ToLowerInvariant(), c.Summary, c.Remedy))]);
+            console.Out.WriteLine(JsonSerializer.Serialize(output, CliJsonContext.Relaxed.DoctorJson));
+        }
+        else
+        {
+            foreach (var check in checks)
+            {
+                console.Out.WriteLine($"{check.Mark} {check.Summary}");
+                if (check.Remedy is not null)
+                {
+                    console.Out.WriteLine($"    {check.Remedy}");
+                }
+            }
+
+            var failures = checks.Count(c => c.Outcome == DoctorOutcome.Failed);
+            console.Out.WriteLine(failures == 0 ? "No problem found." : $"{failures} problem(s) found.");
+        }
+
+        return failed ? ExitCodes.Failed : ExitCodes.Ok;
+    }
+}
