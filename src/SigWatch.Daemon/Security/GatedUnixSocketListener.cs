@@ -55,6 +55,8 @@ internal sealed class GatedUnixSocketListenerFactory(ConnectionGate gate, bool i
     private sealed class Listener(EndPoint endpoint, string path, Socket socket, SocketConnectionContextFactory contexts, ConnectionGate gate)
         : IConnectionListener
     {
+        private static readonly TimeSpan OutOfDescriptorsPause = TimeSpan.FromMilliseconds(50);
+
         private int _closed;
 
         public EndPoint EndPoint => endpoint;
@@ -76,10 +78,16 @@ internal sealed class GatedUnixSocketListenerFactory(ConnectionGate gate, bool i
                 {
                     return null; // unbound while accepting
                 }
+                catch (SocketException e) when (e.SocketErrorCode == SocketError.TooManyOpenSockets)
+                {
+                    // Out of descriptors (EMFILE/ENFILE): the pending connection stays in the backlog and accept would
+                    // fail again at once; wait for descriptors to be released rather than spin.
+                    await Task.Delay(OutOfDescriptorsPause, cancellationToken).ConfigureAwait(false);
+                    continue;
+                }
                 catch (SocketException)
                 {
-                    // The peer went away between connect and accept (ECONNABORTED), or the process is out of
-                    // descriptors (EMFILE): neither ends the listener.
+                    // The peer went away between connect and accept (ECONNABORTED): the listener goes on.
                     continue;
                 }
 
