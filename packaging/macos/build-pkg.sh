@@ -146,10 +146,16 @@ for arch in "${archs[@]}"; do
   # Developer ID signed; code whose signature is already broken must not be shipped, signed or not. Unsigned code
   # is accepted on x86_64 only, which loads it (SQLitePCLRaw's x86_64 libe_sqlite3.dylib has no signature):
   # --sign-app signs it with the rest; arm64 refuses to run unsigned code at all.
+  # The two programs carry the same runtime libraries: each distinct file is checked once.
   unsigned=()
+  declare -A verdict_of=()
   for file in "${machos[@]}"; do
-    report=$("${SIGWATCH[@]}" check --json "$file" 2>&1) || true
-    verdict=$(printf '%s\n' "$report" | sed -n 's/^  "verdict": "\(.*\)",$/\1/p')
+    digest=$(sha256sum "$file" | cut -d' ' -f1)
+    if [[ -z "${verdict_of[$digest]:-}" ]]; then
+      report=$("${SIGWATCH[@]}" check --json "$file" 2>&1) || true
+      verdict_of[$digest]=$(printf '%s\n' "$report" | sed -n 's/^  "verdict": "\(.*\)",$/\1/p')
+    fi
+    verdict=${verdict_of[$digest]}
     case "$arch:$verdict" in
       *:valid) ;;
       x64:unsigned) unsigned+=("${file#"$root"}") ;;

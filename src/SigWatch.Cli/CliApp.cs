@@ -12,7 +12,9 @@ internal static class CliApp
     public static RootCommand BuildRootCommand(CliConsole console)
     {
         var root = new RootCommand(
-            "sigwatch: what the apps on this machine are, and whether their signatures still say so.");
+            "sigwatch: what the apps on this machine are, and whether their signatures still say so.\n\n" +
+            "Exit codes: 0 ok (check: valid), 1 not valid or the request failed, 2 usage error, 3 the daemon is unreachable " +
+            "(run `sigwatch doctor`), 4 permission denied, 5 cannot read the path.");
         foreach (var command in CreateCommands(console))
         {
             root.Subcommands.Add(command);
@@ -26,6 +28,7 @@ internal static class CliApp
         // One line per command folder; keep alphabetical.
         yield return Commands.Agent.AgentCommandDefinition.Create(console);
         yield return Commands.Check.CheckCommandDefinition.Create(console);
+        yield return Commands.Completion.CompletionCommandDefinition.Create(console);
         yield return Commands.Doctor.DoctorCommandDefinition.Create(console);
         yield return Commands.Events.EventsCommandDefinition.Create(console);
         yield return Commands.List.ListCommandDefinition.Create(console);

@@ -24,6 +24,7 @@ public sealed class CliUsageTests
     [InlineData("events", "--limit", "100001")]
     [InlineData("list", "--verdict", "bogus")]
     [InlineData("list", "--unsigned", "--verdict", "valid")]
+    [InlineData("completion", "tcsh")]
     [InlineData("agent", "--log-file", "/proc/sigwatch-agent.log")]
     public void Run_BadUsage_ExitsTwoWithAMessage(params string[] args)
     {
