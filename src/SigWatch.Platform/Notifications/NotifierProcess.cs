@@ -1,5 +1,3 @@
-using System.Diagnostics;
-
 namespace SigWatch.Platform.Notifications;
 
 /// <summary>
@@ -12,52 +10,20 @@ internal static class NotifierProcess
 
     public static async Task RunAsync(string executable, IReadOnlyList<string> arguments, CancellationToken cancellationToken)
     {
-        var info = new ProcessStartInfo(executable)
-        {
-            UseShellExecute = false,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            RedirectStandardInput = true,
-        };
-        foreach (var argument in arguments)
-        {
-            info.ArgumentList.Add(argument);
-        }
-
-        Process process;
+        ProcessOutcome outcome;
         try
         {
-            process = Process.Start(info) ?? throw new NotificationException($"{executable} could not be started");
+            outcome = await BoundedProcess.RunAsync(executable, arguments, Timeout, cancellationToken).ConfigureAwait(false);
         }
-        catch (System.ComponentModel.Win32Exception e)
+        catch (ProcessRunException e)
         {
-            throw new NotificationException($"{executable} could not be started: {e.Message}", e);
+            throw new NotificationException(e.Message, e);
         }
 
-        using (process)
+        var error = outcome.Stderr.Trim();
+        if (outcome.ExitCode != 0)
         {
-            process.StandardInput.Close();
-            var stdout = process.StandardOutput.ReadToEndAsync(cancellationToken);
-            var stderr = process.StandardError.ReadToEndAsync(cancellationToken);
-            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-            timeout.CancelAfter(Timeout);
-            try
-            {
-                await process.WaitForExitAsync(timeout.Token).ConfigureAwait(false);
-            }
-            catch (OperationCanceledException)
-            {
-                process.Kill(entireProcessTree: true);
-                cancellationToken.ThrowIfCancellationRequested();
-                throw new NotificationException($"{executable} did not finish within {Timeout.TotalSeconds} s");
-            }
-
-            await stdout.ConfigureAwait(false);
-            var error = (await stderr.ConfigureAwait(false)).Trim();
-            if (process.ExitCode != 0)
-            {
-                throw new NotificationException($"{executable} exited with {process.ExitCode}{(error.Length > 0 ? ": " + error : string.Empty)}");
-            }
+            throw new NotificationException($"{executable} exited with {outcome.ExitCode}{(error.Length > 0 ? ": " + error : string.Empty)}");
         }
     }
 

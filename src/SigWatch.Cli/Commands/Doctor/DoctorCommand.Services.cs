@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using SigWatch.Platform;
 
 namespace SigWatch.Cli.Commands.Doctor;
@@ -14,7 +13,7 @@ internal sealed partial class DoctorCommand
         ? $"sudo launchctl kickstart -k system/{DaemonLabel}"
         : "sudo systemctl start sigwatchd, or sigwatchd --root DIR in a shell";
 
-    private static DoctorCheck ServiceCheck(string socket)
+    private static async Task<DoctorCheck> ServiceCheckAsync(string socket, CancellationToken cancellationToken)
     {
         var system = SigWatchPaths.ForRoot().SocketPath;
         if (!string.Equals(socket, system, StringComparison.Ordinal))
@@ -31,7 +30,7 @@ internal sealed partial class DoctorCommand
             }
 
             // launchctl print's format is not an API; its exit status (0: the job is loaded) is what is used.
-            return Run("/bin/launchctl", ["print", $"system/{DaemonLabel}"]) is { Exit: 0 }
+            return await RunAsync("/bin/launchctl", ["print", $"system/{DaemonLabel}"], cancellationToken).ConfigureAwait(false) is { ExitCode: 0 }
                 ? new DoctorCheck("service", DoctorOutcome.Ok, $"launchd has {DaemonLabel} loaded")
                 : new DoctorCheck("service", DoctorOutcome.Failed, $"launchd does not have {DaemonLabel} loaded", $"sudo launchctl bootstrap system {plist}");
         }
@@ -41,21 +40,21 @@ internal sealed partial class DoctorCommand
             return new DoctorCheck("service", DoctorOutcome.Unknown, "systemd does not run this machine: sigwatchd can only run by hand here");
         }
 
-        return Run("systemctl", ["is-active", "sigwatchd.service"]) switch
+        return await RunAsync("systemctl", ["is-active", "sigwatchd.service"], cancellationToken).ConfigureAwait(false) switch
         {
             null => new DoctorCheck("service", DoctorOutcome.Unknown, "systemctl could not be run"),
-            { Exit: 0 } => new DoctorCheck("service", DoctorOutcome.Ok, "systemd runs sigwatchd.service (active)"),
-            var r => new DoctorCheck("service", DoctorOutcome.Failed, $"sigwatchd.service is {r.Value.Output.Trim()}",
+            { ExitCode: 0 } => new DoctorCheck("service", DoctorOutcome.Ok, "systemd runs sigwatchd.service (active)"),
+            var r => new DoctorCheck("service", DoctorOutcome.Failed, $"sigwatchd.service is {r.Stdout.Trim()}",
                 "sudo systemctl enable --now sigwatchd; journalctl -u sigwatchd says why it stopped"),
         };
     }
 
-    private static DoctorCheck AgentCheck()
+    private static async Task<DoctorCheck> AgentCheckAsync(CancellationToken cancellationToken)
     {
         var uid = ProcessIdentity.EffectiveUserId;
         if (OperatingSystem.IsMacOS())
         {
-            return Run("/bin/launchctl", ["print", $"gui/{uid}/{AgentLabel}"]) is { Exit: 0 }
+            return await RunAsync("/bin/launchctl", ["print", $"gui/{uid}/{AgentLabel}"], cancellationToken).ConfigureAwait(false) is { ExitCode: 0 }
                 ? new DoctorCheck("agent", DoctorOutcome.Ok, $"the notification agent runs in your session ({AgentLabel})")
                 : new DoctorCheck("agent", DoctorOutcome.Failed, $"no notification agent in your session (gui/{uid}/{AgentLabel}): you are not told when an app's seal breaks",
                     $"launchctl bootstrap gui/{uid} /Library/LaunchAgents/{AgentLabel}.plist");
@@ -101,34 +100,14 @@ internal sealed partial class DoctorCommand
         return false;
     }
 
-    /// <summary>Runs a service manager's query (2 s at most); null when it cannot be started.</summary>
-    private static (int Exit, string Output)? Run(string file, string[] args)
+    /// <summary>A service manager's query, 2 s at most; null when it could not be run or did not finish.</summary>
+    private static async Task<ProcessOutcome?> RunAsync(string file, string[] args, CancellationToken cancellationToken)
     {
-        var info = new ProcessStartInfo(file) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        foreach (var arg in args)
-        {
-            info.ArgumentList.Add(arg);
-        }
-
         try
         {
-            using var process = Process.Start(info);
-            if (process is null)
-            {
-                return null;
-            }
-
-            var output = process.StandardOutput.ReadToEndAsync();
-            _ = process.StandardError.ReadToEndAsync();
-            if (!process.WaitForExit(TimeSpan.FromSeconds(2)))
-            {
-                process.Kill(entireProcessTree: true);
-                return null;
-            }
-
-            return (process.ExitCode, output.Result);
+            return await BoundedProcess.RunAsync(file, args, TimeSpan.FromSeconds(2), cancellationToken).ConfigureAwait(false);
         }
-        catch (System.ComponentModel.Win32Exception)
+        catch (ProcessRunException)
         {
             return null;
         }

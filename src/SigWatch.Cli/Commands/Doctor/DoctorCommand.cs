@@ -16,12 +16,12 @@ internal sealed partial class DoctorCommand(CliConsole console, string? socket, 
         var checks = new List<DoctorCheck>();
         using (var connection = DaemonConnection.Open(socket))
         {
-            checks.Add(ServiceCheck(connection.SocketPath));
+            checks.Add(await ServiceCheckAsync(connection.SocketPath, cancellationToken).ConfigureAwait(false));
             checks.Add(SocketCheck(connection.SocketPath));
             checks.AddRange(await DaemonChecksAsync(connection, cancellationToken).ConfigureAwait(false));
         }
 
-        checks.Add(AgentCheck());
+        checks.Add(await AgentCheckAsync(cancellationToken).ConfigureAwait(false));
         var failed = checks.Any(c => c.Outcome == DoctorOutcome.Failed);
         if (json)
         {
