@@ -1,6 +1,5 @@
 using System.Collections.Concurrent;
 using Microsoft.AspNetCore.Connections;
-using Microsoft.AspNetCore.Connections.Features;
 using SigWatch.Platform.Peers;
 using SigWatch.Protos;
 
@@ -25,10 +24,10 @@ internal sealed class ConnectionGate(PeerPolicy policy, IPeerCredentials credent
 
     public Func<ConnectionDelegate, ConnectionDelegate> Middleware => next => async connection =>
     {
-        // Decided in the accept loop; a connection from any other transport is decided here.
+        // Decided in the accept loop (GatedUnixSocketListenerFactory): a connection that did not come through it is refused.
         var decision = connection.Items.TryGetValue(PeerDecision.ConnectionItemKey, out var item) && item is PeerDecision known
             ? known
-            : Decide(connection);
+            : new PeerDecision(false, "the connection did not come through the daemon's peer gate", null);
         if (!decision.Admitted)
         {
             refusals.Note(decision.Peer?.UserId, decision.Reason);
@@ -56,11 +55,6 @@ internal sealed class ConnectionGate(PeerPolicy policy, IPeerCredentials credent
             Release(uid);
         }
     };
-
-    private PeerDecision Decide(ConnectionContext connection) =>
-        connection.Features.Get<IConnectionSocketFeature>()?.Socket is { } socket
-            ? Decide(socket)
-            : new PeerDecision(false, "the connection has no socket to read peer credentials from", null);
 
     /// <summary>The peer policy's decision for an accepted socket, from the kernel's credentials of its peer.</summary>
     public PeerDecision Decide(System.Net.Sockets.Socket socket)
