@@ -9,12 +9,20 @@ namespace SigWatch.Cli;
 /// </summary>
 internal static class CliApp
 {
+    /// <summary>Plain text even on a terminal (as NO_COLOR=1 does); accepted by every command.</summary>
+    public static readonly Option<bool> NoColorOption = new("--no-color")
+    {
+        Description = "No colour or emphasis, even on a terminal (also: NO_COLOR=1).",
+        Recursive = true,
+    };
+
     public static RootCommand BuildRootCommand(CliConsole console)
     {
         var root = new RootCommand(
             "sigwatch: what the apps on this machine are, and whether their signatures still say so.\n\n" +
             "Exit codes: 0 ok (check: valid), 1 not valid or the request failed, 2 usage error, 3 the daemon is unreachable " +
             "(run `sigwatch doctor`), 4 permission denied, 5 cannot read the path.");
+        root.Options.Add(NoColorOption);
         foreach (var command in CreateCommands(console))
         {
             root.Subcommands.Add(command);
@@ -53,6 +61,14 @@ internal static class CliApp
             return ExitCodes.Usage;
         }
 
-        return parse.Invoke(new InvocationConfiguration { Output = console.Out, Error = console.Error });
+        console.NoColor |= parse.GetValue(NoColorOption);
+        try
+        {
+            return parse.Invoke(new InvocationConfiguration { Output = console.Out, Error = console.Error });
+        }
+        finally
+        {
+            console.Out.Flush();
+        }
     }
 }

@@ -34,6 +34,9 @@ public sealed class BundleVerificationReport
 
     public required SealStatistics Statistics { get; init; }
 
+    /// <summary>The parsed resource seal's size, as <c>codesign -dvvv</c> prints it; null when there is no usable seal.</summary>
+    public ResourceSealSummary? ResourceSeal { get; init; }
+
     /// <summary>What <see cref="BundleVerifier.Reverify"/> needs to redo only what changed; null when only a full walk will do.</summary>
     internal SealState? State { get; init; }
 
@@ -57,8 +60,15 @@ public sealed class BundleVerificationReport
         Nested = [.. Nested.Select(n => n.Detach())],
         Statistics = Statistics,
         State = State,
+        ResourceSeal = ResourceSeal,
     };
 }
+
+/// <summary>
+/// <c>_CodeSignature/CodeResources</c> in numbers: the seal version in use (2 for files2/rules2), its rules and its sealed
+/// entries (codesign's "Sealed Resources version=2 rules=13 files=5").
+/// </summary>
+public sealed record ResourceSealSummary(int Version, int Rules, int Files);
 
 /// <summary>One nested code item: either a bundle (with its own seal) or a single Mach-O file.</summary>
 public sealed record NestedCodeReport(string Path, BundleVerificationReport? Bundle, VerificationReport Report, string? Requirement,

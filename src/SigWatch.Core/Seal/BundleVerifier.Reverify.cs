@@ -119,7 +119,7 @@ public sealed partial class BundleVerifier
         nested.AddRange(walk.NestedJobs.Where(j => matcher.Contains(j.Path))
             .Select(job => VerifyNested(job, context, statistics, progress, null, null)));
         var next = new SealState(context, state.Global, walk, nested, state.Anchors, state.Main, state.SigningTime);
-        return Compose(structure.BundlePath, structure, state.Main, state.SigningTime, state.Global, walk, nested, statistics, next);
+        return Compose(structure.BundlePath, structure, state.Main, state.SigningTime, state.Global, walk, nested, statistics, next, state.Context.Seal);
     }
 
     // Nothing changed inside the nested bundle, but its symlinks' destinations may have (they can point into this one):

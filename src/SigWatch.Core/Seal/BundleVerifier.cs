@@ -198,12 +198,12 @@ public sealed partial class BundleVerifier
             ? new SealState(context, findings, walk, nested, anchors,
                 Detached(main), signingTime)
             : null;
-        return Compose(bundlePath, structure, main, signingTime, findings, walk, nested, statistics, state);
+        return Compose(bundlePath, structure, main, signingTime, findings, walk, nested, statistics, state, context?.Seal);
     }
 
     private static BundleVerificationReport Compose(string bundlePath, BundleStructure structure, MainCode main,
         (DateTimeOffset Time, string Source)? signingTime, IReadOnlyList<Finding> global, SealWalkResult walk, List<NestedState> nested,
-        SealStatistics statistics, SealState? state)
+        SealStatistics statistics, SealState? state, CodeResources? seal)
     {
         var findings = new List<Finding>(global);
         findings.AddRange(walk.Findings);
@@ -228,6 +228,7 @@ public sealed partial class BundleVerifier
             Diagnoses = diagnoses,
             Statistics = statistics,
             State = state,
+            ResourceSeal = seal is null ? null : new ResourceSealSummary(seal.Version, seal.Rules.Count, seal.Files.Count),
         };
     }
 

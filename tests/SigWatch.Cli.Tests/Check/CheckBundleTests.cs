@@ -27,12 +27,13 @@ public sealed class CheckBundleTests : IDisposable
     [Fact]
     public void Check_SealedApp_ExitsZeroWithLayoutNestedCodeAndVerdict()
     {
-        var (exit, output, error) = Run("check", App());
+        var app = App();
+        var (exit, output, error) = Run("check", app);
 
         Assert.Equal(ExitCodes.Ok, exit);
         Assert.Empty(error);
         Assert.Contains("Layout=deep", output);
-        Assert.Contains("Executable=MacOS/Test", output);
+        Assert.Contains($"Executable={Path.Join(app, "Contents", "MacOS", "Test")}{Environment.NewLine}", output);
         Assert.Contains("Nested=Frameworks/Kit.framework valid (requirement satisfied)", output);
         Assert.EndsWith("Verdict: valid (ad-hoc)" + Environment.NewLine, output);
     }
@@ -121,31 +122,44 @@ public sealed class CheckBundleTests : IDisposable
     }
 
     [Fact]
-    public void ProgressBar_PastTheDelay_DrawsOnOneLineAndClearsIt()
+    public void ProgressBar_PastTheDelay_DrawsTheFilesDoneAndReturnsTheResult()
     {
         var error = new StringWriter();
-        using (var bar = new Commands.Check.ProgressBar(error, delayMilliseconds: 0))
+        var bar = new Commands.Check.ProgressBar(TerminalOver(error), TimeSpan.Zero);
+
+        var result = bar.Run(() =>
         {
             bar.Report(new Core.Seal.SealProgress(5, 10, 50, 100));
-        }
+            Thread.Sleep(500);
+            return 42;
+        });
 
-        var text = error.ToString();
-        Assert.StartsWith("\r[###############...............]  50% 5/10 files", text, StringComparison.Ordinal);
-        Assert.EndsWith("\r", text, StringComparison.Ordinal);
-        Assert.DoesNotContain('\n', text);
+        Assert.Equal(42, result);
+        Assert.Contains("5/10 files", error.ToString(), StringComparison.Ordinal);
     }
 
     [Fact]
-    public void ProgressBar_BeforeTheDelay_DrawsNothing()
+    public void ProgressBar_WorkDoneBeforeTheDelay_DrawsNothing()
     {
         var error = new StringWriter();
-        using (var bar = new Commands.Check.ProgressBar(error))
+        var bar = new Commands.Check.ProgressBar(TerminalOver(error), TimeSpan.FromSeconds(30));
+
+        var result = bar.Run(() =>
         {
             bar.Report(new Core.Seal.SealProgress(5, 10, 50, 100));
-        }
+            return 7;
+        });
 
+        Assert.Equal(7, result);
         Assert.Empty(error.ToString());
     }
+
+    private static Spectre.Console.IAnsiConsole TerminalOver(TextWriter writer) => Spectre.Console.AnsiConsole.Create(new Spectre.Console.AnsiConsoleSettings
+    {
+        Out = new Spectre.Console.AnsiConsoleOutput(writer),
+        Ansi = Spectre.Console.AnsiSupport.Yes,
+        Interactive = Spectre.Console.InteractionSupport.Yes,
+    });
 
     [Fact]
     public void CheckCache_SecondRunHashesNothingAndFullHashesAgain()

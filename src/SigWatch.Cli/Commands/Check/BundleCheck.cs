@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
+using Spectre.Console;
 using SigWatch.Cli.Output;
 using SigWatch.Core.Assessment;
 using SigWatch.Core.CodeSigning;
@@ -23,6 +24,9 @@ internal sealed class BundleCheck(CliConsole console, string path, bool json, st
     /// <summary>Requirement text from --requirement / --requirement-file; null when none.</summary>
     public string? Requirement { get; init; }
 
+    /// <summary>--entitlements: print the entitlements plist in the text output.</summary>
+    public bool Entitlements { get; init; }
+
     public int Execute()
     {
         FileBackedHashCache? cache = null;
@@ -39,7 +43,7 @@ internal sealed class BundleCheck(CliConsole console, string path, bool json, st
             }
         }
 
-        using var progress = console.ErrorIsTerminal ? new ProgressBar(console.Error) : null;
+        var progress = console.ErrorIsTerminal ? new ProgressBar(console.ErrorAnsi, TimeSpan.FromSeconds(1)) : null;
         // The daemon's own pipeline (BundleAssessor): what check says is what the daemon records.
         var tree = LstatFileTree.Instance;
         var assessor = new BundleAssessor(new BundleAssessorOptions
@@ -55,8 +59,7 @@ internal sealed class BundleCheck(CliConsole console, string path, bool json, st
             ExtendedAttributes = ExtendedAttributes.Instance,
             QuarantineEvents = new QuarantineEventsDatabase(),
         });
-        var assessment = assessor.Assess(path);
-        progress?.Dispose();
+        var assessment = progress is null ? assessor.Assess(path) : progress.Run(() => assessor.Assess(path));
         if (assessment?.Seal is not { } report)
         {
             console.Error.WriteLine($"sigwatch: cannot read {path}: it is not a directory any more");
@@ -82,7 +85,7 @@ internal sealed class BundleCheck(CliConsole console, string path, bool json, st
         }
         else
         {
-            WriteHuman(report, extras);
+            WriteHuman(assessment, report, extras);
         }
 
         if (extras.Requested?.SyntaxError is { } syntax)
@@ -112,42 +115,41 @@ internal sealed class BundleCheck(CliConsole console, string path, bool json, st
         return output with { Bundle = bundle, Diagnoses = diagnoses };
     }
 
-    private void WriteHuman(BundleVerificationReport report, CheckRequirements extras)
+    private void WriteHuman(BundleAssessment assessment, BundleVerificationReport report, CheckRequirements extras)
     {
-        var o = console.Out;
+        var o = console.Ansi;
         var structure = report.Structure;
+        var executable = report.MainExecutable is null || structure is null
+            ? report.Report.Path
+            : Path.Join(report.Report.Path, structure.ResourceRootPrefix, report.MainExecutable);
+        var kind = report.Report.Path.TrimEnd('/').EndsWith(".app", StringComparison.OrdinalIgnoreCase) ? "app bundle" : "bundle";
+        var format = report.MainExecutable is null || report.Report.Architectures.Count == 0
+            ? kind
+            : $"{kind} with {SignatureText.MachOFormat(report.Report)}";
+        SignatureText.Write(o, report.Report, executable, format,
+            new SignatureText.BundleFacts(report.InfoPlist?.Count, report.ResourceSeal, assessment.Facts.Signature?.NotarizationTicketStapled == true),
+            Entitlements);
+
+        // What codesign -dvvv does not say: the layout, nested code, the work done, and the seal's own time.
         o.WriteLine($"Bundle={report.Report.Path}");
         if (structure is not null)
         {
             o.WriteLine($"Layout={Layout(structure.Shape)}{(structure.VersionName is null ? "" : $" (Versions/{structure.VersionName})")}");
         }
 
-        if (report.MainExecutable is not null)
+        if (report.SigningTime is { } sealed_ && report.SigningTimeSource == "seal-mtime")
         {
-            o.WriteLine($"Executable={report.MainExecutable}");
-        }
-
-        var arch = report.Report.Architectures.FirstOrDefault(a => a.Best is not null);
-        if (arch?.Best is { } best)
-        {
-            o.WriteLine($"Identifier={best.Identifier}");
-            o.WriteLine($"Format={(arch.Architecture == "detached" ? "detached signature in _CodeSignature" : string.Join(" ", report.Report.Architectures.Select(a => a.Architecture)))}");
-            o.WriteLine($"CDHash={best.CdHashHex}");
-            o.WriteLine(arch.Cms?.Leaf is { } leaf ? $"Authority={leaf.CommonName ?? leaf.Subject}" : "Signature=adhoc");
-            o.WriteLine($"TeamIdentifier={best.TeamId ?? "not set"}");
-        }
-
-        if (report.SigningTime is { } signed)
-        {
-            o.WriteLine($"Signed={signed.ToString("u", CultureInfo.InvariantCulture)} ({report.SigningTimeSource})");
+            // An ad-hoc signature carries no time; CodeResources' mtime is when this copy was written, not when it was signed.
+            o.WriteLine($"Seal file modified={Format.Time(sealed_)} (mtime of _CodeSignature/CodeResources on this disk; not a signing time)");
         }
 
         foreach (var nested in report.Nested)
         {
-            o.WriteLine($"Nested={nested.Path} {Verdict(nested.Report.Verdict)}{(nested.RequirementOutcome is { } r ? $" (requirement {r})" : "")}");
+            o.WriteLine($"Nested={nested.Path} {SignatureText.Verdict(nested.Report.Verdict)}{(nested.RequirementOutcome is { } r ? $" (requirement {r})" : "")}");
         }
 
-        o.WriteLine($"Hashed={report.Statistics.FilesHashed} files, {report.Statistics.BytesHashed} bytes; cached={report.Statistics.CacheHits}");
+        o.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"Hashed={report.Statistics.FilesHashed} files, {report.Statistics.BytesHashed} bytes; cached={report.Statistics.CacheHits}"));
         if (report.Findings.Any(f => f.Kind is FindingKind.FileAdded or FindingKind.FileMissing or FindingKind.FileModified
                 or FindingKind.SymlinkModified or FindingKind.NormalizationMismatch or FindingKind.NestedCodeInvalid))
         {
@@ -156,12 +158,12 @@ internal sealed class BundleCheck(CliConsole console, string path, bool json, st
 
         foreach (var finding in report.Findings)
         {
-            o.WriteLine($"{finding.Severity.ToString().ToLowerInvariant()} {finding.KindName}{(finding.Architecture is null ? "" : $" [{finding.Architecture}]")} {(finding.Path is null ? null : FileNames.Display(finding.Path))}: {finding.Detail}");
+            SignatureText.WriteFinding(o, finding);
         }
 
         foreach (var diagnosis in report.Diagnoses)
         {
-            o.WriteLine($"diagnosis {diagnosis.KindName}: {diagnosis.Explanation}");
+            o.MarkupLine($"[bold]diagnosis {Styles.Escape(diagnosis.KindName)}[/]: {Styles.Escape(diagnosis.Explanation)}");
             foreach (var p in diagnosis.Paths.Take(20))
             {
                 o.WriteLine($"  {FileNames.Display(p)}{(p.Any(c => c > 0x7E) ? $" ({FileNames.CodePoints(p)})" : "")}");
@@ -176,7 +178,7 @@ internal sealed class BundleCheck(CliConsole console, string path, bool json, st
         }
 
         extras.WriteHuman(o);
-        o.WriteLine($"Verdict: {Verdict(report.Verdict)} ({SignatureClassifications.Name(report.Report.Classification)})");
+        SignatureText.WriteVerdict(o, report.Verdict, report.Report.Classification);
     }
 
     private static string Layout(BundleShape shape) => shape switch
@@ -186,10 +188,5 @@ internal sealed class BundleCheck(CliConsole console, string path, bool json, st
         _ => "framework",
     };
 
-    private static string Verdict(SignatureVerdict verdict) => verdict switch
-    {
-        SignatureVerdict.Valid => "valid",
-        SignatureVerdict.Invalid => "invalid",
-        _ => "unsigned",
-    };
+    private static string Verdict(SignatureVerdict verdict) => SignatureText.Verdict(verdict);
 }

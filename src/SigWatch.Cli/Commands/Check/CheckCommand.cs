@@ -17,6 +17,9 @@ internal sealed class CheckCommand(CliConsole console, string path, bool json, b
     /// <summary>Requirement text from --requirement / --requirement-file; null when none.</summary>
     public string? Requirement { get; init; }
 
+    /// <summary>--entitlements: print the entitlements plist in the text output.</summary>
+    public bool Entitlements { get; init; }
+
     public int Execute()
     {
         if (path.Length == 0)
@@ -32,7 +35,7 @@ internal sealed class CheckCommand(CliConsole console, string path, bool json, b
 
         if (Directory.Exists(path))
         {
-            return new BundleCheck(console, path, json, cacheFile, full) { Requirement = Requirement }.Execute();
+            return new BundleCheck(console, path, json, cacheFile, full) { Requirement = Requirement, Entitlements = Entitlements }.Execute();
         }
 
         byte[] bytes;
@@ -148,89 +151,15 @@ internal sealed class CheckCommand(CliConsole console, string path, bool json, b
 
     private void WriteHuman(VerificationReport report, CheckRequirements extras)
     {
-        var o = console.Out;
-        o.WriteLine($"Executable={report.Path}");
-        if (report.Kind == "macho")
-        {
-            o.WriteLine($"Format={Format(report)}");
-        }
-
-        foreach (var arch in report.Architectures)
-        {
-            if (report.Architectures.Count > 1)
-            {
-                o.WriteLine($"--- architecture {arch.Architecture}");
-            }
-
-            if (arch.Best is not { } best)
-            {
-                o.WriteLine(arch.IsSigned ? "Signature=unreadable" : "Signature=none");
-                continue;
-            }
-
-            o.WriteLine($"Identifier={best.Identifier}");
-            var flags = CodeDirectoryFlagNames.Describe(best.Flags);
-            o.WriteLine($"CodeDirectory v={best.Version:x} size={best.Bytes.Length} flags=0x{(uint)best.Flags:x}({(flags.Count == 0 ? "none" : string.Join(",", flags))}) hashes={best.CodeSlotCount}+{best.SpecialSlotCount} location=embedded");
-            o.WriteLine($"Hash type={CodeHashing.Name(best.HashType)} size={best.HashSize}");
-            foreach (var cd in arch.CodeDirectories)
-            {
-                o.WriteLine($"CandidateCDHash {CodeHashing.Name(cd.Directory.HashType)}={cd.Directory.CdHashHex}");
-                o.WriteLine($"CandidateCDHashFull {CodeHashing.Name(cd.Directory.HashType)}={Convert.ToHexStringLower(cd.Directory.FullCdHash)}");
-            }
-
-            o.WriteLine($"Hash choices={string.Join(",", arch.CodeDirectories.Select(c => CodeHashing.Name(c.Directory.HashType)))}");
-            o.WriteLine($"CDHash={best.CdHashHex}");
-            if (arch.Signature?.CmsSignature is { Length: > 0 } cms)
-            {
-                o.WriteLine($"Signature size={cms.Length}");
-                foreach (var certificate in arch.Cms?.Certificates ?? [])
-                {
-                    o.WriteLine($"Authority={certificate.CommonName ?? certificate.Subject}");
-                }
-
-                if (arch.Cms?.TimestampedSigningTime is { } ts)
-                {
-                    o.WriteLine($"Timestamp={ts.ToString("u", CultureInfo.InvariantCulture)}");
-                }
-                else if (arch.Cms?.DeclaredSigningTime is { } st)
-                {
-                    o.WriteLine($"Signed Time={st.ToString("u", CultureInfo.InvariantCulture)}");
-                }
-            }
-            else
-            {
-                o.WriteLine("Signature=adhoc");
-            }
-
-            var info = arch.CodeDirectories[0].SpecialSlots.FirstOrDefault(s => s.Slot == CodeSigningSlot.InfoPlist);
-            o.WriteLine(info is null ? "Info.plist=not bound" : $"Info.plist={info.Status.ToString().ToLowerInvariant()}");
-            o.WriteLine($"TeamIdentifier={best.TeamId ?? "not set"}");
-            if (best.RuntimeVersion != 0)
-            {
-                o.WriteLine($"Runtime Version={PackedVersion(best.RuntimeVersion)}");
-            }
-
-            var resources = arch.CodeDirectories[0].SpecialSlots.FirstOrDefault(s => s.Slot == CodeSigningSlot.ResourceDirectory);
-            o.WriteLine(resources is null ? "Sealed Resources=none" : $"Sealed Resources={resources.Status.ToString().ToLowerInvariant()}");
-            if (arch.Signature?.Requirements is { } requirements)
-            {
-                o.WriteLine($"Internal requirements size={requirements.Bytes.Length}");
-                if (DesignatedRequirementText(requirements) is { } designated)
-                {
-                    o.WriteLine($"designated => {designated}");
-                }
-            }
-
-            o.WriteLine($"Classification={SignatureClassifications.Name(arch.Classification)}");
-        }
-
+        var o = console.Ansi;
+        SignatureText.Write(o, report, report.Path, report.Kind == "macho" ? Format(report) : report.Kind, bundle: null, Entitlements);
         foreach (var finding in report.Findings)
         {
-            o.WriteLine(finding.ToString());
+            SignatureText.WriteFinding(o, finding, report.Path);
         }
 
         extras.WriteHuman(o);
-        o.WriteLine($"Verdict: {Verdict(report.Verdict)} ({SignatureClassifications.Name(report.Classification)})");
+        SignatureText.WriteVerdict(o, report.Verdict, report.Classification);
     }
 
     /// <summary>The explicit designated requirement in canonical text; null when absent or undecodable.</summary>
@@ -251,21 +180,9 @@ internal sealed class CheckCommand(CliConsole console, string path, bool json, b
         }
     }
 
-    private static string Format(VerificationReport report) =>
-        report.Architectures is [{ Architecture: "detached" }] ? "detached signature (_CodeSignature files)"
-        : report.Architectures.Count == 1 && report.Architectures[0].Index == 0 && !IsUniversal(report)
-            ? $"Mach-O thin ({report.Architectures[0].Architecture})"
-            : $"Mach-O universal ({string.Join(" ", report.Architectures.Select(a => a.Architecture))})";
+    private static string Format(VerificationReport report) => SignatureText.MachOFormat(report);
 
-    private static bool IsUniversal(VerificationReport report) => report.Architectures.Any(a => a.Image is { FileOffset: > 0 })
-        || report.Architectures.Count > 1;
-
-    private static string Verdict(SignatureVerdict verdict) => verdict switch
-    {
-        SignatureVerdict.Valid => "valid",
-        SignatureVerdict.Invalid => "invalid",
-        _ => "unsigned",
-    };
+    private static string Verdict(SignatureVerdict verdict) => SignatureText.Verdict(verdict);
 
     private static string PackedVersion(uint v) => $"{v >> 16}.{(v >> 8) & 0xFF}.{v & 0xFF}";
 }

@@ -40,6 +40,11 @@ internal static class CheckCommandDefinition
         HelpName = "FILE",
     };
 
+    public static readonly Option<bool> EntitlementsOption = new("--entitlements")
+    {
+        Description = "Also print the signature's entitlements (the XML plist, as codesign -d --entitlements :- does). JSON always has them.",
+    };
+
     public static readonly Option<bool> NativeOption = new("--native")
     {
         Description = "Verify with Apple's Security framework instead (macOS only; files and bundles). JSON: docs/check-json.md, \"Native\".",
@@ -53,6 +58,7 @@ internal static class CheckCommandDefinition
             JsonOption,
             RequirementOption,
             RequirementFileOption,
+            EntitlementsOption,
             NativeOption,
             CacheOption,
             FullOption,
@@ -97,6 +103,7 @@ internal static class CheckCommandDefinition
                 parse.GetValue(CacheOption), parse.GetValue(FullOption))
             {
                 Requirement = requirement,
+                Entitlements = parse.GetValue(EntitlementsOption),
             }.Execute();
         });
         return command;

@@ -8,6 +8,8 @@ using SigWatch.Core.Verification;
 using SigWatch.Platform;
 using SigWatch.Platform.Quarantine;
 
+using Spectre.Console;
+
 namespace SigWatch.Cli.Commands.Check;
 
 /// <summary>
@@ -41,11 +43,16 @@ internal sealed record CheckRequirements(
         : Requested is { ExitCode: not RequirementCheckResult.ExitSatisfied } ? ExitCodes.Invalid
         : ExitCodes.Ok;
 
-    public void WriteHuman(TextWriter o)
+    public void WriteHuman(IAnsiConsole o)
     {
         if (Designated is not null)
         {
-            o.WriteLine(Designated.ToString());
+            // An explicit one is already among the internal requirements; an implicit one (codesign's "# designated =>") is not.
+            if (!Designated.IsExplicit)
+            {
+                o.WriteLine(Designated.ToString());
+            }
+
             o.WriteLine($"Designated requirement: {Outcome(DesignatedEvaluation)}{(DesignatedEvaluation is { IsSatisfied: false } e ? " — " + e.Explanation : string.Empty)}");
         }
 

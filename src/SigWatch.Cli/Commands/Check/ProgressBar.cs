@@ -1,56 +1,46 @@
-using System.Diagnostics;
 using SigWatch.Core.Seal;
+using Spectre.Console;
 
 namespace SigWatch.Cli.Commands.Check;
 
-/// <summary>A one-line bar on a terminal's stderr, shown once the check has run for a second, redrawn at most 10 times a second.</summary>
-internal sealed class ProgressBar(TextWriter error, long delayMilliseconds = 1000) : IProgress<SealProgress>, IDisposable
+/// <summary>
+/// <c>check</c>'s progress on a terminal's stderr, drawn by Spectre.Console's live progress display: nothing for the
+/// first second (most checks finish sooner), then a bar with bytes, files and time left, cleared when the work ends so
+/// the report starts on a clean screen. The verification runs on a worker thread and only <see cref="Report"/>s.
+/// </summary>
+internal sealed class ProgressBar(IAnsiConsole error, TimeSpan delay) : IProgress<SealProgress>
 {
-    private readonly Stopwatch _clock = Stopwatch.StartNew();
-    private readonly Lock _gate = new();
-    private long _lastDraw = -1000;
-    private bool _drawn;
-    private bool _disposed;
+    private SealProgress _latest;
 
-    public void Report(SealProgress value)
+    public void Report(SealProgress value) => _latest = value;
+
+    /// <summary>Runs <paramref name="work"/> on a worker thread and shows progress until it ends; returns its result.</summary>
+    public T Run<T>(Func<T> work)
     {
-        var now = _clock.ElapsedMilliseconds;
-        if (now < delayMilliseconds || now - Interlocked.Read(ref _lastDraw) < 100)
+        var task = Task.Run(work);
+        if (task.Wait(delay))
         {
-            return;
+            return task.GetAwaiter().GetResult();
         }
 
-        lock (_gate)
-        {
-            if (_disposed || now - _lastDraw < 100)
+        error.Progress()
+            .AutoClear(true)
+            .HideCompleted(true)
+            .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new RemainingTimeColumn())
+            .Start(context =>
             {
-                return;
-            }
+                var bar = context.AddTask("verifying", maxValue: 1);
+                while (!task.Wait(100))
+                {
+                    var p = _latest;
+                    bar.MaxValue = Math.Max(1, p.BytesTotal > 0 ? p.BytesTotal : p.FilesTotal);
+                    bar.Value = p.BytesTotal > 0 ? p.BytesDone : p.FilesDone;
+                    bar.Description = $"{p.FilesDone}/{p.FilesTotal} files";
+                    context.Refresh();
+                }
 
-            _lastDraw = now;
-            var fraction = value.BytesTotal > 0 ? (double)value.BytesDone / value.BytesTotal : value.FilesTotal > 0 ? (double)value.FilesDone / value.FilesTotal : 0;
-            var filled = (int)Math.Clamp(fraction * 30, 0, 30);
-            error.Write($"\r[{new string('#', filled)}{new string('.', 30 - filled)}] {fraction * 100,3:0}% {value.FilesDone}/{value.FilesTotal} files");
-            error.Flush();
-            _drawn = true;
-        }
-    }
-
-    public void Dispose()
-    {
-        lock (_gate)
-        {
-            if (_disposed)
-            {
-                return;
-            }
-
-            _disposed = true;
-            if (_drawn)
-            {
-                error.Write("\r" + new string(' ', 60) + "\r");
-                error.Flush();
-            }
-        }
+                bar.Value = bar.MaxValue;
+            });
+        return task.GetAwaiter().GetResult();
     }
 }

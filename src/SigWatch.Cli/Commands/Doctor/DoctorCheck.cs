@@ -23,4 +23,12 @@ internal sealed record DoctorCheck(string Name, DoctorOutcome Outcome, string Su
         DoctorOutcome.Failed => "[-]",
         _ => "[?]",
     };
+
+    /// <summary><see cref="Mark"/> as Spectre markup: green, bold red or yellow on a terminal.</summary>
+    public string MarkMarkup => Outcome switch
+    {
+        DoctorOutcome.Ok => "[green][[+]][/]",
+        DoctorOutcome.Failed => "[bold red][[-]][/]",
+        _ => "[yellow][[?]][/]",
+    };
 }

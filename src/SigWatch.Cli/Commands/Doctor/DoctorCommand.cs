@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Spectre.Console;
 using SigWatch.Cli.Connection;
 using SigWatch.Cli.Output;
 
@@ -32,15 +33,15 @@ internal sealed partial class DoctorCommand(CliConsole console, string? socket, 
         {
             foreach (var check in checks)
             {
-                console.Out.WriteLine($"{check.Mark} {check.Summary}");
+                console.Ansi.MarkupLine($"{check.MarkMarkup} {Styles.Escape(check.Summary)}");
                 if (check.Remedy is not null)
                 {
-                    console.Out.WriteLine($"    {check.Remedy}");
+                    console.Ansi.MarkupLine($"    {Styles.Escape(check.Remedy)}");
                 }
             }
 
             var failures = checks.Count(c => c.Outcome == DoctorOutcome.Failed);
-            console.Out.WriteLine(failures == 0 ? "No problem found." : $"{failures} problem(s) found.");
+            console.Ansi.MarkupLine(failures == 0 ? Styles.Good("No problem found.") : Styles.Bad($"{failures} problem(s) found."));
         }
 
         return failed ? ExitCodes.Failed : ExitCodes.Ok;

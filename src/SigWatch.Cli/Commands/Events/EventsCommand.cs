@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Grpc.Core;
+using Spectre.Console;
 using SigWatch.Cli.Connection;
 using SigWatch.Cli.Output;
 using SigWatch.Protos.V1;
@@ -95,7 +96,11 @@ internal sealed class EventsCommand(CliConsole console, string? socket, bool jso
 
     private void WriteLine(Event ev)
     {
-        var severity = ev.Severity is "" or "info" ? string.Empty : ev.Severity.ToUpperInvariant() + ": ";
-        console.Out.WriteLine($"#{ev.Id}  {Format.Time(JsonMapping.Time(ev.Time))}  {ev.KindName,-18}  {ev.BundlePath}  {severity}{ev.Summary}");
+        // One line per event, so `grep` and `tail` work on it; CRITICAL stands out on a terminal.
+        var severity = Styles.Severity(ev.Severity);
+        var flags = ev.Flags.Count == 0 ? string.Empty : $" [[{Styles.Escape(string.Join(", ", ev.Flags))}]]";
+        console.Ansi.MarkupLine(
+            $"#{ev.Id}  {Format.Time(JsonMapping.Time(ev.Time))}  {Styles.Escape(ev.KindName.PadRight(18))}  {Styles.Escape(ev.BundlePath)}  " +
+            $"{(severity.Length == 0 ? string.Empty : severity + ": ")}{Styles.Escape(ev.Summary)}{flags}");
     }
 }

@@ -78,7 +78,7 @@ internal sealed class ListCommand(CliConsole console, string? socket, bool json,
                     Format.Time(JsonMapping.Time(a?.AssessedAt)));
             }
 
-            Ansi.For(console).Write(table);
+            console.Ansi.Write(table);
             console.Out.WriteLine(shown.Count == bundles.Count ? $"{shown.Count} of {total} bundle(s)" : $"{shown.Count} shown of {bundles.Count} listed ({total} known)");
             return ExitCodes.Ok;
         });

@@ -2,6 +2,7 @@ using System.Text.Json;
 using SigWatch.Cli.Connection;
 using SigWatch.Cli.Output;
 using SigWatch.Protos.V1;
+using Spectre.Console;
 
 namespace SigWatch.Cli.Commands.Rescan;
 
@@ -23,7 +24,7 @@ internal sealed class RescanCommand(CliConsole console, string? socket, bool jso
             else
             {
                 var what = path ?? "every watched root";
-                console.Out.WriteLine($"queued {response.Queued} item(s) for assessment: {what}; follow with 'sigwatch events --follow'");
+                console.Ansi.MarkupLineInterpolated($"queued {response.Queued} item(s) for assessment: {what}; follow with 'sigwatch events --follow'");
             }
 
             return ExitCodes.Ok;

@@ -3,6 +3,7 @@ using System.Text.Json;
 using SigWatch.Cli.Connection;
 using SigWatch.Cli.Output;
 using SigWatch.Protos.V1;
+using Spectre.Console;
 
 namespace SigWatch.Cli.Commands.Show;
 
@@ -38,26 +39,26 @@ internal sealed class ShowCommand(CliConsole console, string? socket, bool json,
             }
 
             var b = response.Bundle;
-            var o = console.Out;
+            var o = console.Ansi;
             o.WriteLine(b.Path);
-            o.WriteLine($"  id:          {b.Id}");
-            o.WriteLine($"  root:        {b.Root}");
-            o.WriteLine($"  first seen:  {Format.Time(JsonMapping.Time(b.FirstSeen))}");
-            o.WriteLine($"  last seen:   {Format.Time(JsonMapping.Time(b.LastSeen))}");
+            o.MarkupLineInterpolated($"  id:          {b.Id}");
+            o.MarkupLineInterpolated($"  root:        {b.Root}");
+            o.MarkupLineInterpolated($"  first seen:  {Format.Time(JsonMapping.Time(b.FirstSeen))}");
+            o.MarkupLineInterpolated($"  last seen:   {Format.Time(JsonMapping.Time(b.LastSeen))}");
             if (b.RemovedAt is not null)
             {
-                o.WriteLine($"  removed:     {Format.Time(JsonMapping.Time(b.RemovedAt))}");
+                o.MarkupLineInterpolated($"  removed:     {Format.Time(JsonMapping.Time(b.RemovedAt))}");
             }
 
             if (b.Status.Length > 0)
             {
-                o.WriteLine($"  status:      {b.Status.ToUpperInvariant()}: {b.StatusDetail}");
+                o.MarkupLine($"  status:      {Styles.Bad(b.Status.ToUpperInvariant())}: {Styles.Escape(b.StatusDetail)}");
             }
 
             if (b.Lineage is { } lineage)
             {
                 var relation = lineage.Relation == "move" ? "moved" : "copied";
-                o.WriteLine($"  origin:      {relation} from {lineage.SourcePath} (valid there at {Format.Time(JsonMapping.Time(lineage.SourceValidAt))}, assessment #{lineage.SourceAssessmentId})");
+                o.MarkupLineInterpolated($"  origin:      {relation} from {lineage.SourcePath} (valid there at {Format.Time(JsonMapping.Time(lineage.SourceValidAt))}, assessment #{lineage.SourceAssessmentId})");
             }
 
             if (b.Source)
@@ -67,7 +68,7 @@ internal sealed class ShowCommand(CliConsole console, string? socket, bool json,
 
             if (b.LastAssessedAt is not null)
             {
-                o.WriteLine($"  assessed:    {Format.Time(JsonMapping.Time(b.LastAssessedAt))}{(b.LastCost is { } last ? "; " + Examined(last) : string.Empty)}");
+                o.MarkupLineInterpolated($"  assessed:    {Format.Time(JsonMapping.Time(b.LastAssessedAt))}{(b.LastCost is { } last ? "; " + Examined(last) : string.Empty)}");
             }
 
             if (b.Latest is { } a)
@@ -88,19 +89,19 @@ internal sealed class ShowCommand(CliConsole console, string? socket, bool json,
         });
     }
 
-    private static void WriteAssessment(TextWriter o, Assessment a, string title)
+    private static void WriteAssessment(IAnsiConsole o, Assessment a, string title)
     {
-        o.WriteLine($"  {title} #{a.Id} at {Format.Time(JsonMapping.Time(a.AssessedAt))}:");
-        o.WriteLine($"    identifier:     {Format.OrDash(a.BundleIdentifier)}");
-        o.WriteLine($"    name:           {Format.OrDash(a.BundleName)}");
-        o.WriteLine($"    version:        {Format.OrDash(a.ShortVersion)} ({Format.OrDash(a.BundleVersion)})");
-        o.WriteLine($"    executable:     {Format.OrDash(a.Executable)} ({(a.HasMainExecutable ? "present" : "missing")})");
-        o.WriteLine($"    Info.plist:     {(a.HasInfoPlist ? string.IsNullOrEmpty(a.InfoPlistError) ? "read" : "UNREADABLE: " + a.InfoPlistError : "missing")}");
-        o.WriteLine($"    CodeResources:  {(a.HasCodeResources ? "present" : "none (no resource seal)")}");
-        o.WriteLine($"    tree:           {a.FileCount} files, {Format.Size(a.TotalSize)}{(a.Unstable ? " — UNSTABLE: still changing when assessed" : string.Empty)}");
+        o.MarkupLineInterpolated($"  {title} #{a.Id} at {Format.Time(JsonMapping.Time(a.AssessedAt))}:");
+        o.MarkupLineInterpolated($"    identifier:     {Format.OrDash(a.BundleIdentifier)}");
+        o.MarkupLineInterpolated($"    name:           {Format.OrDash(a.BundleName)}");
+        o.MarkupLineInterpolated($"    version:        {Format.OrDash(a.ShortVersion)} ({Format.OrDash(a.BundleVersion)})");
+        o.MarkupLineInterpolated($"    executable:     {Format.OrDash(a.Executable)} ({(a.HasMainExecutable ? "present" : "missing")})");
+        o.MarkupLineInterpolated($"    Info.plist:     {(a.HasInfoPlist ? string.IsNullOrEmpty(a.InfoPlistError) ? "read" : "UNREADABLE: " + a.InfoPlistError : "missing")}");
+        o.MarkupLineInterpolated($"    CodeResources:  {(a.HasCodeResources ? "present" : "none (no resource seal)")}");
+        o.MarkupLineInterpolated($"    tree:           {a.FileCount} files, {Format.Size(a.TotalSize)}{(a.Unstable ? " — UNSTABLE: still changing when assessed" : string.Empty)}");
         if (a.Cost is { } cost)
         {
-            o.WriteLine($"    examined:       {Examined(cost)}");
+            o.MarkupLineInterpolated($"    examined:       {Examined(cost)}");
         }
 
         if (a.Signature is { } sig)
@@ -109,72 +110,72 @@ internal sealed class ShowCommand(CliConsole console, string? socket, bool json,
             // The cause goes on the verdict's own line, as the daemon's events say it: what is damaged or changed.
             var cause = sig.Verdict == "valid" ? string.Empty
                 : ": " + Core.Bundles.SignatureSummary.DescribeErrors(sig.Findings.Select(f => new Core.Bundles.SummaryFinding(f.Kind, f.Severity, f.Path, f.Detail)), max: 2);
-            o.WriteLine($"    signature:      {sig.Verdict.ToUpperInvariant()} ({who}){(sig.HardenedRuntime ? ", hardened runtime" : string.Empty)}{cause}");
-            o.WriteLine($"      identifier:   {Format.OrDash(sig.Identifier)}   CDHash {Format.OrDash(sig.Cdhash)}");
-            o.WriteLine($"      signed:       {(sig.Timestamp is not null ? Format.Time(JsonMapping.Time(sig.Timestamp)) + " (secure timestamp)" : sig.DeclaredSigningTime is not null ? Format.Time(JsonMapping.Time(sig.DeclaredSigningTime)) + " (signer's clock)" : "-")}");
-            o.WriteLine($"      notarization: {(sig.NotarizationTicketStapled ? "ticket stapled (not verified offline)" : "no stapled ticket (online check not done)")}");
+            o.MarkupLine($"    signature:      {Verdicts.Markup(sig.Verdict)} {Styles.Escape($"({who}){(sig.HardenedRuntime ? ", hardened runtime" : string.Empty)}{cause}")}");
+            o.MarkupLineInterpolated($"      identifier:   {Format.OrDash(sig.Identifier)}   CDHash {Format.OrDash(sig.Cdhash)}");
+            o.MarkupLineInterpolated($"      signed:       {(sig.Timestamp is not null ? Format.Time(JsonMapping.Time(sig.Timestamp)) + " (secure timestamp)" : sig.DeclaredSigningTime is not null ? Format.Time(JsonMapping.Time(sig.DeclaredSigningTime)) + " (signer's clock)" : "-")}");
+            o.MarkupLineInterpolated($"      notarization: {(sig.NotarizationTicketStapled ? "ticket stapled (not verified offline)" : "no stapled ticket (online check not done)")}");
             if (sig.DesignatedRequirement.Length > 0)
             {
-                o.WriteLine($"      designated:   {(sig.DesignatedRequirementSource == "implicit" ? "# " : string.Empty)}{sig.DesignatedRequirement} ({sig.DesignatedRequirementSatisfied})");
+                o.MarkupLineInterpolated($"      designated:   {(sig.DesignatedRequirementSource == "implicit" ? "# " : string.Empty)}{sig.DesignatedRequirement} ({sig.DesignatedRequirementSatisfied})");
             }
             if (sig.RiskyEntitlements.Count > 0)
             {
-                o.WriteLine($"      risky entitlements: {string.Join(", ", sig.RiskyEntitlements)}");
+                o.MarkupLineInterpolated($"      risky entitlements: {string.Join(", ", sig.RiskyEntitlements)}");
             }
 
             foreach (var finding in sig.Findings.Where(f => f.Severity != "info"))
             {
-                o.WriteLine($"      {finding.Severity} {finding.Kind}: {(string.IsNullOrEmpty(finding.Path) ? string.Empty : finding.Path + ": ")}{finding.Detail}");
+                o.MarkupLine($"      {Styles.Severity(finding.Severity)} {Styles.Escape($"{finding.Kind}: {(string.IsNullOrEmpty(finding.Path) ? string.Empty : finding.Path + ": ")}{finding.Detail}")}");
             }
 
             if (sig.FindingCount > sig.Findings.Count)
             {
-                o.WriteLine($"      …and {sig.FindingCount - sig.Findings.Count} more finding(s)");
+                o.MarkupLineInterpolated($"      …and {sig.FindingCount - sig.Findings.Count} more finding(s)");
             }
 
             foreach (var disagreement in sig.VerifierDisagreements)
             {
-                o.WriteLine($"      verifiers disagree: {disagreement}");
+                o.MarkupLineInterpolated($"      verifiers disagree: {disagreement}");
             }
 
             foreach (var diagnosis in sig.Diagnoses)
             {
-                o.WriteLine($"      diagnosis {diagnosis.Kind}: {diagnosis.Explanation}");
-                o.WriteLine($"        remedy: {diagnosis.Remedy}");
+                o.MarkupLineInterpolated($"      diagnosis {diagnosis.Kind}: {diagnosis.Explanation}");
+                o.MarkupLineInterpolated($"        remedy: {diagnosis.Remedy}");
             }
         }
 
         if (a.Quarantine is { } q)
         {
-            o.WriteLine($"    quarantine:     {q.Story}");
+            o.MarkupLineInterpolated($"    quarantine:     {q.Story}");
             if (q.Present)
             {
                 var flags = q.FlagsParsed ? $"0x{q.Flags:x4} " : string.Empty;
                 var names = string.Join(", ", q.NamedFlags.Select(f => f.Confidence is "apple-source" or "observed" ? f.Name : $"{f.Name} ({f.Confidence})"));
-                o.WriteLine($"      value:        {q.Raw}");
-                o.WriteLine($"      flags:        {flags}{names}");
-                o.WriteLine($"      provenance:   {q.Provenance?.Status}{(string.IsNullOrEmpty(q.Provenance?.Detail) ? string.Empty : ": " + q.Provenance.Detail)}");
+                o.MarkupLineInterpolated($"      value:        {q.Raw}");
+                o.MarkupLineInterpolated($"      flags:        {flags}{names}");
+                o.MarkupLineInterpolated($"      provenance:   {q.Provenance?.Status}{(string.IsNullOrEmpty(q.Provenance?.Detail) ? string.Empty : ": " + q.Provenance.Detail)}");
             }
 
             foreach (var url in q.WhereFroms)
             {
-                o.WriteLine($"      where from:   {url}");
+                o.MarkupLineInterpolated($"      where from:   {url}");
             }
 
             foreach (var file in q.QuarantinedFiles)
             {
-                o.WriteLine($"      quarantined:  {file}");
+                o.MarkupLineInterpolated($"      quarantined:  {file}");
             }
 
             if (q.QuarantinedFileCount > q.QuarantinedFiles.Count)
             {
-                o.WriteLine($"      …and {q.QuarantinedFileCount - q.QuarantinedFiles.Count} more quarantined file(s)");
+                o.MarkupLineInterpolated($"      …and {q.QuarantinedFileCount - q.QuarantinedFiles.Count} more quarantined file(s)");
             }
         }
 
         foreach (var problem in a.WalkProblems)
         {
-            o.WriteLine($"    problem:        {problem}");
+            o.MarkupLineInterpolated($"    problem:        {problem}");
         }
     }
 

@@ -2,6 +2,7 @@ using System.Text.Json;
 using SigWatch.Cli.Connection;
 using SigWatch.Cli.Output;
 using SigWatch.Protos.V1;
+using Spectre.Console;
 
 namespace SigWatch.Cli.Commands.Status;
 
@@ -17,32 +18,40 @@ internal sealed class StatusCommand(CliConsole console, string? socket, bool jso
                 return ExitCodes.Ok;
             }
 
-            var o = console.Out;
-            o.WriteLine($"sigwatchd {status.Version} (pid {status.Pid}), running since {Format.Time(JsonMapping.Time(status.StartedAt))}");
-            o.WriteLine($"  socket:    {status.SocketPath}");
-            o.WriteLine($"  database:  {status.DatabasePath} (schema {status.SchemaVersion})");
-            o.WriteLine($"  bundles:   {status.BundleCount} present, {status.PendingAssessments} waiting for assessment");
-            o.WriteLine($"  events:    last id {status.LastEventId}");
-            o.WriteLine($"  quiet:     {status.QuietWindowMs} ms without activity before a bundle is assessed");
+            var a = console.Ansi;
+            a.MarkupLine($"{Styles.Bold("sigwatchd " + status.Version)} (pid {status.Pid}), running since {Format.Time(JsonMapping.Time(status.StartedAt))}");
+            var rows = new List<(string, string)>
+            {
+                ("socket:", Styles.Escape(status.SocketPath)),
+                ("database:", Styles.Escape($"{status.DatabasePath} (schema {status.SchemaVersion})")),
+                ("bundles:", Styles.Escape($"{status.BundleCount} present, {status.PendingAssessments} waiting for assessment")),
+                ("events:", Styles.Escape($"last id {status.LastEventId}")),
+                ("quiet:", Styles.Escape($"{status.QuietWindowMs} ms without activity before a bundle is assessed")),
+            };
             if (status.Caller is { } caller)
             {
-                o.WriteLine($"  you:       uid {caller.Uid}, {(caller.Admin ? "admin" : "not an admin")} ({caller.Role})");
+                rows.Add(("you:", Styles.Escape($"uid {caller.Uid}, {(caller.Admin ? "admin" : "not an admin")} ({caller.Role})")));
             }
 
-            o.WriteLine("  roots:");
+            a.Write(Styles.KeyValues(rows));
+            a.WriteLine("  roots:");
+            var roots = new Grid();
+            roots.AddColumn(new Spectre.Console.GridColumn().PadLeft(4).PadRight(2).NoWrap());
+            roots.AddColumn(new Spectre.Console.GridColumn().PadLeft(0).PadRight(0));
             foreach (var root in status.Roots)
             {
-                var state = root.Watching ? "watching" : "NOT watching";
-                var problem = string.IsNullOrEmpty(root.Problem) ? string.Empty : $" ({root.Problem})";
+                var state = root.Watching ? Styles.Good("watching") : Styles.Bad("NOT watching");
+                var problem = string.IsNullOrEmpty(root.Problem) ? string.Empty : $" ({Styles.Escape(root.Problem)})";
                 var count = root.Hidden ? "another user's Downloads, not shown to you" : $"{root.BundleCount} bundle(s)";
                 if (root.Source)
                 {
                     count += " (source of copies: no events)";
                 }
 
-                o.WriteLine($"    {root.Path}  {state}, {count}{problem}");
+                roots.AddRow(new Markup(Styles.Escape(root.Path)), new Markup($"{state}, {Styles.Escape(count)}{problem}"));
             }
 
+            a.Write(roots);
             return ExitCodes.Ok;
         });
 }

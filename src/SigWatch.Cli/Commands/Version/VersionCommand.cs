@@ -5,6 +5,7 @@ using Grpc.Core;
 using SigWatch.Cli.Connection;
 using SigWatch.Cli.Output;
 using SigWatch.Protos.V1;
+using Spectre.Console;
 
 namespace SigWatch.Cli.Commands.Version;
 
@@ -45,15 +46,15 @@ internal sealed class VersionCommand(CliConsole console, string? socket, bool js
             return ExitCodes.Ok;
         }
 
-        console.Out.WriteLine($"sigwatch  {cli.Version} (.NET {cli.Runtime}, {cli.RuntimeIdentifier}, {cli.Os})");
+        console.Ansi.MarkupLineInterpolated($"sigwatch  {cli.Version} (.NET {cli.Runtime}, {cli.RuntimeIdentifier}, {cli.Os})");
         if (daemon is not null)
         {
-            var same = daemon.SameBuild ? "the same build" : "a different build from this sigwatch";
-            console.Out.WriteLine($"sigwatchd {daemon.Version} at {daemon.Socket} (pid {daemon.Pid}): {same}");
+            var same = daemon.SameBuild ? "the same build" : Styles.Warn("a different build from this sigwatch");
+            console.Ansi.MarkupLine($"sigwatchd {Styles.Escape(daemon.Version)} at {Styles.Escape(daemon.Socket)} (pid {daemon.Pid}): {same}");
         }
         else
         {
-            console.Out.WriteLine($"sigwatchd: {daemonError}");
+            console.Ansi.MarkupLine($"sigwatchd: {Styles.Warn(daemonError)}");
         }
 
         return ExitCodes.Ok;
