@@ -30,6 +30,7 @@ internal static class DaemonServiceCollectionExtensions
         services.AddSingleton<DaemonClock>();
         services.AddSingleton(new EventHub(options.MaxWatchers, options.MaxWatchersPerUser));
         services.AddSingleton(sp => new SigWatchStore(options.DatabasePath, sp.GetRequiredService<EventHub>(), sp.GetRequiredService<ILogger<SigWatchStore>>()));
+        services.AddSingleton(sp => new HealthMonitor(sp.GetRequiredService<SigWatchStore>(), options.LogDir, sp.GetRequiredService<TimeProvider>()));
         services.AddSingleton<IExtendedAttributeReader>(ExtendedAttributes.Instance);
         // Private copies of users' QuarantineEventsV2 databases go under our own state directory.
         services.AddSingleton<IQuarantineEventLookup>(new QuarantineEventsDatabase(scratchDirectory: Path.Combine(options.StateDir, "scratch")));

@@ -80,14 +80,33 @@ public sealed class CliCommandsTests
         Assert.True(doctor.ExitCode == 0, doctor.ToString());
         Assert.Contains($"[+] socket {daemon.Socket}", doctor.Stdout, StringComparison.Ordinal);
         Assert.Contains($"[+] root {root}: watching", doctor.Stdout, StringComparison.Ordinal);
-        Assert.Contains("[+] database ", doctor.Stdout, StringComparison.Ordinal);
+        Assert.Contains($"[+] database {daemon.DatabasePath}: integrity ok (checked ", doctor.Stdout, StringComparison.Ordinal);
+        Assert.Contains("[+] log directory ", doctor.Stdout, StringComparison.Ordinal);
         Assert.Contains("[+] sigwatch and sigwatchd are the same build", doctor.Stdout, StringComparison.Ordinal);
         Assert.DoesNotContain("[-]", doctor.Stdout, StringComparison.Ordinal);
 
         using var doctorJson = JsonDocument.Parse((await daemon.CliAsync("doctor", "--json")).Stdout);
         Assert.True(doctorJson.RootElement.GetProperty("ok").GetBoolean());
-        Assert.Equal(["service", "socket", "connection", "root", "database", "versions", "agent"],
+        Assert.Equal(["service", "socket", "connection", "root", "database", "logs", "versions", "agent"],
             doctorJson.RootElement.GetProperty("checks").EnumerateArray().Select(c => c.GetProperty("name").GetString()));
+    }
+
+    [Fact]
+    public async Task Doctor_WhenTheDaemonCannotWriteItsLogs_FailsOnTheLogDirectoryWithTheReason()
+    {
+        using var dir = new TempDirectory();
+        var root = Directory.CreateDirectory(dir.Combine("root")).FullName;
+        await using var daemon = await DaemonProcess.StartAsync(dir, new DaemonStart { QuietWindowSeconds = 0.3, Roots = [root] });
+        var logs = dir.Combine("logs");
+        Directory.Move(logs, dir.Combine("logs.moved"));
+        File.WriteAllText(logs, "a file where the log directory was");
+
+        var doctor = await daemon.CliAsync("doctor");
+
+        Assert.True(doctor.ExitCode == 1, doctor.ToString());
+        Assert.Contains($"[-] log directory {logs}: the daemon cannot write there: ", doctor.Stdout, StringComparison.Ordinal);
+        Assert.Contains("[+] database ", doctor.Stdout, StringComparison.Ordinal);
+        Assert.Contains("1 problem(s) found.", doctor.Stdout, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -241,6 +241,88 @@ public sealed class SigWatchStoreTests : IDisposable
         Assert.Equal("ok", Pragma("integrity_check"));
     }
 
+    [Fact]
+    public async Task CheckIntegrity_HealthyFile_IsOkWithItsSize()
+    {
+        using var store = OpenStore();
+        await Record(store, "/Applications/A.app", "/Applications", Facts(), s_t0);
+
+        var integrity = store.CheckIntegrity(TimeSpan.FromSeconds(20), s_t0);
+
+        Assert.True(integrity.Ok, integrity.Detail);
+        Assert.Equal("ok", integrity.Detail);
+        Assert.True(integrity.Bytes >= new FileInfo(DbPath).Length);
+    }
+
+    [Fact]
+    public async Task CheckIntegrity_IndexPageOverwritten_IsNotOkAndSaysWhere()
+    {
+        using (var store = OpenStore())
+        {
+            for (var i = 0; i < 50; i++)
+            {
+                await Record(store, $"/Applications/App{i}.app", "/Applications", Facts(), s_t0);
+            }
+        }
+
+        SqliteConnection.ClearAllPools();
+        var pageSize = long.Parse(Pragma("page_size"), System.Globalization.CultureInfo.InvariantCulture);
+        long rootPage;
+        using (var connection = new SqliteConnection($"Data Source={DbPath};Pooling=False"))
+        {
+            connection.Open();
+            using var command = connection.CreateCommand();
+            // Everything into the main file, so that the bytes overwritten below are the ones SQLite reads.
+            command.CommandText = "PRAGMA wal_checkpoint(TRUNCATE)";
+            command.ExecuteNonQuery();
+            command.CommandText = "SELECT rootpage FROM sqlite_master WHERE type = 'index' AND tbl_name = 'bundles' AND rootpage > 1 ORDER BY rootpage LIMIT 1";
+            rootPage = (long)command.ExecuteScalar()!;
+        }
+
+        Assert.False(File.Exists(DbPath + "-wal") && new FileInfo(DbPath + "-wal").Length > 0, "the write-ahead log was not checkpointed");
+        Assert.True(rootPage * pageSize <= new FileInfo(DbPath).Length, $"page {rootPage} of {pageSize} bytes is past the end of the file");
+        // Garbage over an index's root page, past its page header: the tables and the schema stay readable.
+        using (var file = new FileStream(DbPath, FileMode.Open, FileAccess.Write))
+        {
+            file.Position = ((rootPage - 1) * pageSize) + 16;
+            file.Write(Enumerable.Repeat((byte)0xA5, (int)pageSize - 32).ToArray());
+        }
+
+        using var reopened = OpenStore();
+        var integrity = reopened.CheckIntegrity(TimeSpan.FromSeconds(20), s_t0);
+
+        Assert.False(integrity.Ok);
+        Assert.NotEqual("ok", integrity.Detail);
+        Assert.NotEmpty(integrity.Detail);
+    }
+
+    [Fact]
+    public async Task HealthMonitor_AskedTwiceWithinTheInterval_RunsIntegrityCheckOnceAndSharesIt()
+    {
+        using var store = OpenStore();
+        var monitor = new HealthMonitor(store, _dir.Path, TimeProvider.System);
+
+        var first = await monitor.IntegrityAsync(CancellationToken.None);
+        var second = await monitor.IntegrityAsync(CancellationToken.None);
+
+        Assert.True(first.Ok, first.Detail);
+        Assert.Same(first, second);
+        Assert.Null(monitor.LogProblem());
+    }
+
+    [Fact]
+    public void HealthMonitor_LogDirectoryIsAFile_SaysWhyItCannotWrite()
+    {
+        using var store = OpenStore();
+        var notADirectory = _dir.Combine("logs");
+        File.WriteAllText(notADirectory, "x");
+
+        var problem = new HealthMonitor(store, notADirectory, TimeProvider.System).LogProblem();
+
+        Assert.NotNull(problem);
+        Assert.Contains("logs", problem, StringComparison.Ordinal);
+    }
+
     private string Pragma(string pragma)
     {
         using var connection = new SqliteConnection($"Data Source={DbPath};Pooling=False");

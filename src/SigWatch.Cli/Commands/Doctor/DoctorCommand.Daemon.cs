@@ -1,5 +1,4 @@
 using Grpc.Core;
-using Grpc.Health.V1;
 using SigWatch.Cli.Commands.Version;
 using SigWatch.Cli.Connection;
 using SigWatch.Core.FileSystem;
@@ -57,7 +56,7 @@ internal sealed partial class DoctorCommand
                 $"sigwatchd {status.Version} (pid {status.Pid}) answers you: uid {status.Caller?.Uid}, {(status.Caller?.Admin == true ? "admin" : "not an admin")} ({status.Caller?.Role})"),
         };
         checks.AddRange(status.Roots.Where(r => !r.Hidden).Select(RootCheck));
-        checks.Add(await DatabaseCheckAsync(connection, status, cancellationToken).ConfigureAwait(false));
+        checks.AddRange(await StoreAndLogChecksAsync(connection, status, cancellationToken).ConfigureAwait(false));
         checks.Add(status.Version == VersionCommand.CliVersion
             ? new DoctorCheck("versions", DoctorOutcome.Ok, $"sigwatch and sigwatchd are the same build ({status.Version})")
             : new DoctorCheck("versions", DoctorOutcome.Failed, $"sigwatch {VersionCommand.CliVersion} talks to sigwatchd {status.Version}: different builds",
@@ -101,22 +100,36 @@ internal sealed partial class DoctorCommand
         return new DoctorCheck("root", DoctorOutcome.Failed, $"{kind} {root.Path}: NOT watched: {root.Problem}", remedy);
     }
 
-    private static async Task<DoctorCheck> DatabaseCheckAsync(DaemonConnection connection, GetStatusResponse status, CancellationToken cancellationToken)
+    /// <summary>integrity_check can read a large file for a while (the daemon stops it at 20 s).</summary>
+    private static readonly TimeSpan HealthDeadline = TimeSpan.FromSeconds(30);
+
+    private static async Task<IReadOnlyList<DoctorCheck>> StoreAndLogChecksAsync(DaemonConnection connection, GetStatusResponse status, CancellationToken cancellationToken)
     {
-        var size = File.Exists(status.DatabasePath) ? $", {new FileInfo(status.DatabasePath).Length / 1024} KiB" : string.Empty;
+        CheckHealthResponse health;
         try
         {
-            // The daemon's health service is SERVING while its database answers a query.
-            var health = await new Health.HealthClient(connection.Channel)
-                .CheckAsync(new HealthCheckRequest(), deadline: DateTime.UtcNow + CallDeadline, cancellationToken: cancellationToken).ConfigureAwait(false);
-            return health.Status == HealthCheckResponse.Types.ServingStatus.Serving
-                ? new DoctorCheck("database", DoctorOutcome.Ok, $"database {status.DatabasePath} answers (schema {status.SchemaVersion}{size})")
-                : new DoctorCheck("database", DoctorOutcome.Failed, $"database {status.DatabasePath} does not answer (health {health.Status})",
-                    "look at the daemon's log; a full disk or a damaged file stops it");
+            health = await connection.Client.CheckHealthAsync(new CheckHealthRequest(), deadline: DateTime.UtcNow + HealthDeadline, cancellationToken: cancellationToken)
+                .ConfigureAwait(false);
         }
         catch (RpcException e)
         {
-            return new DoctorCheck("database", DoctorOutcome.Unknown, $"database {status.DatabasePath}: health not available ({e.StatusCode})");
+            return
+            [
+                new DoctorCheck("database", DoctorOutcome.Unknown, $"database {status.DatabasePath}: the daemon did not say how it is ({e.StatusCode}: {e.Status.Detail})"),
+                new DoctorCheck("logs", DoctorOutcome.Unknown, "log directory: the daemon did not say whether it can write there"),
+            ];
         }
+
+        var checkedAt = Output.Format.Time(health.DatabaseCheckedAt?.ToDateTimeOffset());
+        var size = Output.Format.Size(health.DatabaseBytes);
+        var database = health.DatabaseOk
+            ? new DoctorCheck("database", DoctorOutcome.Ok, $"database {status.DatabasePath}: integrity ok (checked {checkedAt}), {size}, schema {status.SchemaVersion}")
+            : new DoctorCheck("database", DoctorOutcome.Failed, $"database {status.DatabasePath}: {health.DatabaseIntegrity} (checked {checkedAt}), {size}",
+                "stop the daemon, keep a copy of the file, then remove it and start the daemon: it rebuilds the inventory from the roots (the event history is lost)");
+        var logs = health.LogDirWritable
+            ? new DoctorCheck("logs", DoctorOutcome.Ok, $"log directory {health.LogDir}: writable")
+            : new DoctorCheck("logs", DoctorOutcome.Failed, $"log directory {health.LogDir}: the daemon cannot write there: {health.LogProblem}",
+                "free disk space, or give the directory back to the daemon's user (it must be a directory it owns)");
+        return [database, logs];
     }
 }

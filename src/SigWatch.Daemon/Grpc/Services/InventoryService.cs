@@ -28,6 +28,7 @@ internal sealed class InventoryService(
     AssessmentQueue queue,
     WatcherService watchers,
     DaemonClock clock,
+    HealthMonitor health,
     IHostApplicationLifetime lifetime) : Protos.V1.SigWatch.SigWatchBase
 {
     public const int DefaultPageSize = 100;
@@ -38,6 +39,22 @@ internal sealed class InventoryService(
 
     /// <summary>Events read from the store per query while a stream catches up: bounds the memory of one stream.</summary>
     internal const int BacklogBatch = 200;
+
+    public override async Task<CheckHealthResponse> CheckHealth(CheckHealthRequest request, ServerCallContext context)
+    {
+        var integrity = await health.IntegrityAsync(context.CancellationToken).ConfigureAwait(false);
+        var logProblem = health.LogProblem();
+        return new CheckHealthResponse
+        {
+            DatabaseOk = integrity.Ok,
+            DatabaseIntegrity = integrity.Detail,
+            DatabaseCheckedAt = Timestamp.FromDateTimeOffset(integrity.CheckedAt),
+            DatabaseBytes = integrity.Bytes,
+            LogDir = health.LogDir,
+            LogDirWritable = logProblem is null,
+            LogProblem = logProblem ?? string.Empty,
+        };
+    }
 
     public override Task<GetStatusResponse> GetStatus(GetStatusRequest request, ServerCallContext context)
     {
