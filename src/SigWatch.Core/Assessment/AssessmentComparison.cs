@@ -61,7 +61,10 @@ public static class AssessmentComparison
         var severity = ChangeSeverity.Info;
         if (facts.Signature is { } signature)
         {
-            summary += $"; signature {signature.Verdict} ({signature.Classification})";
+            // "unsigned (unsigned)" says one thing twice; a damaged unsigned-looking file is "invalid (unsigned)" and keeps it.
+            summary += signature.Verdict == signature.Classification
+                ? $"; signature {signature.Verdict}"
+                : $"; signature {signature.Verdict} ({signature.Classification})";
             if (signature.Verdict == "invalid")
             {
                 summary += ": " + Cause(signature);

@@ -59,7 +59,8 @@ internal sealed class ListCommand(CliConsole console, string? socket, bool json,
                 return ExitCodes.Ok;
             }
 
-            var table = new Table().Border(TableBorder.Simple)
+            // In a pipe: a header line and aligned rows, no rules, so awk and cut see only data.
+            var table = new Table().Border(console.OutputIsTerminal ? TableBorder.Simple : TableBorder.None)
                 .AddColumns("ID", "Verdict", "Path", "Identifier", "Version", "Class", "Team", "Seal", "Quarantine", "Assessed");
             foreach (var bundle in shown)
             {
