@@ -41,8 +41,39 @@ public sealed class RequiresToolFactAttribute : FactAttribute
     }
 }
 
+/// <summary>
+/// A fact that builds the Debian package, whose CLI is Native AOT (linked by clang, Debian's <c>clang</c> or a versioned
+/// <c>clang-N</c>): skipped with the reason when clang, <paramref name="tool"/> or (with <paramref name="root"/>) root
+/// is missing, but under CI only the root requirement skips: .ci/run installs the tools.
+/// </summary>
+public sealed class DebianPackageFactAttribute : FactAttribute
+{
+    public DebianPackageFactAttribute(string? tool = null, bool root = false)
+    {
+        if (!OperatingSystem.IsLinux())
+        {
+            Skip = "the Debian package is built and installed on Linux";
+        }
+        else if (root && !Environment.IsPrivilegedProcess)
+        {
+            Skip = "needs root on Linux to install the package with dpkg (CI runs as root)";
+        }
+        else if (!ExternalTool.IsCi && !ExternalTool.HasClang)
+        {
+            Skip = "needs clang (Debian package clang) to link the Native AOT sigwatch; .ci/run installs it";
+        }
+        else if (!ExternalTool.IsCi && tool is not null && !ExternalTool.IsOnPath(tool))
+        {
+            Skip = $"needs '{tool}' on PATH (Debian package {tool}); .ci/run installs it";
+        }
+    }
+}
+
 public static class ExternalTool
 {
+    /// <summary><c>clang</c> or a versioned <c>clang-N</c> on PATH, as scripts/publish.sh looks for it.</summary>
+    public static bool HasClang => IsOnPath("clang") || Enumerable.Range(14, 12).Any(v => IsOnPath($"clang-{v}"));
+
     public static bool IsCi =>
         string.Equals(Environment.GetEnvironmentVariable("CI"), "true", StringComparison.OrdinalIgnoreCase);
 

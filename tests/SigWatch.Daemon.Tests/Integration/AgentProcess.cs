@@ -56,11 +56,19 @@ internal sealed class AgentProcess : IAsyncDisposable
     }
 
     /// <summary>Starts the agent and waits until it follows the daemon's events.</summary>
+    /// <param name="executable">An installed sigwatch (e.g. the Debian package's Native AOT /usr/bin/sigwatch); null: the build's sigwatch.dll.</param>
     public static async Task<AgentProcess> StartAsync(string socket, string stateDir, string notifications, string bin, OtherUser? user = null,
-        IReadOnlyDictionary<string, string>? environment = null, params string[] arguments)
+        IReadOnlyDictionary<string, string>? environment = null, string? executable = null, params string[] arguments)
     {
         string[] window = arguments.Contains("--burst-window") ? [] : ["--burst-window", "0.3"];
-        var info = Programs.StartInfo(Programs.CliDll, ["agent", "--socket", socket, "--state-dir", stateDir, .. window, .. arguments]);
+        string[] agentArguments = ["agent", "--socket", socket, "--state-dir", stateDir, .. window, .. arguments];
+        var info = executable is null ? Programs.StartInfo(Programs.CliDll, agentArguments) : new ProcessStartInfo(executable, agentArguments)
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            RedirectStandardInput = true,
+            UseShellExecute = false,
+        };
         info.Environment["PATH"] = bin + ":" + Environment.GetEnvironmentVariable("PATH");
         info.Environment["SIGWATCH_TEST_NOTIFY_LOG"] = notifications;
         info.Environment.Remove("DBUS_SESSION_BUS_ADDRESS");

@@ -15,7 +15,7 @@ public sealed class DebianPackageTests(DebianPackageBuild build) : IClassFixture
     // of /run only the daemon's directory: the rest of /run belongs to whatever else runs beside the tests.
     private static readonly string[] Watched = ["/usr", "/etc", "/lib", "/var/lib", "/var/log", "/run/sigwatch"];
 
-    [RequiresToolFact("lintian", "lintian")]
+    [DebianPackageFact("lintian")]
     public async Task Lintian_AcceptsThePackageWithoutErrors()
     {
         var deb = await build.BuildAsync();
@@ -26,7 +26,7 @@ public sealed class DebianPackageTests(DebianPackageBuild build) : IClassFixture
         Assert.True(lintian.ExitCode == 0, lintian.ToString());
     }
 
-    [LinuxRootFact("to install the package with dpkg (CI runs as root)")]
+    [DebianPackageFact("dbus-daemon", root: true)]
     public async Task Package_InstallsRunsAnswersTheInstalledCliAndPurgesWithoutATrace()
     {
         var deb = await build.BuildAsync();
@@ -81,6 +81,7 @@ public sealed class DebianPackageTests(DebianPackageBuild build) : IClassFixture
             }
 
             Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute, File.GetUnixFileMode("/var/lib/sigwatch"));
+            await InstalledCliIsNativeAotAndWorksAsync();
         }
         finally
         {
@@ -90,6 +91,40 @@ public sealed class DebianPackageTests(DebianPackageBuild build) : IClassFixture
         var after = await SnapshotAsync();
         Assert.Equal(before.Except(after, StringComparer.Ordinal), Array.Empty<string>());
         Assert.Equal(after.Except(before, StringComparer.Ordinal), Array.Empty<string>());
+    }
+
+    /// <summary>
+    /// The package's sigwatch is Native AOT (no runtime, no IL beside it), and what could break only under AOT (trimmed
+    /// reflection, source-generated JSON, the gRPC client, the verifier's crypto, Tmds.DBus) works: a real Developer ID
+    /// app verifies, and the agent follows a daemon and posts through D-Bus.
+    /// </summary>
+    private static async Task InstalledCliIsNativeAotAndWorksAsync()
+    {
+        var files = Directory.GetFiles("/usr/lib/sigwatch/sigwatch").Select(Path.GetFileName).ToList();
+        Assert.DoesNotContain("sigwatch.dll", files);
+        Assert.DoesNotContain("libcoreclr.so", files);
+
+        using var dir = new TempDirectory();
+        var applications = Directory.CreateDirectory(dir.Combine("Applications")).FullName;
+        if (RepoPaths.HasRealFixtures)
+        {
+            var app = Path.Combine(applications, "DevSigned.app");
+            TreeCopy.Copy(Path.Combine(RepoPaths.RealFixtures, "sparkle-DevSignedApp", "DevSignedApp.app"), app);
+            var check = await RunOkAsync("/usr/bin/sigwatch", ["check", "--json", app]);
+            using var json = System.Text.Json.JsonDocument.Parse(check.Stdout);
+            Assert.Equal("valid", json.RootElement.GetProperty("verdict").GetString());
+            Assert.Equal("developer-id", json.RootElement.GetProperty("signature").GetProperty("classification").GetString());
+        }
+
+        await using var bus = await Integration.SessionBus.StartAsync();
+        await using var server = await Integration.RecordingNotificationServer.StartAsync(bus.Address);
+        await using var daemon = await Integration.DaemonProcess.StartAsync(dir, new Integration.DaemonStart { QuietWindowSeconds = 0.2, Roots = [applications] });
+        await using var agent = await Integration.AgentProcess.StartAsync(daemon.Socket, dir.Combine("agent"), dir.Combine("unused"), dir.Combine("no-bin"),
+            environment: new Dictionary<string, string> { ["DBUS_SESSION_BUS_ADDRESS"] = bus.Address }, executable: "/usr/bin/sigwatch");
+        Assert.Contains("with D-Bus org.freedesktop.Notifications on ", agent.Log, StringComparison.Ordinal);
+        AppTree.Create(Path.Combine(applications, "Arrived.app"), "com.example.arrived");
+        var notification = Assert.Single(await server.WaitForAsync(1, TimeSpan.FromSeconds(60)));
+        Assert.Equal("Arrived.app arrived and does not verify", notification.Summary);
     }
 
     private static async Task<CliResult> WaitForStatusAsync(Process daemon)
