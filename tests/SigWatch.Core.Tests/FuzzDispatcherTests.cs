@@ -20,9 +20,26 @@ public sealed class FuzzDispatcherTests
             BinaryPropertyListWriter.Write(new PlistArray(new PlistString("https://example.com/a.zip"), new PlistInteger(7))),
             XmlPropertyListWriter.Write(new PlistDictionary([new("CFBundleIdentifier", new PlistString("x"))])),
             [0xFA, 0xDE, 0x0C, 0x01, 0, 0, 0, 12, 0, 0, 0, 0],
+            DiskImageSeed(),
         ];
         var log = new StringWriter();
         var failures = SmokeRunner.Run(FuzzTargets.All[name], seeds, iterations: 2000, randomSeed: 11, log);
         Assert.True(failures == 0, log.ToString());
+    }
+
+    /// <summary>64 data bytes, an empty embedded-signature SuperBlob, and a koly trailer pointing at it.</summary>
+    private static byte[] DiskImageSeed()
+    {
+        var image = new byte[64 + 12 + Core.DiskImages.UdifTrailer.Size];
+        var span = image.AsSpan();
+        System.Buffers.Binary.BinaryPrimitives.WriteUInt32BigEndian(span[64..], 0xFADE0CC0);
+        System.Buffers.Binary.BinaryPrimitives.WriteUInt32BigEndian(span[68..], 12);
+        var trailer = span[76..];
+        System.Buffers.Binary.BinaryPrimitives.WriteUInt32BigEndian(trailer, Core.DiskImages.UdifTrailer.Magic);
+        System.Buffers.Binary.BinaryPrimitives.WriteUInt32BigEndian(trailer[4..], 4);
+        System.Buffers.Binary.BinaryPrimitives.WriteUInt32BigEndian(trailer[8..], Core.DiskImages.UdifTrailer.Size);
+        System.Buffers.Binary.BinaryPrimitives.WriteUInt64BigEndian(trailer[Core.DiskImages.UdifTrailer.SignatureOffsetField..], 64);
+        System.Buffers.Binary.BinaryPrimitives.WriteUInt64BigEndian(trailer[Core.DiskImages.UdifTrailer.SignatureLengthField..], 12);
+        return image;
     }
 }

@@ -20,6 +20,7 @@ public static class FuzzTargets
         ["requirement-parse"] = data => RequirementTargets.Parse(System.Text.Encoding.UTF8.GetString(data)),
         ["quarantine-value"] = QuarantineTargets.ParseValue,
         ["plist"] = Plist,
+        ["disk-image"] = data => _ = new Core.DiskImages.DiskImageVerifier().Verify("fuzz.dmg", data.ToArray()),
     };
 
     /// <summary>Property lists, both formats: only <see cref="Core.Plist.PlistFormatException"/> may come out (as a TryRead failure).</summary>

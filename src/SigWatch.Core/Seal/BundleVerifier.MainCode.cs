@@ -109,18 +109,7 @@ public sealed partial class BundleVerifier
         var archFindings = new List<Finding>();
         var (cds, cms, classification) = _signatureVerifier.VerifySignature(signature, mainFile, 0, slotSource, "detached", mainName, archFindings);
         findings.AddRange(archFindings);
-        var arch = new ArchitectureReport
-        {
-            Index = 0,
-            Architecture = "detached",
-            CpuType = 0,
-            CpuSubType = 0,
-            Signature = signature,
-            CodeDirectories = cds,
-            Cms = cms,
-            Classification = classification,
-            Findings = archFindings,
-        };
+        var arch = ArchitectureReport.WithoutImage("detached", signature, cds, cms, classification, archFindings);
         return new MainCode([arch], signature, executableRelative, used);
     }
 

@@ -173,6 +173,16 @@ public sealed partial class CodeSignatureVerifier(CodeSignatureVerifierOptions? 
     /// </summary>
     public (IReadOnlyList<CodeDirectoryReport> CodeDirectories, CmsSignatureReport? Cms, SignatureClassification Classification)
         VerifySignature(CodeSignature signature, ReadOnlyMemory<byte> code, long codeFileOffset, ISpecialSlotSource slotSource,
+            string architecture, string? path, List<Finding> findings) =>
+        VerifySignature(signature, directories => PageHashVerifier.Verify(code.Span, directories, codeFileOffset, architecture, path, findings),
+            slotSource, architecture, path, findings);
+
+    /// <summary>
+    /// The same, with the code slots checked by <paramref name="checkCode"/> (it returns the matching slots per
+    /// CodeDirectory): a disk image's one slot covers gigabytes, hashed from the file as a stream, not from memory.
+    /// </summary>
+    internal (IReadOnlyList<CodeDirectoryReport> CodeDirectories, CmsSignatureReport? Cms, SignatureClassification Classification)
+        VerifySignature(CodeSignature signature, Func<IReadOnlyList<CodeDirectory>, int[]> checkCode, ISpecialSlotSource slotSource,
             string architecture, string? path, List<Finding> findings)
     {
         ArgumentNullException.ThrowIfNull(signature);
@@ -200,7 +210,7 @@ public sealed partial class CodeSignatureVerifier(CodeSignatureVerifierOptions? 
             }
         }
 
-        var matched = PageHashVerifier.Verify(code.Span, directories, codeFileOffset, architecture, path, findings);
+        var matched = checkCode(directories);
         var reports = new List<CodeDirectoryReport>();
         for (var i = 0; i < directories.Count; i++)
         {

@@ -144,6 +144,9 @@ public enum FindingKind
 
     /// <summary>The slices of a universal file are signed by different teams, or some with a team and some without (errSecCSSignatureInvalid).</summary>
     SlicesDisagree,
+
+    /// <summary>A disk image's UDIF trailer or the signature it points at cannot be used (offsets, lengths, layout).</summary>
+    MalformedDiskImage,
 }
 
 /// <summary>How a finding affects the verdict: only <see cref="Error"/> makes a signature invalid.</summary>
@@ -217,6 +220,7 @@ public static class FindingKinds
         FindingKind.NotCode => "not-code",
         FindingKind.InfoPlistMalformed => "info-plist-malformed",
         FindingKind.SlicesDisagree => "slices-disagree",
+        FindingKind.MalformedDiskImage => "malformed-disk-image",
         _ => throw new ArgumentOutOfRangeException(nameof(kind), kind, null),
     };
 }

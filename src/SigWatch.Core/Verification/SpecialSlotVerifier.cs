@@ -57,7 +57,10 @@ public static class SpecialSlotVerifier
             }
             else if (slot == CodeSigningSlot.RepSpecific)
             {
-                content = SpecialSlotContent.Unavailable("format-specific component (e.g. a disk image header)");
+                // Format-specific (a disk image's UDIF trailer): only the context that read the container can supply it.
+                content = source.GetComponent(slot) is { Availability: not SpecialSlotAvailability.Unavailable } supplied
+                    ? supplied
+                    : SpecialSlotContent.Unavailable("format-specific component (e.g. a disk image header)");
             }
             else
             {

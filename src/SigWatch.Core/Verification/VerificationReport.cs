@@ -69,6 +69,21 @@ public sealed class ArchitectureReport
 
     public bool IsSigned => Signature is not null;
 
+    /// <summary>The one "architecture" of code that is not a Mach-O slice: a detached signature, a disk image.</summary>
+    public static ArchitectureReport WithoutImage(string architecture, CodeSignature signature, IReadOnlyList<CodeDirectoryReport> codeDirectories,
+        CmsSignatureReport? cms, SignatureClassification classification, IReadOnlyList<Finding> findings) => new()
+    {
+        Index = 0,
+        Architecture = architecture,
+        CpuType = 0,
+        CpuSubType = 0,
+        Signature = signature,
+        CodeDirectories = codeDirectories,
+        Cms = cms,
+        Classification = classification,
+        Findings = findings,
+    };
+
     /// <summary>This report without the image and with a <see cref="CodeSignature.Detach">detached</see> signature: what a long-lived holder keeps.</summary>
     public ArchitectureReport Detach()
     {

@@ -79,6 +79,9 @@ public sealed partial class CliGoldenTests
         await Golden("version", ["version"], 0, "cli-json.md");
         await Golden("check-bundle", ["check", broken], 1, "check-json.md");
         await Golden("check-macho", ["check", Path.Combine(valid, "Contents", "MacOS", "SignedApp")], 0, "check-json.md");
+        var image = dir.Combine("Sparkle Test.dmg");
+        File.Copy(Path.Combine(RepoPaths.RealFixtures, "sparkle-adhoc-signed-dmg", "SparkleTestCodeSign_apfs_lzma_aux_files.dmg"), image);
+        await Golden("check-disk-image", ["check", image], 0, "check-json.md");
         // Last: it queues work that adds nothing (the facts are the same) but moves assessment times.
         await Golden("rescan", ["rescan", valid], 0, "cli-json.md");
 

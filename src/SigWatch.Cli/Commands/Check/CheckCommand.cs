@@ -38,6 +38,19 @@ internal sealed class CheckCommand(CliConsole console, string path, bool json, b
             return new BundleCheck(console, path, json, cacheFile, full) { Requirement = Requirement, Entitlements = Entitlements }.Execute();
         }
 
+        try
+        {
+            if (File.Exists(path) && Core.DiskImages.DiskImageVerifier.IsDiskImage(path))
+            {
+                return new DiskImageCheck(console, path, json) { Requirement = Requirement, Entitlements = Entitlements }.Execute();
+            }
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            console.Error.WriteLine($"sigwatch: cannot read {path}: {e.Message}");
+            return ExitCodes.CannotRead;
+        }
+
         byte[] bytes;
         try
         {

@@ -20,7 +20,21 @@ internal sealed record CheckJsonOutput(
 
     /// <summary>The path's quarantine story; null when extended attributes could not be read.</summary>
     public CheckJsonQuarantine? Quarantine { get; init; }
+
+    /// <summary>Disk-image facts (kind "disk-image" only): the UDIF trailer's signature fields and the stapled ticket.</summary>
+    public CheckJsonDiskImage? DiskImage { get; init; }
 }
+
+/// <param name="TicketNamesCdhash">"yes" when this image's cdhash appears in the stapled ticket, "unknown" otherwise
+/// (the ticket's format is undocumented), null without a ticket.</param>
+internal sealed record CheckJsonDiskImage(
+    uint? TrailerVersion,
+    ulong? DataForkLength,
+    ulong? SignatureOffset,
+    ulong? SignatureLength,
+    bool TicketStapled,
+    int? TicketBytes,
+    string? TicketNamesCdhash);
 
 /// <summary>Bundle facts (kind "bundle" only): layout, main code, signing time, nested code and hashing cost.</summary>
 internal sealed record CheckJsonBundle(

@@ -59,9 +59,10 @@ internal static class SignatureText
         }
     }
 
-    /// <summary><c>Mach-O thin (arm64)</c>, <c>Mach-O universal (x86_64 arm64)</c>, or the detached-signature form.</summary>
+    /// <summary><c>Mach-O thin (arm64)</c>, <c>Mach-O universal (x86_64 arm64)</c>, the detached-signature form, or a disk image.</summary>
     public static string MachOFormat(VerificationReport report) =>
-        report.Architectures is [{ Architecture: "detached" }] ? "detached signature (_CodeSignature files)"
+        report.Kind == Core.DiskImages.DiskImageVerifier.Kind ? "disk image (UDIF)"
+        : report.Architectures is [{ Architecture: "detached" }] ? "detached signature (_CodeSignature files)"
         : report.Architectures.Count == 1 && report.Architectures[0].Index == 0 && report.Architectures[0].Image is not { FileOffset: > 0 }
             ? $"Mach-O thin ({report.Architectures[0].Architecture})"
             : $"Mach-O universal ({string.Join(" ", report.Architectures.Select(a => a.Architecture))})";
@@ -127,7 +128,7 @@ internal static class SignatureText
             o.WriteLine(Invariant($"Executable Segment flags=0x{best.ExecSegmentFlags:x}"));
         }
 
-        o.WriteLine(best.PageSize == 0 ? "Page size=none (one hash over the whole file)" : Invariant($"Page size={best.PageSize}"));
+        o.WriteLine(best.PageSize == 0 ? "Page size=none (one hash over all the signed bytes)" : Invariant($"Page size={best.PageSize}"));
         o.WriteLine($"CDHash={best.CdHashHex}");
         if (arch.Signature?.CmsSignature is { Length: > 0 } cms)
         {
