@@ -21,6 +21,7 @@ public sealed class FuzzDispatcherTests
             XmlPropertyListWriter.Write(new PlistDictionary([new("CFBundleIdentifier", new PlistString("x"))])),
             [0xFA, 0xDE, 0x0C, 0x01, 0, 0, 0, 12, 0, 0, 0, 0],
             DiskImageSeed(),
+            TestSupport.Builders.XarBuilder.Component("com.example.fuzz", "1", "/").Build(),
         ];
         var log = new StringWriter();
         var failures = SmokeRunner.Run(FuzzTargets.All[name], seeds, iterations: 2000, randomSeed: 11, log);

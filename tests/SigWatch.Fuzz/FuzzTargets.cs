@@ -21,6 +21,7 @@ public static class FuzzTargets
         ["quarantine-value"] = QuarantineTargets.ParseValue,
         ["plist"] = Plist,
         ["disk-image"] = data => _ = new Core.DiskImages.DiskImageVerifier().Verify("fuzz.dmg", data.ToArray()),
+        ["installer-package"] = data => _ = new Core.Packages.PackageVerifier().Verify("fuzz.pkg", data.ToArray()),
     };
 
     /// <summary>Property lists, both formats: only <see cref="Core.Plist.PlistFormatException"/> may come out (as a TryRead failure).</summary>

@@ -341,7 +341,7 @@ public sealed class CmsSignatureVerifier
     private sealed record ChainResult(bool Trusted, string? Anchor, IReadOnlyList<CertificateInfo> Certificates,
         SignatureClassification Classification);
 
-    private sealed record ChainEvaluation(bool Trusted, string? Anchor, string? Problem, List<X509Certificate2> Elements,
+    internal sealed record ChainEvaluation(bool Trusted, string? Anchor, string? Problem, List<X509Certificate2> Elements,
         List<(X509Certificate2 Certificate, DateTimeOffset NotBefore, DateTimeOffset NotAfter)> Expired);
 
     private ChainResult BuildChain(SignedCms signedCms, X509Certificate2? leaf, DateTimeOffset time, CodeDirectory primary,
@@ -413,7 +413,7 @@ public sealed class CmsSignatureVerifier
         return $"{Convert.ToHexString(hash.GetHashAndReset())}@{time.ToUnixTimeSeconds()}";
     }
 
-    private static ChainEvaluation EvaluateChainUncached(X509Certificate2 leaf, X509Certificate2Collection extra, DateTimeOffset time)
+    internal static ChainEvaluation EvaluateChainUncached(X509Certificate2 leaf, X509Certificate2Collection extra, DateTimeOffset time)
     {
         var roots = extra.Where(c => AppleTrust.RootPins.ContainsKey(c.GetCertHashString(HashAlgorithmName.SHA256))).ToList();
         using var chain = new X509Chain();

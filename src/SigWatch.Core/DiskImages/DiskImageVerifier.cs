@@ -43,20 +43,11 @@ public sealed class DiskImageVerifier(CodeSignatureVerifierOptions? options = nu
     public DiskImageReport Verify(string path)
     {
         using var file = File.OpenHandle(path, FileMode.Open, FileAccess.Read, FileShare.Read, FileOptions.SequentialScan);
-        return Verify(path, RandomAccess.GetLength(file), (buffer, offset) => RandomAccess.Read(file, buffer, offset));
+        return Verify(path, RandomAccess.GetLength(file), RandomAccessReader.Of(file));
     }
 
     /// <summary>An image already in memory (the fuzzer's input; tests).</summary>
-    public DiskImageReport Verify(string path, ReadOnlyMemory<byte> image) => Verify(path, image.Length, (buffer, offset) =>
-    {
-        var available = image.Span[(int)Math.Min(offset, image.Length)..];
-        var count = Math.Min(available.Length, buffer.Length);
-        available[..count].CopyTo(buffer);
-        return count;
-    });
-
-    /// <summary>Reads at most <c>buffer.Length</c> bytes at <c>offset</c>; returns how many (0 at the end).</summary>
-    private delegate int ReadAt(Span<byte> buffer, long offset);
+    public DiskImageReport Verify(string path, ReadOnlyMemory<byte> image) => Verify(path, image.Length, RandomAccessReader.Of(image));
 
     private DiskImageReport Verify(string path, long length, ReadAt read)
     {

@@ -147,6 +147,15 @@ public enum FindingKind
 
     /// <summary>A disk image's UDIF trailer or the signature it points at cannot be used (offsets, lengths, layout).</summary>
     MalformedDiskImage,
+
+    /// <summary>An installer package's xar header, TOC, heap ranges or signature elements cannot be used.</summary>
+    MalformedPackage,
+
+    /// <summary>The hash of an installer package's compressed TOC differs from the checksum stored in its heap.</summary>
+    TocChecksumMismatch,
+
+    /// <summary>A file's bytes in an installer package's heap differ from the archived checksum its TOC records.</summary>
+    ArchivedChecksumMismatch,
 }
 
 /// <summary>How a finding affects the verdict: only <see cref="Error"/> makes a signature invalid.</summary>
@@ -221,6 +230,9 @@ public static class FindingKinds
         FindingKind.InfoPlistMalformed => "info-plist-malformed",
         FindingKind.SlicesDisagree => "slices-disagree",
         FindingKind.MalformedDiskImage => "malformed-disk-image",
+        FindingKind.MalformedPackage => "malformed-package",
+        FindingKind.TocChecksumMismatch => "toc-checksum-mismatch",
+        FindingKind.ArchivedChecksumMismatch => "archived-checksum-mismatch",
         _ => throw new ArgumentOutOfRangeException(nameof(kind), kind, null),
     };
 }

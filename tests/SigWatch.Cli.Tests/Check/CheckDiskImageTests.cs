@@ -1,5 +1,4 @@
 using System.Text.Json;
-using SigWatch.Cli.Output;
 using SigWatch.TestSupport;
 
 namespace SigWatch.Cli.Tests.Check;
@@ -11,13 +10,7 @@ public sealed class CheckDiskImageTests : IDisposable
 
     public void Dispose() => _dir.Dispose();
 
-    private static (int Exit, string Out, string Err) Run(params string[] args)
-    {
-        var output = new StringWriter();
-        var error = new StringWriter();
-        var exit = CliApp.Run(args, new CliConsole(output, error, errorIsTerminal: false));
-        return (exit, output.ToString(), error.ToString());
-    }
+    private static (int Exit, string Out, string Err) Run(params string[] args) => CliRunner.Run(args);
 
     private string Image(Action<byte[]>? mutate = null)
     {

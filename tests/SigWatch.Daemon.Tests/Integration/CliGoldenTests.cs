@@ -82,6 +82,9 @@ public sealed partial class CliGoldenTests
         var image = dir.Combine("Sparkle Test.dmg");
         File.Copy(Path.Combine(RepoPaths.RealFixtures, "sparkle-adhoc-signed-dmg", "SparkleTestCodeSign_apfs_lzma_aux_files.dmg"), image);
         await Golden("check-disk-image", ["check", image], 0, "check-json.md");
+        var package = dir.Combine("test.pkg");
+        File.Copy(Path.Combine(RepoPaths.RealFixtures, "sparkle-adhoc-signed-dmg", "test.pkg"), package);
+        await Golden("check-installer-package", ["check", package], 1, "check-json.md");
         // Last: it queues work that adds nothing (the facts are the same) but moves assessment times.
         await Golden("rescan", ["rescan", valid], 0, "cli-json.md");
 

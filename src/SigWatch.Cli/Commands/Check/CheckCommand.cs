@@ -44,6 +44,11 @@ internal sealed class CheckCommand(CliConsole console, string path, bool json, b
             {
                 return new DiskImageCheck(console, path, json) { Requirement = Requirement, Entitlements = Entitlements }.Execute();
             }
+
+            if (File.Exists(path) && Core.Packages.PackageVerifier.IsPackage(path))
+            {
+                return new PackageCheck(console, path, json).Execute();
+            }
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
@@ -83,7 +88,6 @@ internal sealed class CheckCommand(CliConsole console, string path, bool json, b
 
     internal static CheckJsonOutput WithExtras(CheckJsonOutput output, CheckRequirements extras)
     {
-        var q = extras.Quarantine;
         return output with
         {
             Signature = output.Signature is null ? null : output.Signature with
@@ -93,21 +97,24 @@ internal sealed class CheckCommand(CliConsole console, string path, bool json, b
                 DesignatedRequirementSatisfied = extras.Designated is null ? null : CheckRequirements.Outcome(extras.DesignatedEvaluation),
             },
             Requirement = extras.RequestedJson,
-            Quarantine = q is null ? null : new CheckJsonQuarantine(
-                q.Quarantine is not null,
-                q.Quarantine?.Raw,
-                q.Quarantine?.Flags,
-                [.. q.Quarantine?.NamedFlags.Select(f => f.Name) ?? []],
-                q.Quarantine?.Time,
-                q.Quarantine?.Agent,
-                q.Quarantine?.EventId,
-                q.Quarantine?.UserApproved switch { true => "yes", false => "no", null => "unknown" },
-                q.Provenance.StatusName,
-                q.OriginUrl,
-                q.WhereFroms,
-                q.Describe()),
+            Quarantine = QuarantineJson(extras.Quarantine),
         };
     }
+
+    internal static CheckJsonQuarantine? QuarantineJson(Core.Quarantine.QuarantineStory? q) =>
+        q is null ? null : new CheckJsonQuarantine(
+            q.Quarantine is not null,
+            q.Quarantine?.Raw,
+            q.Quarantine?.Flags,
+            [.. q.Quarantine?.NamedFlags.Select(f => f.Name) ?? []],
+            q.Quarantine?.Time,
+            q.Quarantine?.Agent,
+            q.Quarantine?.EventId,
+            q.Quarantine?.UserApproved switch { true => "yes", false => "no", null => "unknown" },
+            q.Provenance.StatusName,
+            q.OriginUrl,
+            q.WhereFroms,
+            q.Describe());
 
     internal static CheckJsonOutput ToJson(VerificationReport report)
     {

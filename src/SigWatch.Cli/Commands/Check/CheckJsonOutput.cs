@@ -23,7 +23,30 @@ internal sealed record CheckJsonOutput(
 
     /// <summary>Disk-image facts (kind "disk-image" only): the UDIF trailer's signature fields and the stapled ticket.</summary>
     public CheckJsonDiskImage? DiskImage { get; init; }
+
+    /// <summary>Installer-package facts (kind "installer-package" only).</summary>
+    public CheckJsonInstallerPackage? InstallerPackage { get; init; }
 }
+
+internal sealed record CheckJsonInstallerPackage(
+    string Flavor,
+    string? ChecksumStyle,
+    string? Checksum,
+    bool? ChecksumValid,
+    IReadOnlyList<string> SignatureStyles,
+    bool? SignatureValid,
+    string Classification,
+    bool ChainTrusted,
+    string? Anchor,
+    IReadOnlyList<CheckJsonCertificate> Certificates,
+    DateTimeOffset? SigningTime,
+    bool TicketStapled,
+    int? TicketBytes,
+    IReadOnlyList<CheckJsonPackageComponent> Components,
+    bool DistributionRunsScripts,
+    long TrailingBytes);
+
+internal sealed record CheckJsonPackageComponent(string Directory, string? Identifier, string? Version, string? InstallLocation, IReadOnlyList<string> Scripts);
 
 /// <param name="TicketNamesCdhash">"yes" when this image's cdhash appears in the stapled ticket, "unknown" otherwise
 /// (the ticket's format is undocumented), null without a ticket.</param>

@@ -78,7 +78,7 @@ internal sealed record CheckRequirements(
 
     public static string Outcome(RequirementEvaluation? evaluation) => DesignatedRequirementCheck.OutcomeName(evaluation);
 
-    private static QuarantineStory? ReadQuarantine(string path)
+    internal static QuarantineStory? ReadQuarantine(string path)
     {
         try
         {

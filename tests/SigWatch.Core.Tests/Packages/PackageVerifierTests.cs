@@ -1,0 +1,161 @@
+using System.Buffers.Binary;
+using SigWatch.Core.Packages;
+using SigWatch.Core.Verification;
+using SigWatch.TestSupport;
+using SigWatch.TestSupport.Builders;
+
+namespace SigWatch.Core.Tests.Packages;
+
+/// <summary>
+/// Installer packages: the real unsigned Sparkle test.pkg (MANIFEST: xar, SHA-1 TOC checksum, no signature, PackageInfo
+/// bzip2-encoded) and packages built here, signed with a test key and certificate (a valid signature on a chain that
+/// is not Apple's), changed in their heap, stapled, and made hostile.
+/// </summary>
+public sealed class PackageVerifierTests
+{
+    private static readonly (System.Security.Cryptography.RSA Key, IReadOnlyList<System.Security.Cryptography.X509Certificates.X509Certificate2> Chain) s_signer =
+        XarBuilder.TestSigner();
+
+    private static PackageReport Verify(byte[] package) => new PackageVerifier().Verify("test.pkg", package);
+
+    private static long HeapOffset(byte[] package) => 28 + (long)BinaryPrimitives.ReadUInt64BigEndian(package.AsSpan(8));
+
+    [RealFixturesFact]
+    public void Verify_RealSparkleTestPackage_IsUnsignedWithItsComponentAndAMatchingChecksum()
+    {
+        var report = new PackageVerifier().Verify(Path.Combine(RepoPaths.RealFixtures, "sparkle-adhoc-signed-dmg", "test.pkg"));
+
+        Assert.Equal(SignatureVerdict.Unsigned, report.Verdict);
+        Assert.Equal("sha1", report.ChecksumStyle);
+        Assert.True(report.ChecksumValid);
+        Assert.Equal("component", report.Flavor);
+        var component = Assert.Single(report.Components);
+        Assert.Equal(("org.sparkle-project.testpkg", "0", "/tmp"), (component.Identifier, component.Version, component.InstallLocation));
+        Assert.Empty(component.Scripts);
+        Assert.Equal(2633, report.TrailingBytes);
+        Assert.Equal(FindingKind.NotSigned, Assert.Single(report.Findings).Kind);
+    }
+
+    [Fact]
+    public void Verify_UnsignedBuiltPackage_IsUnsignedAndListsItsComponentWithScripts()
+    {
+        var report = Verify(XarBuilder.Component("com.example.tool", "1.2", "/usr/local", withScripts: true).Build());
+
+        Assert.Equal(SignatureVerdict.Unsigned, report.Verdict);
+        Assert.Equal("unsigned", report.Classification);
+        var component = Assert.Single(report.Components);
+        Assert.Equal(("com.example.tool", "1.2", "/usr/local"), (component.Identifier, component.Version, component.InstallLocation));
+        Assert.Equal(["preinstall", "postinstall"], component.Scripts);
+    }
+
+    [Fact]
+    public void Verify_SignedWithATestCertificate_SignatureVerifiesButTheChainIsUntrusted()
+    {
+        var report = Verify(XarBuilder.Component("com.example.signed", "1.0", "/Applications", signer: s_signer).Build());
+
+        Assert.True(report.SignatureValid);
+        Assert.Equal(["RSA"], report.SignatureStyles);
+        Assert.False(report.ChainTrusted);
+        Assert.Equal("untrusted", report.Classification);
+        Assert.Equal(SignatureVerdict.Invalid, report.Verdict);
+        var finding = Assert.Single(report.Findings, f => f.Severity == FindingSeverity.Error);
+        Assert.Equal(FindingKind.CertificateChainUntrusted, finding.Kind);
+        Assert.Equal(2, report.Certificates.Count);
+        Assert.Equal("SigWatch Test Installer", report.Certificates[0].CommonName);
+    }
+
+    [Fact]
+    public void Verify_SignedWithRsaAndCms_BothVerifyOverTheChecksum()
+    {
+        var report = Verify(XarBuilder.Component("com.example.cms", "1.0", "/Applications", signer: s_signer, withCms: true).Build());
+
+        Assert.True(report.SignatureValid);
+        Assert.Equal(["RSA", "CMS"], report.SignatureStyles);
+        Assert.DoesNotContain(report.Findings, f => f.Kind == FindingKind.CmsSignatureInvalid);
+    }
+
+    [Fact]
+    public void Verify_StoredChecksumByteChanged_IsTocChecksumMismatch()
+    {
+        var package = XarBuilder.Component("com.example.signed", "1.0", "/Applications", signer: s_signer).Build();
+        package[HeapOffset(package)] ^= 0x01;
+
+        var report = Verify(package);
+
+        Assert.Equal(SignatureVerdict.Invalid, report.Verdict);
+        Assert.False(report.ChecksumValid);
+        Assert.Contains(report.Findings, f => f.Kind == FindingKind.TocChecksumMismatch);
+        Assert.Null(report.SignatureValid); // nothing to verify a signature over
+    }
+
+    [Fact]
+    public void Verify_PayloadByteChanged_IsArchivedChecksumMismatchNamingTheFile()
+    {
+        var package = XarBuilder.Component("com.example.unsigned", "1.0", "/Applications").Build();
+        package[^10] ^= 0x01; // inside the Payload, the last file in the heap
+
+        var report = Verify(package);
+
+        Assert.Equal(SignatureVerdict.Invalid, report.Verdict);
+        var finding = Assert.Single(report.Findings, f => f.Kind == FindingKind.ArchivedChecksumMismatch);
+        Assert.StartsWith("Payload: ", finding.Detail, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Verify_RsaSignatureByteChanged_SignatureDoesNotVerify()
+    {
+        var package = XarBuilder.Component("com.example.signed", "1.0", "/Applications", signer: s_signer).Build();
+        package[HeapOffset(package) + 20 + 7] ^= 0x01;
+
+        var report = Verify(package);
+
+        Assert.False(report.SignatureValid);
+        Assert.Equal(SignatureVerdict.Invalid, report.Verdict);
+        Assert.Contains(report.Findings, f => f.Kind == FindingKind.CmsSignatureInvalid && f.Detail.Contains("RSA signature does not verify", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void Verify_StapledTicket_IsReportedAndDoesNotBreakTheSignature()
+    {
+        var package = XarBuilder.Staple(XarBuilder.Component("com.example.signed", "1.0", "/Applications", signer: s_signer).Build(), new byte[300]);
+
+        var report = Verify(package);
+
+        Assert.Equal(300, report.TicketBytes);
+        Assert.True(report.SignatureValid);
+        Assert.Equal(0, report.TrailingBytes);
+    }
+
+    [Fact]
+    public void Verify_TocThatInflatesPastWhatTheHeaderSays_IsMalformed()
+    {
+        var package = XarBuilder.Component("com.example.bomb", "1.0", "/").Build();
+        BinaryPrimitives.WriteUInt64BigEndian(package.AsSpan(16), 100); // the real TOC is longer
+
+        var report = Verify(package);
+
+        Assert.Equal(SignatureVerdict.Invalid, report.Verdict);
+        Assert.Contains("inflates to more than the 100 bytes", Assert.Single(report.Findings).Detail, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Verify_HeaderClaimingAHugeToc_IsRefusedUnread()
+    {
+        var package = XarBuilder.Component("com.example.bomb", "1.0", "/").Build();
+        BinaryPrimitives.WriteUInt64BigEndian(package.AsSpan(16), 1UL << 40);
+
+        var finding = Assert.Single(Verify(package).Findings);
+
+        Assert.Equal(FindingKind.MalformedPackage, finding.Kind);
+        Assert.Contains("at most", finding.Detail, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Verify_CompressedTocLongerThanTheFile_IsMalformed()
+    {
+        var package = XarBuilder.Component("com.example.cut", "1.0", "/").Build();
+        BinaryPrimitives.WriteUInt64BigEndian(package.AsSpan(8), (ulong)package.Length);
+
+        Assert.Equal(FindingKind.MalformedPackage, Assert.Single(Verify(package).Findings).Kind);
+    }
+}
