@@ -78,7 +78,8 @@ internal sealed record AssessmentJson(
     QuarantineJson? Quarantine,
     SignatureJson? Signature,
     bool Unstable,
-    AssessmentCostJson? Cost);
+    AssessmentCostJson? Cost,
+    string Kind);
 
 internal sealed record AssessmentCostJson(bool ChangesKnown, int ChangedPaths, long SealFullWalks, long SealRegionWalks, long FilesHashed,
     long BytesHashed, long DigestCacheHits, long Milliseconds);
@@ -208,7 +209,10 @@ internal static class JsonMapping
         a.Id, Time(a.AssessedAt), Text(a.BundleIdentifier), Text(a.BundleName), Text(a.ShortVersion), Text(a.BundleVersion),
         Text(a.Executable), a.HasInfoPlist, Text(a.InfoPlistError), a.HasCodeResources, a.HasMainExecutable, a.FileCount,
         a.TotalSize, [.. a.WalkProblems], a.Quarantine is null ? null : ToJson(a.Quarantine), a.Signature is null ? null : ToJson(a.Signature), a.Unstable,
-        ToJson(a.Cost));
+        ToJson(a.Cost), KindOf(a));
+
+    /// <summary>"bundle" for an app bundle; the download kind (disk-image, installer-package, archive) for a file.</summary>
+    public static string KindOf(Assessment? a) => string.IsNullOrEmpty(a?.Kind) ? "bundle" : a.Kind;
 
     public static AssessmentCostJson? ToJson(AssessmentCost? c) => c is null ? null
         : new AssessmentCostJson(c.ChangesKnown, c.ChangedPaths, c.SealFullWalks, c.SealRegionWalks, c.FilesHashed, c.BytesHashed, c.DigestCacheHits, c.Milliseconds);

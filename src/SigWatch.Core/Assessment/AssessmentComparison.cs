@@ -50,6 +50,11 @@ public static class AssessmentComparison
     public static IReadOnlyList<AssessmentChange> Appeared(BundleFacts facts, bool reappeared, RootKind root)
     {
         ArgumentNullException.ThrowIfNull(facts);
+        if (facts.Kind is not null)
+        {
+            return [DownloadAppeared(facts, reappeared)];
+        }
+
         var name = facts.BundleIdentifier ?? "(no CFBundleIdentifier)";
         var version = facts.ShortVersion is null ? string.Empty : " " + facts.ShortVersion;
         var summary = string.Create(CultureInfo.InvariantCulture, $"{(reappeared ? "reappeared: " : string.Empty)}{name}{version}, {facts.FileCount} files, {facts.TotalSize} bytes");
@@ -88,6 +93,43 @@ public static class AssessmentComparison
         }
 
         return changes;
+    }
+
+    /// <summary>
+    /// A download's arrival: its kind, identity, size, verdict and quarantine story in one line. An installer package or
+    /// disk image that is unsigned or does not verify is a warning: it is about to be opened or installed.
+    /// </summary>
+    private static AssessmentChange DownloadAppeared(BundleFacts facts, bool reappeared)
+    {
+        var what = facts.Kind switch
+        {
+            DownloadKinds.DiskImage => "disk image",
+            DownloadKinds.InstallerPackage => "installer package",
+            _ => "archive",
+        };
+        var identity = facts.BundleIdentifier is null ? string.Empty : " " + facts.BundleIdentifier + (facts.ShortVersion is null ? string.Empty : " " + facts.ShortVersion);
+        var summary = string.Create(CultureInfo.InvariantCulture, $"{(reappeared ? "reappeared: " : string.Empty)}{what}{identity}, {facts.TotalSize} bytes");
+        var severity = ChangeSeverity.Info;
+        if (facts.Signature is { } signature)
+        {
+            summary += signature.Verdict == signature.Classification ? $"; signature {signature.Verdict}" : $"; signature {signature.Verdict} ({signature.Classification})";
+            if (signature.Verdict == "invalid")
+            {
+                summary += ": " + Cause(signature);
+            }
+
+            if (signature.Verdict != "valid" && facts.Kind != DownloadKinds.Archive)
+            {
+                severity = ChangeSeverity.Warning;
+            }
+        }
+
+        if (facts.Quarantine is { } story)
+        {
+            summary += "; " + story.Describe();
+        }
+
+        return new AssessmentChange(EventKind.DownloadAppeared, severity, summary, []);
     }
 
     /// <summary>The bundle is gone from disk.</summary>
@@ -141,15 +183,39 @@ public static class AssessmentComparison
             described.Add($"files inside carrying quarantine {before} -> {after}");
         }
 
-        if (described.Count > 0)
+        if (current.Kind is not null)
         {
-            changes.Add(new AssessmentChange(EventKind.BundleChanged, ChangeSeverity.Info, string.Join("; ", described), []));
-        }
+            // A download: one event for what changed in the file and its signature; quarantine changes follow as for apps.
+            var verdictBefore = previous.Signature?.Verdict;
+            var verdictNow = current.Signature?.Verdict;
+            if (!string.Equals(verdictBefore, verdictNow, StringComparison.Ordinal))
+            {
+                described.Add($"signature {verdictBefore ?? "none"} -> {verdictNow ?? "none"}{(current.Signature is { Verdict: "invalid" } s ? ": " + Cause(s) : string.Empty)}");
+            }
 
-        CompareSignatures(previous.Signature, current.Signature, changes);
-        if (Disagreement(previous, current) is { } disagreement)
+            if (described.Count == 0 && !string.Equals(previous.TreeFingerprint, current.TreeFingerprint, StringComparison.Ordinal))
+            {
+                described.Add("the file was rewritten");
+            }
+
+            if (described.Count > 0)
+            {
+                var worse = verdictBefore == "valid" && verdictNow != "valid" && current.Kind != DownloadKinds.Archive;
+                changes.Add(new AssessmentChange(EventKind.DownloadChanged, worse ? ChangeSeverity.Warning : ChangeSeverity.Info, string.Join("; ", described), []));
+            }
+        }
+        else
         {
-            changes.Add(disagreement);
+            if (described.Count > 0)
+            {
+                changes.Add(new AssessmentChange(EventKind.BundleChanged, ChangeSeverity.Info, string.Join("; ", described), []));
+            }
+
+            CompareSignatures(previous.Signature, current.Signature, changes);
+            if (Disagreement(previous, current) is { } disagreement)
+            {
+                changes.Add(disagreement);
+            }
         }
 
         var was = previous.Quarantine?.Quarantine;

@@ -37,7 +37,7 @@ public sealed record BundleAssessorOptions
 /// so a FIFO, device or symlink is never opened; anything it cannot read becomes a problem or a finding, never an
 /// exception. It can be cancelled (the daemon's deadline), which throws <see cref="OperationCanceledException"/>.
 /// </summary>
-public sealed class BundleAssessor(BundleAssessorOptions options)
+public sealed partial class BundleAssessor(BundleAssessorOptions options)
 {
     private readonly IFileTree _tree = options.Tree;
 
@@ -56,7 +56,13 @@ public sealed class BundleAssessor(BundleAssessorOptions options)
         ArgumentException.ThrowIfNullOrEmpty(bundlePath);
         var started = Stopwatch.GetTimestamp();
         bundlePath = Path.TrimEndingDirectorySeparator(bundlePath);
-        if (_tree.StatOrUnknown(bundlePath).Kind != FileTreeKind.Directory)
+        var stat = _tree.StatOrUnknown(bundlePath);
+        if (stat.Kind == FileTreeKind.Regular && DownloadKinds.KindOf(Path.GetFileName(bundlePath)) is { } downloadKind)
+        {
+            return AssessDownload(bundlePath, downloadKind, stat, started, cancellationToken);
+        }
+
+        if (stat.Kind != FileTreeKind.Directory)
         {
             return null;
         }

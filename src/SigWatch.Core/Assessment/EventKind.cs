@@ -41,6 +41,12 @@ public enum EventKind
     /// Its summary is the notification text.
     /// </summary>
     CopyBrokeSeal,
+
+    /// <summary>A download (.dmg, .pkg, .zip directly in a root) was seen: its verdict in the summary; a warning for an unsigned or invalid image or package.</summary>
+    DownloadAppeared,
+
+    /// <summary>A download's facts changed (rewritten, re-signed, quarantine story).</summary>
+    DownloadChanged,
 }
 
 /// <summary>The one table of event kind names.</summary>
@@ -60,6 +66,8 @@ public static class EventKinds
         [EventKind.VerifierDisagreement] = "verifier-disagreement",
         [EventKind.AssessmentIncomplete] = "assessment-incomplete",
         [EventKind.CopyBrokeSeal] = "copy-broke-seal",
+        [EventKind.DownloadAppeared] = "download-appeared",
+        [EventKind.DownloadChanged] = "download-changed",
     };
 
     private static readonly Dictionary<string, EventKind> s_kinds = s_names.ToDictionary(p => p.Value, p => p.Key, StringComparer.Ordinal);

@@ -8,6 +8,9 @@ namespace SigWatch.Core.Bundles;
 /// </summary>
 public sealed record BundleFacts
 {
+    /// <summary>Null for an app bundle; <see cref="DownloadKinds"/> for a download file (disk-image, installer-package, archive).</summary>
+    public string? Kind { get; init; }
+
     public string? BundleIdentifier { get; init; }
 
     public string? BundleName { get; init; }

@@ -52,6 +52,9 @@ public sealed class BundleInventory
         Fingerprint = FingerprintScheme + Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(fingerprint.ToString())));
     }
 
+    /// <summary>The inventory of a single file (a download): nothing to walk; its facts carry its size and identity.</summary>
+    public static BundleInventory OfFile(string path) => new(path, new Dictionary<string, DirectoryRecord>(StringComparer.Ordinal), truncated: false);
+
     public string Root { get; }
 
     /// <summary>Regular files (not symlinks) in the tree.</summary>

@@ -38,6 +38,12 @@ public static class BundleLocator
             return new PathLocation(PathLocationKind.Bundle, Path.Combine(root, parts[0]));
         }
 
+        if (parts.Length == 1 && DownloadKinds.KindOf(parts[0]) is not null)
+        {
+            // A download directly in the root is assessed like a bundle; a folder with such a name is checked by what it is.
+            return new PathLocation(PathLocationKind.Bundle, Path.Combine(root, parts[0]));
+        }
+
         if (parts.Length >= 2 && IsAppName(parts[1]))
         {
             return new PathLocation(PathLocationKind.Bundle, Path.Combine(root, parts[0], parts[1]));
@@ -72,8 +78,29 @@ public static class BundleLocator
             }
         }
 
+        found.AddRange(Downloads(tree, root, problems));
         found.Sort(StringComparer.Ordinal);
         return found;
+    }
+
+    /// <summary>Regular files directly in <paramref name="root"/> named like a download (.dmg, .pkg, .zip); symlinks are not followed.</summary>
+    public static IEnumerable<string> Downloads(IFileTree tree, string root, ICollection<string>? problems = null)
+    {
+        if (tree.StatOrUnknown(root).Kind != FileTreeKind.Directory)
+        {
+            return [];
+        }
+
+        try
+        {
+            return tree.List(root).Where(e => e.Kind == FileTreeKind.Regular && DownloadKinds.KindOf(e.Name) is not null)
+                .Select(e => Path.Join(root, e.Name)).ToArray();
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            problems?.Add($"{FileNames.Display(root)}: cannot list directory: {e.Message}");
+            return [];
+        }
     }
 
     /// <summary>Bundle directories directly inside one first-level container folder.</summary>

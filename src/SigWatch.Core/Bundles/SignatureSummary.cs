@@ -179,6 +179,32 @@ public sealed record SignatureSummary
         };
     }
 
+    /// <summary>
+    /// An installer package's signature in the same vocabulary: its verdict, its installer classification
+    /// (developer-id-installer, untrusted…), the first component's identifier, the leaf's team (OU), the findings.
+    /// </summary>
+    public static SignatureSummary FromPackage(Packages.PackageReport package)
+    {
+        ArgumentNullException.ThrowIfNull(package);
+        return new SignatureSummary
+        {
+            Verdict = package.Verdict switch
+            {
+                SignatureVerdict.Valid => "valid",
+                SignatureVerdict.Invalid => "invalid",
+                _ => "unsigned",
+            },
+            Classification = package.Classification,
+            Identifier = package.Components.FirstOrDefault()?.Identifier,
+            TeamId = package.Certificates.FirstOrDefault()?.OrganizationalUnit,
+            DeclaredSigningTime = package.Timestamp,
+            NotarizationTicketStapled = package.TicketBytes is not null,
+            Findings = [.. package.Findings.Take(MaxFindings).Select(f => new SummaryFinding(f.KindName, f.Severity.ToString().ToLowerInvariant(),
+                f.Path is null ? null : FileNames.Display(f.Path), f.Detail))],
+            FindingCount = package.Findings.Count,
+        };
+    }
+
     /// <summary>Top-level keys, with whether each is boolean true; malformed XML yields none (the verifier reports it).</summary>
     private static Dictionary<string, bool> ReadEntitlements(string? xml)
     {

@@ -21,7 +21,8 @@ internal sealed partial class AssessmentWorker
         var changes = context.Previous is null
             ? AssessmentComparison.Appeared(facts, context.Reappeared, AssessmentComparison.KindOfRoot(item.Root))
             : AssessmentComparison.Compare(context.Previous, facts);
-        if (!CopyLineage.IsArrival(context.Previous, facts) || BundleIdentity.Of(facts) is not { } identity)
+        // Copy lineage is about app bundles; a download is judged on its own.
+        if (facts.Kind is not null || !CopyLineage.IsArrival(context.Previous, facts) || BundleIdentity.Of(facts) is not { } identity)
         {
             return new RecordDecision(changes, null);
         }

@@ -18,6 +18,10 @@ public sealed class BundleLocatorTests
     [InlineData("/Applications", PathLocationKind.None, "")]
     [InlineData("/Elsewhere/Foo.app", PathLocationKind.None, "")]
     [InlineData("/Applications/FOO.APP/Contents", PathLocationKind.Bundle, "/Applications/FOO.APP")]
+    [InlineData("/Applications/Installer.pkg", PathLocationKind.Bundle, "/Applications/Installer.pkg")]
+    [InlineData("/Applications/Image.DMG", PathLocationKind.Bundle, "/Applications/Image.DMG")]
+    [InlineData("/Applications/Archive.zip", PathLocationKind.Bundle, "/Applications/Archive.zip")]
+    [InlineData("/Applications/Utilities/Nested.dmg", PathLocationKind.Container, "/Applications/Utilities")]
     public void Locate_MapsEveryPathToTheBundleOrFolderItAffects(string path, PathLocationKind kind, string expected)
     {
         var location = BundleLocator.Locate("/Applications", path);
@@ -39,5 +43,24 @@ public sealed class BundleLocatorTests
 
         var found = BundleLocator.FindBundles(SigWatch.Platform.LstatFileTree.Instance, root);
         Assert.Equal([Path.Combine(root, "A.app"), Path.Combine(root, "Utilities", "B.app")], found);
+    }
+
+    [Fact]
+    public void FindBundles_DownloadFilesDirectlyInTheRoot_AreFound_NotSymlinksOrDeeperOnes()
+    {
+        using var dir = new TempDirectory();
+        var root = Directory.CreateDirectory(dir.Combine("root")).FullName;
+        File.WriteAllText(Path.Combine(root, "Image.dmg"), "x");
+        File.WriteAllText(Path.Combine(root, "Tool.pkg"), "x");
+        File.WriteAllText(Path.Combine(root, "App.zip"), "x");
+        File.WriteAllText(Path.Combine(root, "notes.txt"), "x");
+        File.WriteAllText(dir.Combine("elsewhere.dmg"), "x");
+        File.CreateSymbolicLink(Path.Combine(root, "Linked.dmg"), dir.Combine("elsewhere.dmg"));
+        Directory.CreateDirectory(Path.Combine(root, "Sub"));
+        File.WriteAllText(Path.Combine(root, "Sub", "Deeper.pkg"), "x");
+
+        var found = BundleLocator.FindBundles(SigWatch.Platform.LstatFileTree.Instance, root);
+
+        Assert.Equal([Path.Combine(root, "App.zip"), Path.Combine(root, "Image.dmg"), Path.Combine(root, "Tool.pkg")], found);
     }
 }

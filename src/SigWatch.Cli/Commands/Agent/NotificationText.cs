@@ -23,6 +23,9 @@ internal static class NotificationText
             "bundle-appeared" => $"{name} arrived and does not verify",
             "verifier-disagreement" => $"Verifiers disagree about {name}",
             "assessment-incomplete" => $"{name} could not be checked",
+            "download-appeared" when ev.Summary.Contains("signature unsigned", StringComparison.Ordinal) => $"{name} was downloaded unsigned",
+            "download-appeared" => $"{name} was downloaded and does not verify",
+            "download-changed" => $"{name} changed",
             _ => $"SigWatch: {ev.KindName}",
         };
         // copy-broke-seal's summary is already the sentence for the person at the Mac, naming the app.

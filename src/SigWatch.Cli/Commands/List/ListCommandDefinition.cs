@@ -19,9 +19,15 @@ internal static class ListCommandDefinition
         var identifier = new Option<string?>("--identifier") { Description = "Only bundles with this CFBundleIdentifier.", HelpName = "ID" };
         var quarantined = new Option<bool>("--quarantined") { Description = "Only bundles that carry com.apple.quarantine." };
         var search = new Option<string?>("--search") { Description = "Only bundles whose path, identifier, name or team contains this text (any case).", HelpName = "TEXT" };
-        var command = new Command("list", "List the bundles the daemon knows with their verdicts, problems first.")
+        var kind = new Option<string?>("--kind")
         {
-            json, socket, all, root, contains, verdict, unsigned, team, identifier, quarantined, search,
+            Description = "Only this kind: bundle (an app), disk-image, installer-package or archive (downloads directly in a root).",
+            HelpName = "KIND",
+        };
+        kind.AcceptOnlyFromAmong(ListFilter.Kinds);
+        var command = new Command("list", "List the bundles and downloads the daemon knows with their verdicts, problems first.")
+        {
+            json, socket, all, root, contains, verdict, unsigned, team, identifier, quarantined, search, kind,
         };
         command.Validators.Add(result =>
         {
@@ -34,7 +40,7 @@ internal static class ListCommandDefinition
         {
             var filter = new ListFilter(
                 parse.GetValue(unsigned) ? "unsigned" : parse.GetValue(verdict),
-                parse.GetValue(team), parse.GetValue(identifier), parse.GetValue(quarantined), parse.GetValue(search));
+                parse.GetValue(team), parse.GetValue(identifier), parse.GetValue(quarantined), parse.GetValue(search)) { Kind = parse.GetValue(kind) };
             return new ListCommand(console, parse.GetValue(socket), parse.GetValue(json), parse.GetValue(all), parse.GetValue(root), parse.GetValue(contains), filter)
                 .ExecuteAsync(cancellationToken);
         });

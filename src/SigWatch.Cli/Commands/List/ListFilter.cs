@@ -10,6 +10,11 @@ internal sealed record ListFilter(string? Verdict, string? Team, string? Identif
 {
     public static readonly string[] Verdicts = ["valid", "invalid", "unsigned"];
 
+    public static readonly string[] Kinds = ["bundle", "disk-image", "installer-package", "archive"];
+
+    /// <summary>--kind: "bundle" or a download kind; null for all.</summary>
+    public string? Kind { get; init; }
+
     public bool Matches(Bundle bundle)
     {
         var a = bundle.Latest;
@@ -25,6 +30,11 @@ internal sealed record ListFilter(string? Verdict, string? Team, string? Identif
         }
 
         if (Identifier is not null && !string.Equals(a?.BundleIdentifier, Identifier, StringComparison.Ordinal))
+        {
+            return false;
+        }
+
+        if (Kind is not null && (a is null || !string.Equals(Output.JsonMapping.KindOf(a), Kind, StringComparison.Ordinal)))
         {
             return false;
         }

@@ -92,6 +92,11 @@ internal sealed class ShowCommand(CliConsole console, string? socket, bool json,
     private static void WriteAssessment(IAnsiConsole o, Assessment a, string title)
     {
         o.MarkupLineInterpolated($"  {title} #{a.Id} at {Format.Time(JsonMapping.Time(a.AssessedAt))}:");
+        if (a.Kind.Length > 0)
+        {
+            o.MarkupLineInterpolated($"    kind:           {a.Kind} (a download: the facts are the file's)");
+        }
+
         o.MarkupLineInterpolated($"    identifier:     {Format.OrDash(a.BundleIdentifier)}");
         o.MarkupLineInterpolated($"    name:           {Format.OrDash(a.BundleName)}");
         o.MarkupLineInterpolated($"    version:        {Format.OrDash(a.ShortVersion)} ({Format.OrDash(a.BundleVersion)})");

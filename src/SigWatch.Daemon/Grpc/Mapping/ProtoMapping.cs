@@ -90,6 +90,7 @@ internal static class ProtoMapping
             FileCount = facts.FileCount,
             TotalSize = facts.TotalSize,
             Unstable = facts.Unstable,
+            Kind = facts.Kind ?? string.Empty,
         };
         proto.WalkProblems.AddRange(facts.WalkProblems);
         if (facts.Quarantine is { } story)
@@ -237,6 +238,8 @@ internal static class ProtoMapping
             Core.Assessment.EventKind.VerifierDisagreement => ProtoEventKind.VerifierDisagreement,
             Core.Assessment.EventKind.AssessmentIncomplete => ProtoEventKind.AssessmentIncomplete,
             Core.Assessment.EventKind.CopyBrokeSeal => ProtoEventKind.CopyBrokeSeal,
+            Core.Assessment.EventKind.DownloadAppeared => ProtoEventKind.DownloadAppeared,
+            Core.Assessment.EventKind.DownloadChanged => ProtoEventKind.DownloadChanged,
             _ => ProtoEventKind.Unspecified,
         } : ProtoEventKind.Unspecified,
         KindName = ev.Kind,
