@@ -22,10 +22,23 @@ public sealed class FuzzDispatcherTests
             [0xFA, 0xDE, 0x0C, 0x01, 0, 0, 0, 12, 0, 0, 0, 0],
             DiskImageSeed(),
             TestSupport.Builders.XarBuilder.Component("com.example.fuzz", "1", "/").Build(),
+            SmallZip(),
         ];
         var log = new StringWriter();
         var failures = SmokeRunner.Run(FuzzTargets.All[name], seeds, iterations: 2000, randomSeed: 11, log);
         Assert.True(failures == 0, log.ToString());
+    }
+
+    private static byte[] SmallZip()
+    {
+        using var output = new MemoryStream();
+        using (var archive = new System.IO.Compression.ZipArchive(output, System.IO.Compression.ZipArchiveMode.Create, leaveOpen: true))
+        {
+            archive.CreateEntry("A.app/Contents/Info.plist");
+            archive.CreateEntry("__MACOSX/._A.app");
+        }
+
+        return output.ToArray();
     }
 
     /// <summary>64 data bytes, an empty embedded-signature SuperBlob, and a koly trailer pointing at it.</summary>

@@ -22,7 +22,22 @@ public static class FuzzTargets
         ["plist"] = Plist,
         ["disk-image"] = data => _ = new Core.DiskImages.DiskImageVerifier().Verify("fuzz.dmg", data.ToArray()),
         ["installer-package"] = data => _ = new Core.Packages.PackageVerifier().Verify("fuzz.pkg", data.ToArray()),
+        ["zip-listing"] = ZipListing,
     };
+
+    /// <summary>A zip's end record and central directory: only <see cref="MalformedDataException"/> may come out.</summary>
+    public static void ZipListing(ReadOnlySpan<byte> data)
+    {
+        var bytes = data.ToArray();
+        try
+        {
+            var listing = Core.Archives.ZipListing.Read(Core.Binary.RandomAccessReader.Of(bytes), bytes.Length);
+            _ = listing.Apps.Count + listing.AppleDouble.Count + listing.Symlinks;
+        }
+        catch (MalformedDataException)
+        {
+        }
+    }
 
     /// <summary>Property lists, both formats: only <see cref="Core.Plist.PlistFormatException"/> may come out (as a TryRead failure).</summary>
     public static void Plist(ReadOnlySpan<byte> data)

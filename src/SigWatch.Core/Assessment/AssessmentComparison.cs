@@ -107,7 +107,9 @@ public static class AssessmentComparison
             DownloadKinds.InstallerPackage => "installer package",
             _ => "archive",
         };
-        var identity = facts.BundleIdentifier is null ? string.Empty : " " + facts.BundleIdentifier + (facts.ShortVersion is null ? string.Empty : " " + facts.ShortVersion);
+        var identity = facts.Kind == DownloadKinds.Archive
+            ? facts.BundleName is null ? " without an app inside" : " containing " + facts.BundleName
+            : facts.BundleIdentifier is null ? string.Empty : " " + facts.BundleIdentifier + (facts.ShortVersion is null ? string.Empty : " " + facts.ShortVersion);
         var summary = string.Create(CultureInfo.InvariantCulture, $"{(reappeared ? "reappeared: " : string.Empty)}{what}{identity}, {facts.TotalSize} bytes");
         var severity = ChangeSeverity.Info;
         if (facts.Signature is { } signature)
@@ -122,6 +124,13 @@ public static class AssessmentComparison
             {
                 severity = ChangeSeverity.Warning;
             }
+        }
+
+        if (facts.Kind == DownloadKinds.Archive && facts.WalkProblems.Count > 0)
+        {
+            // AppleDouble debris inside: said before anyone unpacks it (USER-PROBLEMS: seals broken by ._ files).
+            summary += "; " + string.Join("; ", facts.WalkProblems);
+            severity = ChangeSeverity.Warning;
         }
 
         if (facts.Quarantine is { } story)

@@ -21,6 +21,7 @@ public sealed partial class BundleAssessor
         SignatureSummary? signature = null;
         string? identifier = null;
         string? version = null;
+        string? apps = null;
         var problems = new List<string>();
         try
         {
@@ -37,17 +38,35 @@ public sealed partial class BundleAssessor
                     identifier = package.Components.FirstOrDefault()?.Identifier;
                     version = package.Components.FirstOrDefault()?.Version;
                     break;
+                case DownloadKinds.Archive:
+                    using (var file = File.OpenHandle(path, FileMode.Open, FileAccess.Read, FileShare.Read))
+                    {
+                        var listing = Archives.ZipListing.Read(Binary.RandomAccessReader.Of(file), RandomAccess.GetLength(file));
+                        apps = listing.Apps.Count == 0 ? null : string.Join(", ", listing.Apps.Take(3).Select(a => a.Path)) + (listing.Apps.Count > 3 ? ", …" : string.Empty);
+                        if (listing.AppleDouble.Count > 0)
+                        {
+                            problems.Add($"{listing.AppleDouble.Count} AppleDouble entries (__MACOSX/, ._*): unpacked by unzip or 7-Zip they land inside the app and break its seal; unpack with Finder or ditto");
+                        }
+                    }
+
+                    break;
             }
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
             problems.Add($"{FileNames.Display(path)}: cannot read: {e.Message}");
         }
+        catch (Binary.MalformedDataException e)
+        {
+            problems.Add($"{FileNames.Display(path)}: not a usable archive: {e.Message}");
+        }
 
         var facts = new BundleFacts
         {
             Kind = kind,
             BundleIdentifier = identifier,
+            // For an archive: the apps inside (names as in the archive), so the event and list say what it holds.
+            BundleName = apps,
             ShortVersion = version,
             FileCount = 1,
             TotalSize = stat.Size,

@@ -10,7 +10,8 @@ namespace SigWatch.Daemon.Tests.Integration;
 /// <summary>
 /// Downloads through the real daemon (issue #18): a disk image and an installer package dropped into a Downloads root
 /// (moved in, as a browser renames its finished download) are recorded with their verdicts and quarantine stories;
-/// the unsigned package is a warning; list --kind tells them from apps; deleting one is recorded.
+/// the unsigned package is a warning; a zip names the app inside and warns about AppleDouble debris; list --kind tells
+/// them from apps; deleting one is recorded.
 /// </summary>
 public sealed class DaemonDownloadsTests
 {
@@ -27,17 +28,26 @@ public sealed class DaemonDownloadsTests
         var package = Path.Combine(staging, "Tool.pkg");
         File.WriteAllBytes(package, XarBuilder.Component("com.example.tool", "3.1", "/usr/local").Build());
         var xattrs = ExtendedAttributes.Instance;
+        var archive = Path.Combine(staging, "Tool.zip");
+        using (var zip = System.IO.Compression.ZipFile.Open(archive, System.IO.Compression.ZipArchiveMode.Create))
+        {
+            zip.CreateEntry("Tool.app/Contents/Info.plist");
+            zip.CreateEntry("__MACOSX/Tool.app/Contents/._Info.plist");
+        }
+
         xattrs.Set(image, ExtendedAttributeNames.Quarantine, "0083;6723b9fa;Safari;"u8);
         xattrs.Set(package, ExtendedAttributeNames.Quarantine, "0083;6723b9fa;Firefox;"u8);
 
         await using var daemon = await DaemonProcess.StartAsync(dir, new DaemonStart { QuietWindowSeconds = 0.3, Roots = [downloads] });
         File.Move(image, Path.Combine(downloads, "Sparkle Test.dmg"));
         File.Move(package, Path.Combine(downloads, "Tool.pkg"));
+        File.Move(archive, Path.Combine(downloads, "Tool.zip"));
+        archive = Path.Combine(downloads, "Tool.zip");
         image = Path.Combine(downloads, "Sparkle Test.dmg");
         package = Path.Combine(downloads, "Tool.pkg");
 
         using var events = await daemon.PollJsonAsync(["events"],
-            j => j.GetProperty("events").EnumerateArray().Count(e => e.GetProperty("kind").GetString() == "download-appeared") == 2, s_wait);
+            j => j.GetProperty("events").EnumerateArray().Count(e => e.GetProperty("kind").GetString() == "download-appeared") == 3, s_wait);
         var appeared = events.RootElement.GetProperty("events").EnumerateArray().ToDictionary(e => e.GetProperty("bundlePath").GetString()!, e => e);
         var imageEvent = appeared[image];
         Assert.Equal("info", imageEvent.GetProperty("severity").GetString());
@@ -48,6 +58,11 @@ public sealed class DaemonDownloadsTests
         Assert.Equal("warning", packageEvent.GetProperty("severity").GetString());
         Assert.Contains("installer package com.example.tool 3.1", packageEvent.GetProperty("summary").GetString(), StringComparison.Ordinal);
         Assert.Contains("signature unsigned; Quarantined by Firefox", packageEvent.GetProperty("summary").GetString(), StringComparison.Ordinal);
+
+        var archiveEvent = appeared[archive];
+        Assert.Equal("warning", archiveEvent.GetProperty("severity").GetString());
+        Assert.StartsWith("archive containing Tool.app, ", archiveEvent.GetProperty("summary").GetString(), StringComparison.Ordinal);
+        Assert.Contains("1 AppleDouble entries", archiveEvent.GetProperty("summary").GetString(), StringComparison.Ordinal);
 
         using (var shown = await daemon.PollJsonAsync(["show", image], _ => true, s_wait))
         {

@@ -49,6 +49,11 @@ internal sealed class CheckCommand(CliConsole console, string path, bool json, b
             {
                 return new PackageCheck(console, path, json).Execute();
             }
+
+            if (File.Exists(path) && path.EndsWith(".zip", StringComparison.OrdinalIgnoreCase))
+            {
+                return new ArchiveCheck(console, path, json).Execute();
+            }
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {

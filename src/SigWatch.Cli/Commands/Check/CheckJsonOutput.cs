@@ -26,7 +26,22 @@ internal sealed record CheckJsonOutput(
 
     /// <summary>Installer-package facts (kind "installer-package" only).</summary>
     public CheckJsonInstallerPackage? InstallerPackage { get; init; }
+
+    /// <summary>Zip archive facts (kind "archive" only), from its central directory.</summary>
+    public CheckJsonArchive? Archive { get; init; }
 }
+
+internal sealed record CheckJsonArchive(
+    int Entries,
+    long CompressedBytes,
+    long UncompressedBytes,
+    bool LikelyZipBomb,
+    IReadOnlyList<CheckJsonArchiveApp> Apps,
+    int AppleDoubleEntries,
+    IReadOnlyList<string> AppleDoubleExamples,
+    int Symlinks);
+
+internal sealed record CheckJsonArchiveApp(string Path, long Files, long Bytes);
 
 internal sealed record CheckJsonInstallerPackage(
     string Flavor,

@@ -1,0 +1,97 @@
+using System.Buffers.Binary;
+using System.IO.Compression;
+using SigWatch.Core.Archives;
+using SigWatch.Core.Binary;
+using SigWatch.TestSupport;
+
+namespace SigWatch.Core.Tests.Archives;
+
+/// <summary>Zip listings from the central directory only: the real Sparkle DevSignedApp.zip, AppleDouble debris, hostile directories.</summary>
+public sealed class ZipListingTests
+{
+    private static ZipListing List(byte[] zip) => ZipListing.Read(RandomAccessReader.Of(zip), zip.Length);
+
+    private static byte[] Zip(params (string Name, string Content)[] entries)
+    {
+        using var output = new MemoryStream();
+        using (var archive = new ZipArchive(output, ZipArchiveMode.Create, leaveOpen: true))
+        {
+            foreach (var (name, content) in entries)
+            {
+                using var writer = new StreamWriter(archive.CreateEntry(name).Open());
+                writer.Write(content);
+            }
+        }
+
+        return output.ToArray();
+    }
+
+    [RealFixturesFact]
+    public void Read_RealDevSignedAppZip_ListsTheAppWithItsFiveFilesAndNoDebris()
+    {
+        var zip = File.ReadAllBytes(Path.Combine(RepoPaths.RealFixtures, "sparkle-DevSignedApp", "DevSignedApp.zip"));
+
+        var listing = List(zip);
+
+        var app = Assert.Single(listing.Apps);
+        Assert.Equal("DevSignedApp.app", app.Path);
+        Assert.Equal(5, app.Files);
+        Assert.Empty(listing.AppleDouble);
+    }
+
+    [Fact]
+    public void Read_ArchiveWithMacosxFolderAndDotUnderscoreFiles_ReportsThemAsAppleDoubleNotAsAppFiles()
+    {
+        var listing = List(Zip(
+            ("Tool 2.0/Tool.app/Contents/Info.plist", "<plist/>"),
+            ("Tool 2.0/Tool.app/Contents/MacOS/Tool", "bin"),
+            ("Tool 2.0/Tool.app/Contents/Resources/._icon.icns", "ad"),
+            ("__MACOSX/Tool 2.0/Tool.app/Contents/._Info.plist", "ad")));
+
+        var app = Assert.Single(listing.Apps);
+        Assert.Equal(("Tool 2.0/Tool.app", 2L), (app.Path, app.Files));
+        Assert.Equal(["Tool 2.0/Tool.app/Contents/Resources/._icon.icns", "__MACOSX/Tool 2.0/Tool.app/Contents/._Info.plist"], listing.AppleDouble);
+    }
+
+    [Fact]
+    public void Read_DirectorySizeLargerThanTheFile_IsMalformedWithoutReadingIt()
+    {
+        var zip = Zip(("a.txt", "a"));
+        var end = zip.Length - 22;
+        BinaryPrimitives.WriteUInt32LittleEndian(zip.AsSpan(end + 12), 0x7FFFFFF0);
+
+        var e = Assert.Throws<MalformedDataException>(() => List(zip));
+
+        Assert.Contains("outside the file", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Read_CentralDirectoryOffsetPastTheEnd_IsMalformed()
+    {
+        var zip = Zip(("a.txt", "a"));
+        BinaryPrimitives.WriteUInt32LittleEndian(zip.AsSpan(zip.Length - 22 + 16), (uint)zip.Length + 100);
+
+        Assert.Throws<MalformedDataException>(() => List(zip));
+    }
+
+    [Fact]
+    public void Read_NoEndRecord_IsNotAZip()
+    {
+        var e = Assert.Throws<MalformedDataException>(() => List(new byte[4096]));
+
+        Assert.Contains("no end-of-central-directory record", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Read_EntryWhoseSizeSaysFourGigabytes_IsListedWithThatSizeAndNothingIsInflated()
+    {
+        var zip = Zip(("Bomb.app/Contents/payload", new string('0', 1000)));
+        var directory = (int)BinaryPrimitives.ReadUInt32LittleEndian(zip.AsSpan(zip.Length - 22 + 16));
+        BinaryPrimitives.WriteUInt32LittleEndian(zip.AsSpan(directory + 24), 0xFFFFFFF0);
+
+        var listing = List(zip);
+
+        Assert.Equal(0xFFFFFFF0L, listing.UncompressedBytes);
+        Assert.Equal(0xFFFFFFF0L, Assert.Single(listing.Apps).Bytes);
+    }
+}
