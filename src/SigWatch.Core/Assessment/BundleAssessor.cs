@@ -59,6 +59,7 @@ public sealed partial class BundleAssessor(BundleAssessorOptions options)
         var stat = _tree.StatOrUnknown(bundlePath);
         if (stat.Kind == FileTreeKind.Regular && DownloadKinds.KindOf(Path.GetFileName(bundlePath)) is { } downloadKind)
         {
+            sizeKnown?.Invoke(stat.Size);
             return AssessDownload(bundlePath, downloadKind, stat, started, cancellationToken);
         }
 
