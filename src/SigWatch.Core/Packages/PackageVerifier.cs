@@ -170,6 +170,10 @@ public sealed class PackageVerifier(TimeProvider? clock = null)
             (var cmsValid, timestamp) = VerifyCms(checksum, cmsBytes, add);
             valid &= cmsValid;
         }
+        else if (cms is not null)
+        {
+            valid = false;
+        }
 
         report.SignatureValid = valid;
         report.Timestamp = timestamp;
@@ -241,7 +245,13 @@ public sealed class PackageVerifier(TimeProvider? clock = null)
         }
 
         var bytes = new byte[size];
-        return read(bytes, at) == bytes.Length ? bytes : null;
+        if (read(bytes, at) != bytes.Length)
+        {
+            add(FindingKind.MalformedPackage, FindingSeverity.Error, $"<{name}>: the file ended inside its {size} bytes", at);
+            return null;
+        }
+
+        return bytes;
     }
 
     /// <summary>

@@ -115,6 +115,19 @@ public sealed class PackageVerifierTests
     }
 
     [Fact]
+    public void Verify_PackageCutInsideItsCmsSignature_IsInvalidAndTheSignatureDoesNotCount()
+    {
+        var package = XarBuilder.Component("com.example.cut", "1.0", "/Applications", signer: s_signer, withCms: true).Build();
+        var cut = package.AsSpan(0, (int)HeapOffset(package) + 20 + 256 + 100).ToArray();
+
+        var report = Verify(cut);
+
+        Assert.Equal(SignatureVerdict.Invalid, report.Verdict);
+        Assert.False(report.SignatureValid);
+        Assert.Contains(report.Findings, f => f.Kind == FindingKind.MalformedPackage && f.Detail.StartsWith("<x-signature>", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public void Verify_StapledTicket_IsReportedAndDoesNotBreakTheSignature()
     {
         var package = XarBuilder.Staple(XarBuilder.Component("com.example.signed", "1.0", "/Applications", signer: s_signer).Build(), new byte[300]);
