@@ -28,12 +28,12 @@ public sealed partial class BundleAssessor
             switch (kind)
             {
                 case DownloadKinds.DiskImage:
-                    var image = new DiskImageVerifier().Verify(path);
+                    var image = new DiskImageVerifier().Verify(path, cancellationToken);
                     signature = SignatureSummary.From(image.Report, ticketStapled: image.Ticket is not null);
                     identifier = image.Report.Architectures.FirstOrDefault()?.Best?.Identifier;
                     break;
                 case DownloadKinds.InstallerPackage:
-                    var package = new PackageVerifier().Verify(path);
+                    var package = new PackageVerifier().Verify(path, cancellationToken);
                     signature = SignatureSummary.FromPackage(package);
                     identifier = package.Components.FirstOrDefault()?.Identifier;
                     version = package.Components.FirstOrDefault()?.Version;

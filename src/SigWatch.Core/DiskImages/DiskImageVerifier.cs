@@ -40,16 +40,17 @@ public sealed class DiskImageVerifier(CodeSignatureVerifierOptions? options = nu
 
     /// <exception cref="IOException">The file cannot be read.</exception>
     /// <exception cref="UnauthorizedAccessException">The file cannot be opened.</exception>
-    public DiskImageReport Verify(string path)
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> fired while the image was hashed.</exception>
+    public DiskImageReport Verify(string path, CancellationToken cancellationToken = default)
     {
         using var file = File.OpenHandle(path, FileMode.Open, FileAccess.Read, FileShare.Read, FileOptions.SequentialScan);
-        return Verify(path, RandomAccess.GetLength(file), RandomAccessReader.Of(file));
+        return Verify(path, RandomAccess.GetLength(file), RandomAccessReader.Of(file), cancellationToken);
     }
 
     /// <summary>An image already in memory (the fuzzer's input; tests).</summary>
-    public DiskImageReport Verify(string path, ReadOnlyMemory<byte> image) => Verify(path, image.Length, RandomAccessReader.Of(image));
+    public DiskImageReport Verify(string path, ReadOnlyMemory<byte> image) => Verify(path, image.Length, RandomAccessReader.Of(image), default);
 
-    private DiskImageReport Verify(string path, long length, ReadAt read)
+    private DiskImageReport Verify(string path, long length, ReadAt read, CancellationToken cancellationToken)
     {
         var findings = new List<Finding>();
         DiskImageReport Fail(string detail, long? offset, UdifTrailer? trailer = null)
@@ -118,7 +119,7 @@ public sealed class DiskImageVerifier(CodeSignatureVerifierOptions? options = nu
 
         var verifier = new CodeSignatureVerifier(_options);
         var (cds, cms, classification) = verifier.VerifySignature(signature,
-            directories => CheckCode(read, trailer, directories, path, findings),
+            directories => CheckCode(read, trailer, directories, path, findings, cancellationToken),
             new DiskImageSlotSource(trailer), Architecture, path, findings);
         var ticket = Ticket(signature);
         var architecture = ArchitectureReport.WithoutImage(Architecture, signature, cds, cms, classification, findings);
@@ -133,7 +134,8 @@ public sealed class DiskImageVerifier(CodeSignatureVerifierOptions? options = nu
     /// The one code slot per CodeDirectory: the hash of bytes [0, codeLimit), where codeLimit must be the signature's
     /// offset (SEC DiskImageRep::signingLimit) and the page size 0. One read of the file feeds every hash type.
     /// </summary>
-    private static int[] CheckCode(ReadAt read, UdifTrailer trailer, IReadOnlyList<CodeDirectory> directories, string path, List<Finding> findings)
+    private static int[] CheckCode(ReadAt read, UdifTrailer trailer, IReadOnlyList<CodeDirectory> directories, string path, List<Finding> findings,
+        CancellationToken cancellationToken)
     {
         var matched = new int[directories.Count];
         var checkable = new List<int>();
@@ -177,6 +179,7 @@ public sealed class DiskImageVerifier(CodeSignatureVerifierOptions? options = nu
             var limit = (long)trailer.SignatureOffset;
             for (long offset = 0; offset < limit;)
             {
+                cancellationToken.ThrowIfCancellationRequested();
                 var count = read(buffer.AsSpan(0, (int)Math.Min(buffer.Length, limit - offset)), offset);
                 if (count == 0)
                 {

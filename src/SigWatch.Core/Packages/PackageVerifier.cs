@@ -46,16 +46,17 @@ public sealed class PackageVerifier(TimeProvider? clock = null)
 
     /// <exception cref="IOException">The file cannot be read.</exception>
     /// <exception cref="UnauthorizedAccessException">The file cannot be opened.</exception>
-    public PackageReport Verify(string path)
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> fired while the files were hashed.</exception>
+    public PackageReport Verify(string path, CancellationToken cancellationToken = default)
     {
         using var file = File.OpenHandle(path, FileMode.Open, FileAccess.Read, FileShare.Read, FileOptions.SequentialScan);
-        return Verify(path, RandomAccess.GetLength(file), RandomAccessReader.Of(file));
+        return Verify(path, RandomAccess.GetLength(file), RandomAccessReader.Of(file), cancellationToken);
     }
 
     /// <summary>A package already in memory (the fuzzer's input; tests).</summary>
-    public PackageReport Verify(string path, ReadOnlyMemory<byte> package) => Verify(path, package.Length, RandomAccessReader.Of(package));
+    public PackageReport Verify(string path, ReadOnlyMemory<byte> package) => Verify(path, package.Length, RandomAccessReader.Of(package), default);
 
-    private PackageReport Verify(string path, long length, ReadAt read)
+    private PackageReport Verify(string path, long length, ReadAt read, CancellationToken cancellationToken)
     {
         var report = new PackageReport { Path = path };
         void Add(FindingKind kind, FindingSeverity severity, string detail, long? offset = null) =>
@@ -79,7 +80,7 @@ public sealed class PackageVerifier(TimeProvider? clock = null)
             CheckSignatures(xar, read, checksum, report, Add);
         }
 
-        CheckArchivedChecksums(xar, read, trailerStart, report, Add);
+        CheckArchivedChecksums(xar, read, trailerStart, report, Add, cancellationToken);
         ListComponents(xar, read, report, Add);
         return report.Finish();
     }
@@ -307,7 +308,7 @@ public sealed class PackageVerifier(TimeProvider? clock = null)
 
     /// <summary>Each file's (and extended attribute's) heap bytes against its archived checksum, streamed.</summary>
     private static void CheckArchivedChecksums(XarArchive xar, ReadAt read, long heapEnd, PackageReport report,
-        Action<FindingKind, FindingSeverity, string, long?> add)
+        Action<FindingKind, FindingSeverity, string, long?> add, CancellationToken cancellationToken)
     {
         var buffer = new byte[ReadBufferBytes];
         long maxEnd = xar.HeapOffset;
@@ -332,6 +333,7 @@ public sealed class PackageVerifier(TimeProvider? clock = null)
             using var hash = IncrementalHash.CreateHash(algorithm);
             for (long done = 0; done < (long)dataLength;)
             {
+                cancellationToken.ThrowIfCancellationRequested();
                 var n = read(buffer.AsSpan(0, (int)Math.Min(buffer.Length, (long)dataLength - done)), at + done);
                 if (n == 0)
                 {

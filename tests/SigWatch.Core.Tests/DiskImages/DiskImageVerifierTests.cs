@@ -171,6 +171,15 @@ public sealed class DiskImageVerifierTests : IDisposable
         Assert.Equal(SignatureVerdict.Valid, lax.Report.Verdict);
     }
 
+    [RealFixturesFact]
+    public void Verify_Cancelled_StopsWhileHashingInsteadOfFinishing()
+    {
+        using var cancelled = new CancellationTokenSource();
+        cancelled.Cancel();
+
+        Assert.Throws<OperationCanceledException>(() => new DiskImageVerifier().Verify(Copy(), cancelled.Token));
+    }
+
     [Fact]
     public void IsDiskImage_FileWithoutKolyTrailer_IsFalse_AndVerifySaysNotADiskImage()
     {

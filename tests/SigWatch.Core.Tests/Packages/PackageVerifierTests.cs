@@ -140,6 +140,18 @@ public sealed class PackageVerifierTests
     }
 
     [Fact]
+    public void Verify_Cancelled_StopsWhileHashingTheFiles()
+    {
+        using var dir = new TempDirectory();
+        var path = dir.Combine("tool.pkg");
+        File.WriteAllBytes(path, XarBuilder.Component("com.example.tool", "1.0", "/").Build());
+        using var cancelled = new CancellationTokenSource();
+        cancelled.Cancel();
+
+        Assert.Throws<OperationCanceledException>(() => new PackageVerifier().Verify(path, cancelled.Token));
+    }
+
+    [Fact]
     public void Verify_TocThatInflatesPastWhatTheHeaderSays_IsMalformed()
     {
         var package = XarBuilder.Component("com.example.bomb", "1.0", "/").Build();
