@@ -29,7 +29,9 @@ public sealed partial class BundleAssessor
             {
                 case DownloadKinds.DiskImage:
                     var image = new DiskImageVerifier().Verify(path, cancellationToken);
-                    signature = SignatureSummary.From(image.Report, ticketStapled: image.Ticket is not null);
+                    // As `check` does: the explicit designated requirement, else the one Apple synthesizes (a cdhash for ad-hoc images).
+                    signature = SignatureSummary.From(image.Report, ticketStapled: image.Ticket is not null,
+                        image.Report.Architectures.Count > 0 ? DesignatedRequirementCheck.Evaluate(image.Report, infoPlist: null) : null);
                     identifier = image.Report.Architectures.FirstOrDefault()?.Best?.Identifier;
                     break;
                 case DownloadKinds.InstallerPackage:

@@ -70,6 +70,8 @@ public sealed class DaemonDownloadsTests
             Assert.Equal("disk-image", latest.GetProperty("kind").GetString());
             Assert.Equal("valid", latest.GetProperty("signature").GetProperty("verdict").GetString());
             Assert.Equal("ac64107c8837ae544f5ab7ede956b13bed0de411", latest.GetProperty("signature").GetProperty("cdhash").GetString());
+            Assert.Equal("cdhash H\"ac64107c8837ae544f5ab7ede956b13bed0de411\"", latest.GetProperty("signature").GetProperty("designatedRequirement").GetString());
+            Assert.Equal("satisfied", latest.GetProperty("signature").GetProperty("designatedRequirementSatisfied").GetString());
             Assert.True(latest.GetProperty("quarantine").GetProperty("present").GetBoolean());
             Assert.Equal("Safari", latest.GetProperty("quarantine").GetProperty("agent").GetString());
         }
