@@ -112,7 +112,7 @@ public sealed class PackageVerifier(TimeProvider? clock = null)
             return null;
         }
 
-        var computed = Hash(algorithm, xar.CompressedToc.Span);
+        var computed = CryptographicOperations.HashData(algorithm, xar.CompressedToc.Span);
         if (size != (ulong)computed.Length || !xar.TryHeapRange(offset, size, out var at))
         {
             add(FindingKind.MalformedPackage, FindingSeverity.Error,
@@ -504,13 +504,6 @@ public sealed class PackageVerifier(TimeProvider? clock = null)
         "md5" => HashAlgorithmName.MD5,
         _ => null,
     };
-
-    private static byte[] Hash(HashAlgorithmName algorithm, ReadOnlySpan<byte> data)
-    {
-        using var hash = IncrementalHash.CreateHash(algorithm);
-        hash.AppendData(data);
-        return hash.GetHashAndReset();
-    }
 
     private static bool HasExtension(X509Certificate2 certificate, string oid) => certificate.Extensions.Any(e => e.Oid?.Value == oid);
 }
