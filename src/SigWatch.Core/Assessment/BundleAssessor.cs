@@ -27,6 +27,12 @@ public sealed record BundleAssessorOptions
 
     /// <summary>The platform's own verifier (Security framework on macOS), run beside the managed one.</summary>
     public Func<string, CodeSignatureAssessment>? NativeValidate { get; init; }
+
+    /// <summary>Record the SHA-256 of the main executable's file (<see cref="BundleFacts.ExecutableSha256"/>, the event log's file.hash.sha256).</summary>
+    public bool HashMainExecutable { get; init; }
+
+    /// <summary>Where <see cref="HashMainExecutable"/> keeps and finds whole-file digests (the daemon's store); null: always hashed.</summary>
+    public IFileHashCache? DigestCache { get; init; }
 }
 
 /// <summary>
@@ -106,6 +112,7 @@ public sealed partial class BundleAssessor(BundleAssessorOptions options)
             InfoPlistError = info.Error,
             HasCodeResources = _tree.StatOrUnknown(Path.Combine(layout.CodeSignatureDirectory, "CodeResources")).Kind == FileTreeKind.Regular,
             HasMainExecutable = executable is not null && _tree.StatOrUnknown(executable).Kind == FileTreeKind.Regular,
+            ExecutableSha256 = MainExecutableSha256(executable, cancellationToken),
             FileCount = inventory.Files,
             TotalSize = inventory.Bytes,
             WalkProblems = inventory.Problems,

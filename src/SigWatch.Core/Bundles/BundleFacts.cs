@@ -30,6 +30,9 @@ public sealed record BundleFacts
 
     public bool HasMainExecutable { get; init; }
 
+    /// <summary>SHA-256 of the main executable's whole file (hex), when the assessor was asked for it and could read it.</summary>
+    public string? ExecutableSha256 { get; init; }
+
     public long FileCount { get; init; }
 
     public long TotalSize { get; init; }

@@ -47,6 +47,15 @@ public sealed record SignatureSummary
 
     public string? CdHash { get; init; }
 
+    /// <summary>The hash type of the CodeDirectory the verdict rests on ("sha256"); null when unsigned or for a package.</summary>
+    public string? DigestAlgorithm { get; init; }
+
+    /// <summary>The signing certificate's common name ("Developer ID Application: Name (TEAMID)"); null when ad-hoc or unsigned.</summary>
+    public string? SignerSubject { get; init; }
+
+    /// <summary>Whether the signer's chain ends at a pinned Apple root (false when ad-hoc, unsigned or untrusted).</summary>
+    public bool ChainTrusted { get; init; }
+
     /// <summary>
     /// The digest of <c>_CodeSignature/CodeResources</c> as signed (the CodeDirectory's special slot 3, hex); null when the
     /// code has no resource seal. With <see cref="CdHash"/> it identifies the signed bundle for copy lineage.
@@ -160,6 +169,9 @@ public sealed record SignatureSummary
             Identifier = best?.Identifier,
             TeamId = best?.TeamId,
             CdHash = best?.CdHashHex,
+            DigestAlgorithm = best is null ? null : CodeHashing.Name(best.HashType),
+            SignerSubject = primary?.Cms?.Leaf?.CommonName,
+            ChainTrusted = primary?.Cms?.ChainTrusted ?? false,
             ResourcesDigest = best is not null && best.HasSpecialSlot(CodeSigningSlot.ResourceDirectory)
                 ? Convert.ToHexStringLower(best.GetSlotHash(-(int)CodeSigningSlot.ResourceDirectory))
                 : null,
@@ -197,6 +209,8 @@ public sealed record SignatureSummary
             Classification = package.Classification,
             Identifier = package.Components.FirstOrDefault()?.Identifier,
             TeamId = package.Certificates.FirstOrDefault()?.OrganizationalUnit,
+            SignerSubject = package.Certificates.FirstOrDefault()?.CommonName,
+            ChainTrusted = package.ChainTrusted,
             DeclaredSigningTime = package.Timestamp,
             NotarizationTicketStapled = package.TicketBytes is not null,
             Findings = [.. package.Findings.Take(MaxFindings).Select(f => new SummaryFinding(f.KindName, f.Severity.ToString().ToLowerInvariant(),

@@ -25,6 +25,8 @@ internal static class Libraries
     public const string CoreFoundation = "/System/Library/Frameworks/CoreFoundation.framework/CoreFoundation";
 
     public const string Security = "/System/Library/Frameworks/Security.framework/Security";
+
+    public const string IOKit = "/System/Library/Frameworks/IOKit.framework/IOKit";
 }
 
 internal static class LibraryResolver
