@@ -7,6 +7,7 @@ using SigWatch.Core.Seal;
 using SigWatch.Core.Verification;
 using SigWatch.Daemon.Assessment;
 using SigWatch.Daemon.Configuration;
+using SigWatch.Daemon.Fleet;
 using SigWatch.Daemon.Grpc;
 using SigWatch.Daemon.Security;
 using SigWatch.Daemon.Store;
@@ -28,7 +29,9 @@ internal static class DaemonServiceCollectionExtensions
         services.AddSingleton(options);
         services.AddSingleton(TimeProvider.System);
         services.AddSingleton<DaemonClock>();
-        services.AddSingleton(new EventHub(options.MaxWatchers, options.MaxWatchersPerUser));
+        var metrics = new DaemonMetrics();
+        services.AddSingleton(metrics);
+        services.AddSingleton(new EventHub(options.MaxWatchers, options.MaxWatchersPerUser, metrics));
         services.AddSingleton(sp => new SigWatchStore(options.DatabasePath, sp.GetRequiredService<EventHub>(), sp.GetRequiredService<ILogger<SigWatchStore>>()));
         services.AddSingleton(sp => new HealthMonitor(sp.GetRequiredService<SigWatchStore>(), options.LogDir, sp.GetRequiredService<TimeProvider>()));
         services.AddSingleton<IExtendedAttributeReader>(ExtendedAttributes.Instance);
@@ -58,15 +61,27 @@ internal static class DaemonServiceCollectionExtensions
                 QuarantineEvents = sp.GetRequiredService<IQuarantineEventLookup>(),
                 // On macOS the Security framework verifies every bundle too; disagreements become events.
                 NativeValidate = OperatingSystem.IsMacOS() ? NativeValidator() : null,
+                // The event log's file.hash.sha256; the store's digest cache keeps it to one read per change.
+                HashMainExecutable = true,
+                DigestCache = cache,
             });
         });
         services.AddSingleton<BundleExpansion>();
         services.AddSingleton<ActivityTracker>();
         services.AddSingleton(sp => new AssessmentQueue(sp.GetRequiredService<ILogger<AssessmentQueue>>()));
 
+        // The fleet outputs read committed events from the store by cursor (docs/event-log.md).
+        services.AddSingleton(_ => FleetIdentity.Read());
+        services.AddSingleton<RootOwners>();
+        services.AddSingleton<FleetRecords>();
+
         // Hosted services start in this order and stop in reverse: the workers stop (finishing the
         // items in hand, within a grace period) before the watchers are torn down; the store is disposed
-        // after all of them.
+        // after all of them. The event log stops last, after writing what the workers committed last.
+        services.AddSingleton<EventLogWriter>();
+        services.AddHostedService(sp => sp.GetRequiredService<EventLogWriter>());
+        services.AddSingleton<OtlpExportService>();
+        services.AddHostedService(sp => sp.GetRequiredService<OtlpExportService>());
         services.AddSingleton<AssessmentWorker>();
         services.AddHostedService(sp => sp.GetRequiredService<AssessmentWorker>());
         services.AddSingleton<WatcherService>();

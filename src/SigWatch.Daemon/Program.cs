@@ -59,6 +59,11 @@ try
 {
     tightened.AddRange(PrivateDirectories.Ensure(options.StateDir, ProcessIdentity.EffectiveUserId));
     tightened.AddRange(PrivateDirectories.Ensure(options.LogDir, ProcessIdentity.EffectiveUserId));
+    // An event log elsewhere gets its directory created private; an existing one (say /var/log) is not ours to tighten.
+    if (options.EventLog.Enabled && Path.GetDirectoryName(options.EventLog.Path) is { } eventLogDir && !Directory.Exists(eventLogDir))
+    {
+        Directory.CreateDirectory(eventLogDir, PrivateDirectories.DirectoryMode);
+    }
 }
 catch (Exception e) when (e is IOException or UnauthorizedAccessException or PrivateDirectoryException)
 {

@@ -20,7 +20,15 @@ internal sealed record StatusJson(
     int PendingAssessments,
     long QuietWindowMs,
     IReadOnlyList<RootJson> Roots,
-    CallerJson? Caller);
+    CallerJson? Caller,
+    EventLogJson? EventLog,
+    ExporterJson? Otlp);
+
+internal sealed record EventLogJson(bool Enabled, string Path, long LastEventId, long LastAssessmentId, long FileBytes, long LinesWritten,
+    DateTimeOffset? LastWriteAt, string? LastError, DateTimeOffset? LastErrorAt);
+
+internal sealed record ExporterJson(bool Enabled, string? Endpoint, string? Protocol, string? State, DateTimeOffset? LastSuccessAt, string? LastError,
+    DateTimeOffset? LastErrorAt, long ExportedEvents, long Backlog, long DroppedEvents, long LastEventId, long MetricExports, long MetricExportFailures);
 
 internal sealed record RootJson(string Path, bool Exists, bool Watching, long BundleCount, string? Problem, bool Hidden, bool Source);
 
@@ -198,7 +206,12 @@ internal static class JsonMapping
         s.Version, s.Pid, Time(s.StartedAt), s.SocketPath, s.DatabasePath, s.SchemaVersion, s.BundleCount,
         s.LastEventId, s.PendingAssessments, s.QuietWindowMs,
         [.. s.Roots.Select(r => new RootJson(r.Path, r.Exists, r.Watching, r.BundleCount, Text(r.Problem), r.Hidden, r.Source))],
-        s.Caller is null ? null : new CallerJson(s.Caller.Uid, [.. s.Caller.Gids], s.Caller.Admin, s.Caller.Role));
+        s.Caller is null ? null : new CallerJson(s.Caller.Uid, [.. s.Caller.Gids], s.Caller.Admin, s.Caller.Role),
+        s.EventLog is not { } log ? null : new EventLogJson(log.Enabled, log.Path, log.LastEventId, log.LastAssessmentId, log.FileBytes, log.LinesWritten,
+            Time(log.LastWriteAt), Text(log.LastError), Time(log.LastErrorAt)),
+        s.Otlp is not { } otlp ? null : new ExporterJson(otlp.Enabled, Text(otlp.Endpoint), Text(otlp.Protocol), Text(otlp.State), Time(otlp.LastSuccessAt),
+            Text(otlp.LastError), Time(otlp.LastErrorAt), otlp.ExportedEvents, otlp.Backlog, otlp.DroppedEvents, otlp.LastEventId, otlp.MetricExports,
+            otlp.MetricExportFailures));
 
     public static BundleJson ToJson(Bundle b) => new(
         b.Id, b.Path, b.Root, Time(b.FirstSeen), Time(b.LastSeen), Time(b.RemovedAt), b.Latest is null ? null : ToJson(b.Latest),

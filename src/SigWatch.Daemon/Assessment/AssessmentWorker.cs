@@ -34,6 +34,7 @@ internal sealed partial class AssessmentWorker(
     SqliteFileHashCache hashCache,
     IFileTree tree,
     TimeProvider time,
+    Fleet.DaemonMetrics metrics,
     ILogger<AssessmentWorker> logger) : BackgroundService
 {
     /// <summary>How long items in hand may still run once the daemon is told to stop (the host waits 15 s).</summary>
@@ -183,11 +184,17 @@ internal sealed partial class AssessmentWorker(
             var reason = string.Create(CultureInfo.InvariantCulture,
                 $"the assessment did not finish within its deadline of {Seconds(deadline)} s; it is tried again in {Seconds(delay)} s");
             logger.LogWarning("Bundle {Path}: {Reason}", FileNames.Display(item.Path), reason);
+            metrics.Assessed(deadline, previous?.Facts.Kind ?? "bundle", "incomplete");
             await RecordIncompleteAsync(item, reason).ConfigureAwait(false);
             return;
         }
 
         var facts = assessment?.Facts;
+        if (assessment is not null)
+        {
+            metrics.Assessed(TimeSpan.FromMilliseconds(assessment.Cost.Milliseconds), facts!.Kind ?? "bundle", "completed");
+        }
+
         if (facts is not null && item.Unstable)
         {
             facts = facts with { Unstable = true };

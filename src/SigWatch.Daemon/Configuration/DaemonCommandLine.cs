@@ -41,6 +41,10 @@ internal sealed record DaemonCommandLine(IReadOnlyDictionary<string, string?> Se
           --max-connections N       Connections at once, all users (default 256); per user: --max-connections-per-user (32).
           --max-watchers N          Live event streams at once (default 64); per user: --max-watchers-per-user (8).
           --client-requirement EXPR Admit only clients whose code satisfies this requirement (macOS, audit token).
+          --event-log PATH          Write every event as one ECS JSON line to PATH (default: <log-dir>/events.ndjson).
+          --no-event-log            Do not write the event log.
+          --otlp-endpoint URL       Export events and metrics to an OpenTelemetry Collector (default: off).
+          --otlp-protocol P         grpc (default) or http/protobuf.
           --log-level LEVEL         Verbose, Debug, Information (default), Warning, Error.
           --config FILE             JSON configuration file (keys as in README, "Configuration").
           --version                 Print the version (and commit, runtime, platform) and exit.
@@ -150,6 +154,18 @@ internal sealed record DaemonCommandLine(IReadOnlyDictionary<string, string?> Se
                     break;
                 case "--client-requirement":
                     settings[nameof(DaemonOptions.ClientRequirement)] = Value();
+                    break;
+                case "--event-log":
+                    settings[$"{nameof(DaemonOptions.EventLog)}:{nameof(EventLogOptions.Path)}"] = Value();
+                    break;
+                case "--no-event-log":
+                    settings[$"{nameof(DaemonOptions.EventLog)}:{nameof(EventLogOptions.Enabled)}"] = "false";
+                    break;
+                case "--otlp-endpoint":
+                    settings[$"{nameof(DaemonOptions.Otlp)}:{nameof(OtlpOptions.Endpoint)}"] = Value();
+                    break;
+                case "--otlp-protocol":
+                    settings[$"{nameof(DaemonOptions.Otlp)}:{nameof(OtlpOptions.Protocol)}"] = Value();
                     break;
                 case "--log-level":
                     settings[nameof(DaemonOptions.LogLevel)] = Value();

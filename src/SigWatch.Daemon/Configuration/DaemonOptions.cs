@@ -105,6 +105,12 @@ internal sealed class DaemonOptions
     /// <summary>A unary call that has not answered after this long is ended with DEADLINE_EXCEEDED.</summary>
     public double CallTimeoutSeconds { get; set; } = 30;
 
+    /// <summary>The NDJSON event log for log shippers (section <c>EventLog</c>).</summary>
+    public EventLogOptions EventLog { get; set; } = new();
+
+    /// <summary>The OTLP export to an OpenTelemetry Collector (section <c>Otlp</c>); off unless an endpoint is set.</summary>
+    public OtlpOptions Otlp { get; set; } = new();
+
     /// <summary>Minimum log level (Verbose, Debug, Information, Warning, Error, Fatal).</summary>
     public string LogLevel { get; set; } = "Information";
 
@@ -203,6 +209,8 @@ internal sealed class DaemonOptions
             problems.Add($"full verification interval {FullVerifyHours} h is out of range (0.01 to 8760)");
         }
 
+        EventLog.Validate(problems);
+        Otlp.Validate(problems);
         return problems;
     }
 
@@ -215,6 +223,10 @@ internal sealed class DaemonOptions
         StateDir = FullPath(StateDir);
         Socket = FullPath(Socket);
         LogDir = string.IsNullOrWhiteSpace(LogDir) ? Path.Combine(StateDir, "logs") : FullPath(LogDir);
+        EventLog.Path = string.IsNullOrWhiteSpace(EventLog.Path) ? Path.Combine(LogDir, EventLogOptions.DefaultFileName) : FullPath(EventLog.Path);
+        Otlp.CaCertificate = string.IsNullOrWhiteSpace(Otlp.CaCertificate) ? null : FullPath(Otlp.CaCertificate);
+        Otlp.ClientCertificate = string.IsNullOrWhiteSpace(Otlp.ClientCertificate) ? null : FullPath(Otlp.ClientCertificate);
+        Otlp.ClientKey = string.IsNullOrWhiteSpace(Otlp.ClientKey) ? null : FullPath(Otlp.ClientKey);
     }
 
     private static string FullPath(string path)

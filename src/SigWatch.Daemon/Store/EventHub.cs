@@ -8,13 +8,29 @@ namespace SigWatch.Daemon.Store;
 /// is cut off (its reader completes with <see cref="SubscriberTooSlowException"/>) rather than letting memory grow: it
 /// can resume from its cursor, because every event is in the store.
 /// </summary>
-internal sealed class EventHub(int maxSubscribers = 64, int maxSubscribersPerUser = 8)
+internal sealed class EventHub(int maxSubscribers = 64, int maxSubscribersPerUser = 8, Fleet.DaemonMetrics? metrics = null)
 {
     public const int SubscriberCapacity = 1_000;
 
     private readonly Lock _gate = new();
     private readonly List<Channel<EventRecord>> _subscribers = [];
     private readonly Dictionary<uint, int> _perUser = [];
+    private Wakeup[] _wakeups = [];
+
+    /// <summary>
+    /// A wakeup set after every commit (with or without events): the fleet outputs read what was committed from the store
+    /// by cursor, so they need to know when to look, not what was written, and can never fall too far behind to catch up.
+    /// </summary>
+    public Wakeup AddCommitWakeup()
+    {
+        var wakeup = new Wakeup();
+        lock (_gate)
+        {
+            _wakeups = [.. _wakeups, wakeup];
+        }
+
+        return wakeup;
+    }
 
     /// <summary>Subscribes for <paramref name="uid"/>; throws <see cref="SubscriberLimitException"/> when a limit is reached.</summary>
     public Subscription Subscribe(uint uid)
@@ -58,11 +74,17 @@ internal sealed class EventHub(int maxSubscribers = 64, int maxSubscribersPerUse
 
     public void Publish(IReadOnlyList<EventRecord> events)
     {
+        foreach (var wakeup in Volatile.Read(ref _wakeups))
+        {
+            wakeup.Set();
+        }
+
         if (events.Count == 0)
         {
             return;
         }
 
+        metrics?.EventsCommitted(events);
         lock (_gate)
         {
             for (var i = _subscribers.Count - 1; i >= 0; i--)
@@ -128,6 +150,39 @@ internal sealed class EventHub(int maxSubscribers = 64, int maxSubscribersPerUse
             {
                 hub.Remove(channel, uid);
             }
+        }
+    }
+}
+
+/// <summary>An auto-reset signal for one waiter: any number of <see cref="Set"/> calls before a wait wake it once.</summary>
+internal sealed class Wakeup
+{
+    private readonly Channel<bool> _channel = Channel.CreateBounded<bool>(new BoundedChannelOptions(1)
+    {
+        FullMode = BoundedChannelFullMode.DropWrite,
+        SingleReader = true,
+    });
+
+    public void Set() => _channel.Writer.TryWrite(true);
+
+    /// <summary>Waits until set or <paramref name="timeout"/> passes; false on timeout.</summary>
+    public async Task<bool> WaitAsync(TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        if (_channel.Reader.TryRead(out _))
+        {
+            return true;
+        }
+
+        using var cts = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        cts.CancelAfter(timeout);
+        try
+        {
+            await _channel.Reader.WaitToReadAsync(cts.Token).ConfigureAwait(false);
+            return _channel.Reader.TryRead(out _);
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            return false;
         }
     }
 }

@@ -98,6 +98,15 @@ internal static class Migrations
         ALTER TABLE bundles ADD COLUMN lineage_assessment_id INTEGER NULL;
         ALTER TABLE bundles ADD COLUMN lineage_valid_at TEXT NULL;
         """,
+
+        // 6: how far the fleet outputs got (the NDJSON event log: 'event' and 'assessment'; the OTLP exporter:
+        // 'otlp-event'): the last id each has delivered, so a restart neither repeats nor skips what was committed.
+        """
+        CREATE TABLE delivery_cursors (
+            name    TEXT PRIMARY KEY,
+            last_id INTEGER NOT NULL
+        );
+        """,
     ];
 
     public static int LatestVersion => All.Count;

@@ -259,13 +259,19 @@ internal sealed partial class SigWatchStore : IDisposable
         "source, lineage_relation, lineage_bundle_id, lineage_path, lineage_assessment_id, lineage_valid_at";
 
     /// <summary>Assessments of a bundle, newest first.</summary>
-    public IReadOnlyList<AssessmentRecord> GetAssessments(long bundleId, int limit)
+    public IReadOnlyList<AssessmentRecord> GetAssessments(long bundleId, int limit) =>
+        QueryAssessments("WHERE bundle_id = $b ORDER BY id DESC LIMIT $l", ("$b", bundleId), ("$l", limit));
+
+    private List<AssessmentRecord> QueryAssessments(string filter, params (string Name, object Value)[] parameters)
     {
         using var connection = Open();
         using var command = connection.CreateCommand();
-        command.CommandText = "SELECT id, bundle_id, assessed_at, facts_json, cost_json FROM assessments WHERE bundle_id = $b ORDER BY id DESC LIMIT $l;";
-        command.Parameters.AddWithValue("$b", bundleId);
-        command.Parameters.AddWithValue("$l", limit);
+        command.CommandText = $"SELECT id, bundle_id, assessed_at, facts_json, cost_json FROM assessments {filter};";
+        foreach (var (name, value) in parameters)
+        {
+            command.Parameters.AddWithValue(name, value);
+        }
+
         using var reader = command.ExecuteReader();
         var list = new List<AssessmentRecord>();
         while (reader.Read())

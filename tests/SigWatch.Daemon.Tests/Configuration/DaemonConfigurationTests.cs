@@ -107,3 +107,80 @@ public sealed class DaemonConfigurationTests
         Assert.Contains(options.Validate(), p => p.Contains("too long", StringComparison.Ordinal));
     }
 }
+
+public sealed class FleetConfigurationTests
+{
+    private static readonly SigWatchPaths s_defaults = new("/def/state", "/def/run/d.sock", "/def/logs", null, ["/def/Downloads"]);
+
+    private static DaemonOptions Build(params string[] args) =>
+        DaemonConfiguration.Build(DaemonCommandLine.Parse(args), s_defaults, _ => null);
+
+    [Fact]
+    public void EventLog_ByDefault_IsOnInTheLogDirectory_AndOtlpIsOff()
+    {
+        var options = Build();
+        Assert.True(options.EventLog.Enabled);
+        Assert.Equal("/def/logs/events.ndjson", options.EventLog.Path);
+        Assert.False(options.Otlp.Enabled);
+        Assert.Empty(options.Validate());
+    }
+
+    [Fact]
+    public void CommandLine_SetsTheEventLogAndTheExporter()
+    {
+        var options = Build("--event-log", "/elsewhere/e.ndjson", "--otlp-endpoint", "https://otel:4318", "--otlp-protocol", "http/protobuf");
+        Assert.Equal("/elsewhere/e.ndjson", options.EventLog.Path);
+        Assert.True(options.Otlp.Enabled);
+        Assert.False(options.Otlp.IsGrpc);
+        Assert.False(Build("--no-event-log").EventLog.Enabled);
+    }
+
+    [Fact]
+    public void JsonConfig_NestedSections_AndHeadersAsADictionary()
+    {
+        using var dir = new TempDirectory();
+        var config = dir.Combine("c.json");
+        File.WriteAllText(config, """
+            { "EventLog": { "RetainFiles": 3, "IncludeAssessments": true },
+              "Otlp": { "Endpoint": "http://otel:4317", "Headers": { "authorization": "Bearer x", "x-tenant": "a" }, "MaxBacklog": 5 } }
+            """);
+        var options = Build("--config", config);
+        Assert.Equal(3, options.EventLog.RetainFiles);
+        Assert.True(options.EventLog.IncludeAssessments);
+        Assert.Equal("Bearer x", options.Otlp.Headers["authorization"]);
+        Assert.Equal("a", options.Otlp.Headers["x-tenant"]);
+        Assert.Equal(5, options.Otlp.MaxBacklog);
+        Assert.Empty(options.Validate());
+    }
+
+    [Theory]
+    [InlineData("ftp://otel:4317", "grpc", "is not an http:// or https:// URL")]
+    [InlineData("http://otel:4317", "thrift", "is not grpc or http/protobuf")]
+    public void Otlp_BadEndpointOrProtocol_IsAProblemNamingIt(string endpoint, string protocol, string expected)
+    {
+        var options = Build("--otlp-endpoint", endpoint, "--otlp-protocol", protocol);
+        Assert.Contains(options.Validate(), p => p.Contains(expected, StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void Otlp_ClientCertificateWithoutKey_AndAMissingCaFile_AreProblems()
+    {
+        using var dir = new TempDirectory();
+        var certificate = dir.Combine("client.pem");
+        File.WriteAllText(certificate, "-");
+        var options = Build("--otlp-endpoint", "https://otel:4317");
+        options.Otlp.ClientCertificate = certificate;
+        options.Otlp.CaCertificate = dir.Combine("missing-ca.pem");
+        var problems = options.Validate();
+        Assert.Contains(problems, p => p.Contains("client certificate and client key go together", StringComparison.Ordinal));
+        Assert.Contains(problems, p => p.Contains("missing-ca.pem' does not exist", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void EventLog_RetainNoFiles_IsAProblem()
+    {
+        var options = Build();
+        options.EventLog.RetainFiles = 0;
+        Assert.Contains(options.Validate(), p => p.Contains("event log retained files 0", StringComparison.Ordinal));
+    }
+}

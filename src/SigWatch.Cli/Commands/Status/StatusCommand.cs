@@ -28,6 +28,8 @@ internal sealed class StatusCommand(CliConsole console, string? socket, bool jso
                 ("events:", Styles.Escape($"last id {status.LastEventId}")),
                 ("quiet:", Styles.Escape($"{status.QuietWindowMs} ms without activity before a bundle is assessed")),
             };
+            rows.Add(("event log:", EventLogLine(status.EventLog)));
+            rows.Add(("otlp:", ExporterLine(status.Otlp)));
             if (status.Caller is { } caller)
             {
                 rows.Add(("you:", Styles.Escape($"uid {caller.Uid}, {(caller.Admin ? "admin" : "not an admin")} ({caller.Role})")));
@@ -54,4 +56,46 @@ internal sealed class StatusCommand(CliConsole console, string? socket, bool jso
             a.Write(roots);
             return ExitCodes.Ok;
         });
+
+    /// <summary>"events.ndjson at event 42 (3 behind)": where the log is, and whether it keeps up.</summary>
+    internal static string EventLogLine(EventLogStatus? log)
+    {
+        if (log is null)
+        {
+            return Styles.Escape("(not reported by this daemon)");
+        }
+
+        if (!log.Enabled)
+        {
+            return Styles.Escape("off");
+        }
+
+        var line = Styles.Escape($"{log.Path} at event {log.LastEventId}, {Format.Size(log.FileBytes)}");
+        if (!string.IsNullOrEmpty(log.LastError))
+        {
+            line += " " + Styles.Bad($"FAILING since {Format.Time(JsonMapping.Time(log.LastErrorAt))}: {log.LastError}");
+        }
+
+        return line;
+    }
+
+    internal static string ExporterLine(ExporterStatus? otlp)
+    {
+        if (otlp is null || !otlp.Enabled)
+        {
+            return Styles.Escape("off");
+        }
+
+        var when = JsonMapping.Time(otlp.LastSuccessAt) is { } success ? $"last success {Format.Time(success)}" : "nothing delivered yet";
+        var detail = Styles.Escape($"{otlp.Endpoint} ({otlp.Protocol}), {when}, event {otlp.LastEventId}, {otlp.ExportedEvents} exported, " +
+            $"{otlp.Backlog} waiting, {otlp.DroppedEvents} dropped");
+        var state = otlp.State switch
+        {
+            "connected" => Styles.Good("connected"),
+            "failing" => Styles.Bad("FAILING"),
+            _ => Styles.Escape(otlp.State),
+        };
+        var error = string.IsNullOrEmpty(otlp.LastError) || otlp.State == "connected" ? string.Empty : " " + Styles.Bad($"({otlp.LastError})");
+        return $"{state}: {detail}{error}";
+    }
 }

@@ -250,4 +250,34 @@ internal static class ProtoMapping
         AssessmentId = ev.AssessmentId ?? 0,
         Summary = ev.Summary,
     };
+
+    public static EventLogStatus ToProto(Fleet.EventLogState s) => new()
+    {
+        Enabled = s.Enabled,
+        Path = FileNames.Display(s.Path),
+        LastEventId = s.LastEventId,
+        LastAssessmentId = s.LastAssessmentId,
+        FileBytes = s.FileBytes,
+        LinesWritten = s.LinesWritten,
+        LastWriteAt = s.LastWriteAt is { } written ? Timestamp.FromDateTimeOffset(written) : null,
+        LastError = s.LastError ?? string.Empty,
+        LastErrorAt = s.LastErrorAt is { } failed ? Timestamp.FromDateTimeOffset(failed) : null,
+    };
+
+    public static ExporterStatus ToProto(Fleet.ExporterState s) => new()
+    {
+        Enabled = s.Enabled,
+        Endpoint = s.Endpoint,
+        Protocol = s.Enabled ? s.Protocol : string.Empty,
+        State = s.Enabled ? s.State : "off",
+        LastSuccessAt = s.LastSuccessAt is { } success ? Timestamp.FromDateTimeOffset(success) : null,
+        LastError = s.LastError ?? string.Empty,
+        LastErrorAt = s.LastErrorAt is { } failed ? Timestamp.FromDateTimeOffset(failed) : null,
+        ExportedEvents = s.ExportedEvents,
+        Backlog = s.Backlog,
+        DroppedEvents = s.DroppedEvents,
+        LastEventId = s.LastEventId,
+        MetricExports = s.MetricExports,
+        MetricExportFailures = s.MetricExportFailures,
+    };
 }

@@ -29,6 +29,8 @@ internal sealed class InventoryService(
     WatcherService watchers,
     DaemonClock clock,
     HealthMonitor health,
+    Fleet.EventLogWriter eventLog,
+    Fleet.OtlpExportService otlp,
     IHostApplicationLifetime lifetime) : Protos.V1.SigWatch.SigWatchBase
 {
     public const int DefaultPageSize = 100;
@@ -81,6 +83,8 @@ internal sealed class InventoryService(
                 Admin = caller.IsAdmin,
                 Role = caller.Role,
             },
+            EventLog = ProtoMapping.ToProto(eventLog.State),
+            Otlp = ProtoMapping.ToProto(otlp.State),
         };
         foreach (var root in options.WatchedRoots)
         {

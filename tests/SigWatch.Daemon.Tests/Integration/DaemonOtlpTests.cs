@@ -1,0 +1,144 @@
+using System.Text.Json;
+using OpenTelemetry.Proto.Logs.V1;
+using SigWatch.Daemon.Tests.Otlp;
+using SigWatch.TestSupport;
+using SigWatch.TestSupport.Builders;
+
+namespace SigWatch.Daemon.Tests.Integration;
+
+/// <summary>The OTLP export through the real daemon to a real OTLP receiver (gRPC and HTTP/protobuf).</summary>
+public sealed class DaemonOtlpTests
+{
+    private static readonly TimeSpan s_wait = TimeSpan.FromSeconds(60);
+
+    private static DaemonStart Start(string root, string endpoint, string protocol, params (string Key, string Value)[] settings) => new()
+    {
+        QuietWindowSeconds = 0.3,
+        Roots = [root],
+        Arguments = ["--otlp-endpoint", endpoint, "--otlp-protocol", protocol],
+        Environment = new Dictionary<string, string>(settings.Select(s => new KeyValuePair<string, string>("SIGWATCH_Otlp__" + s.Key, s.Value)))
+        {
+            ["SIGWATCH_Otlp__Headers__authorization"] = "Bearer t0ken",
+            ["SIGWATCH_Otlp__MetricsIntervalSeconds"] = "1",
+            ["SIGWATCH_Otlp__MaxRetryDelaySeconds"] = "1",
+            ["SIGWATCH_Otlp__TimeoutSeconds"] = "5",
+        },
+    };
+
+    [Theory]
+    [InlineData("grpc")]
+    [InlineData("http/protobuf")]
+    public async Task EventsAndMetrics_ArriveAtTheCollectorWithTheirAttributes(string protocol)
+    {
+        await using var receiver = await OtlpReceiver.StartAsync();
+        using var dir = new TempDirectory("otlp");
+        var root = Directory.CreateDirectory(dir.Combine("root")).FullName;
+        var staging = Directory.CreateDirectory(dir.Combine("staging")).FullName;
+        var built = new BundleBuilder("Sealed.app").WithFile("Resources/license.txt", "MIT").Build(staging);
+        var endpoint = protocol == "grpc" ? receiver.GrpcEndpoint : receiver.HttpEndpoint;
+        await using var daemon = await DaemonProcess.StartAsync(dir, Start(root, endpoint, protocol));
+        var app = Path.Combine(root, "Sealed.app");
+        Directory.Move(built, app);
+        await DaemonEventLogTests.WaitForEventAsync(daemon, "bundle-appeared");
+        await File.WriteAllTextAsync(Path.Combine(app, "Contents", "Resources", "license.key"), "ABCD-1234");
+        var broken = await DaemonEventLogTests.WaitForEventAsync(daemon, "seal-broken");
+
+        await receiver.WaitForAsync(r => r.LogRecords().Any(l => EventId(l.Record) == broken), s_wait);
+        var (resource, record) = receiver.LogRecords().Single(l => EventId(l.Record) == broken);
+        var resourceAttributes = OtlpReceiver.Attributes(resource.Attributes);
+        Assert.True(resourceAttributes.ContainsKey("service.name"), "resource: " + string.Join(", ", resourceAttributes.Select(p => $"{p.Key}={p.Value}")));
+        Assert.Equal("sigwatchd", resourceAttributes["service.name"]);
+        Assert.NotNull(resourceAttributes["service.version"]);
+        Assert.Equal(Environment.MachineName, resourceAttributes["host.name"]);
+        Assert.Equal("linux", resourceAttributes["os.type"]);
+        if (File.Exists("/etc/machine-id"))
+        {
+            Assert.Equal(File.ReadAllText("/etc/machine-id").Trim(), resourceAttributes["host.id"]);
+        }
+
+        var attributes = OtlpReceiver.Attributes(record.Attributes);
+        Assert.Equal(app, attributes["file.path"]);
+        Assert.Equal("Sealed.app", attributes["file.name"]);
+        Assert.Equal("seal-broken", attributes["event.action"]);
+        Assert.Equal("com.example.sealed", attributes["package.name"]);
+        Assert.Equal(false, attributes["file.code_signature.valid"]);
+        Assert.Equal("file-added", attributes["file.code_signature.status"]);
+        Assert.Equal("invalid", attributes["sigwatch.verdict"]);
+        Assert.Equal("critical", attributes["sigwatch.severity"]);
+        Assert.Contains("Resources/license.key", (string)attributes["sigwatch.findings"]!, StringComparison.Ordinal);
+        Assert.Equal("sigwatch.seal-broken", record.EventName);
+        Assert.Equal(SeverityNumber.Error, record.SeverityNumber);
+        Assert.Contains("Resources/license.key", record.Body.StringValue, StringComparison.Ordinal);
+        Assert.DoesNotContain("{OriginalFormat}", attributes.Keys);
+        Assert.False(attributes.ContainsKey("host.name"), "host.* belongs to the resource");
+        // The record's time is the event's commit time, not the export's.
+        using (var events = await daemon.PollJsonAsync(["events"], _ => true, s_wait))
+        {
+            var time = DaemonEndToEndTests.Events(events.RootElement).Single(e => e.GetProperty("id").GetInt64() == broken).GetProperty("time").GetDateTimeOffset();
+            Assert.Equal((ulong)time.ToUnixTimeMilliseconds() * 1_000_000UL, record.TimeUnixNano);
+        }
+
+        Assert.Equal("Bearer t0ken", receiver.LastLogsHeaders!["authorization"]);
+        Assert.All(receiver.Received, r => Assert.Equal(protocol == "grpc" ? OtlpTransport.Grpc : OtlpTransport.HttpProtobuf, r.Transport));
+
+        // Metrics: events by kind and severity, bundles by verdict, assessment durations, queue depth.
+        await receiver.WaitForAsync(r => r.MetricsNamed("sigwatch.events").Any(m => m.Metric.Sum.DataPoints.Any(p =>
+            OtlpReceiver.Attributes(p.Attributes).GetValueOrDefault("sigwatch.event.kind") as string == "seal-broken")), s_wait);
+        await receiver.WaitForAsync(r => r.MetricsNamed("sigwatch.bundles").Any(m => m.Metric.Gauge.DataPoints.Any(p =>
+            OtlpReceiver.Attributes(p.Attributes).GetValueOrDefault("sigwatch.verdict") as string == "invalid" && p.AsInt == 1)), s_wait);
+        await receiver.WaitForAsync(r => r.MetricsNamed("sigwatch.assessment.duration").Any(m => m.Metric.Histogram.DataPoints.Any(p => p.Count >= 2)), s_wait);
+        await receiver.WaitForAsync(r => r.MetricsNamed("sigwatch.queue.depth").Any(), s_wait);
+        Assert.Equal("Bearer t0ken", receiver.LastMetricsHeaders!["authorization"]);
+
+        using var status = await daemon.PollJsonAsync(["status"], j => j.GetProperty("otlp").GetProperty("lastEventId").GetInt64() >= broken, s_wait);
+        var otlp = status.RootElement.GetProperty("otlp");
+        Assert.Equal("connected", otlp.GetProperty("state").GetString());
+        Assert.Equal(protocol, otlp.GetProperty("protocol").GetString());
+        Assert.Equal(0, otlp.GetProperty("droppedEvents").GetInt64());
+        Assert.True(otlp.GetProperty("metricExports").GetInt64() > 0);
+        Assert.Equal(JsonValueKind.String, otlp.GetProperty("lastSuccessAt").ValueKind);
+    }
+
+    [Fact]
+    public async Task CollectorDown_DaemonKeepsAssessing_AndDeliversTheBacklogUpToItsBoundWhenItReturns()
+    {
+        await using var receiver = await OtlpReceiver.StartAsync();
+        await receiver.StopAsync();
+        using var dir = new TempDirectory("otlpdown");
+        var root = Directory.CreateDirectory(dir.Combine("root")).FullName;
+        await using var daemon = await DaemonProcess.StartAsync(dir, Start(root, receiver.GrpcEndpoint, "grpc", ("MaxBacklog", "3")));
+        for (var i = 0; i < 5; i++)
+        {
+            AppTree.Create(Path.Combine(root, $"Down{i}.app"), $"com.example.down{i}");
+        }
+
+        // Assessment goes on while nothing can be delivered.
+        using (var status = await daemon.PollJsonAsync(["status"],
+            j => j.GetProperty("lastEventId").GetInt64() == 5 && j.GetProperty("otlp").GetProperty("state").GetString() == "failing", s_wait))
+        {
+            var otlp = status.RootElement.GetProperty("otlp");
+            Assert.Equal(0, otlp.GetProperty("exportedEvents").GetInt64());
+            Assert.False(string.IsNullOrEmpty(otlp.GetProperty("lastError").GetString()));
+        }
+
+        var text = await daemon.CliAsync("status");
+        Assert.Contains("FAILING", text.Stdout, StringComparison.Ordinal);
+
+        await receiver.RestartAsync();
+        await receiver.WaitForAsync(r => r.LogRecords().Select(l => EventId(l.Record)).Distinct().Count() >= 3, s_wait);
+        using (var status = await daemon.PollJsonAsync(["status"], j => j.GetProperty("otlp").GetProperty("lastEventId").GetInt64() == 5, s_wait))
+        {
+            var otlp = status.RootElement.GetProperty("otlp");
+            Assert.Equal("connected", otlp.GetProperty("state").GetString());
+            Assert.Equal(2, otlp.GetProperty("droppedEvents").GetInt64());
+            Assert.Equal(0, otlp.GetProperty("backlog").GetInt64());
+            Assert.Equal(3, otlp.GetProperty("exportedEvents").GetInt64());
+        }
+
+        // The newest three (the backlog's bound), each once; the two oldest were dropped and counted.
+        Assert.Equal([3L, 4L, 5L], receiver.LogRecords().Select(l => EventId(l.Record)).Order());
+    }
+
+    private static long? EventId(LogRecord record) =>
+        OtlpReceiver.Attributes(record.Attributes).GetValueOrDefault("sigwatch.event_id") as long?;
+}
