@@ -54,6 +54,7 @@ internal sealed class OtlpExportService(
     private readonly Lock _gate = new();
     private readonly HashSet<long> _acked = [];
     private readonly List<string> _failures = [];
+    private OtlpExporterDiagnostics? _diagnostics;
     private ExporterState _state = new(options.Otlp.Enabled, options.Otlp.Endpoint, ProtocolName(options.Otlp), "starting", null, null, null, 0, 0, 0, 0, 0, 0);
 
     public ExporterState State
@@ -69,15 +70,16 @@ internal sealed class OtlpExportService(
 
     private static string ProtocolName(OtlpOptions o) => o.IsGrpc ? "grpc" : "http/protobuf";
 
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    // Off (the default), the SDK's assemblies are never loaded: ExportAsync, which uses them, is not even compiled.
+    protected override Task ExecuteAsync(CancellationToken stoppingToken) =>
+        options.Otlp.Enabled ? ExportAsync(stoppingToken) : Task.CompletedTask;
+
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+    private async Task ExportAsync(CancellationToken stoppingToken)
     {
         var settings = options.Otlp;
-        if (!settings.Enabled)
-        {
-            return;
-        }
-
         await Task.Yield();
+        using var diagnostics = _diagnostics = new OtlpExporterDiagnostics();
         var resource = Resource();
         // A logging pipeline of its own, for events only: the daemon's diagnostic log (Serilog) is not exported.
         var order = new System.Collections.Concurrent.ConcurrentQueue<long>();
@@ -105,7 +107,9 @@ internal sealed class OtlpExportService(
             .Build();
         var events = loggerFactory.CreateLogger(LogCategory);
 
-        var cursor = store.DeliveryCursor(Cursor) ?? store.LastEventId();
+        // Turned on for the first time, the export starts with the events committed from now on; that starting point is
+        // stored at once, so events committed while the Collector cannot be reached are not skipped after a restart.
+        var cursor = store.DeliveryCursor(Cursor) ?? await StartingCursorAsync(stoppingToken).ConfigureAwait(false);
         logger.LogInformation("OTLP export to {Endpoint} ({Protocol}) after event {EventId}", settings.Endpoint, ProtocolName(settings), cursor);
         var firstBackoff = TimeSpan.FromSeconds(Math.Min(1, settings.MaxRetryDelaySeconds));
         var maxBackoff = TimeSpan.FromSeconds(settings.MaxRetryDelaySeconds);
@@ -182,6 +186,13 @@ internal sealed class OtlpExportService(
         }
     }
 
+    private async Task<long> StartingCursorAsync(CancellationToken cancellationToken)
+    {
+        var start = store.LastEventId();
+        await store.SetDeliveryCursorAsync(Cursor, start, cancellationToken).ConfigureAwait(false);
+        return start;
+    }
+
     private long SkipBeyondBacklog(long cursor)
     {
         var last = store.LastEventId();
@@ -209,7 +220,7 @@ internal sealed class OtlpExportService(
             }
             else
             {
-                _failures.Add(error ?? "the collector refused the export or could not be reached");
+                _failures.Add(error ?? _diagnostics?.TakeLast() ?? "the collector refused the export or could not be reached");
             }
         }
     }
@@ -219,7 +230,7 @@ internal sealed class OtlpExportService(
         var now = time.GetUtcNow();
         Update(s => success
             ? s with { MetricExports = s.MetricExports + 1 }
-            : s with { MetricExportFailures = s.MetricExportFailures + 1, LastError = $"metrics: {error ?? "export failed"}", LastErrorAt = now });
+            : s with { MetricExportFailures = s.MetricExportFailures + 1, LastError = $"metrics: {error ?? _diagnostics?.TakeLast() ?? "export failed"}", LastErrorAt = now });
     }
 
     private void Failed(string reason)

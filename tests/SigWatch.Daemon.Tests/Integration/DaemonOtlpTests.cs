@@ -1,3 +1,5 @@
+using System.Security.Cryptography;
+using System.Security.Cryptography.X509Certificates;
 using System.Text.Json;
 using OpenTelemetry.Proto.Logs.V1;
 using SigWatch.Daemon.Tests.Otlp;
@@ -118,7 +120,8 @@ public sealed class DaemonOtlpTests
         {
             var otlp = status.RootElement.GetProperty("otlp");
             Assert.Equal(0, otlp.GetProperty("exportedEvents").GetInt64());
-            Assert.False(string.IsNullOrEmpty(otlp.GetProperty("lastError").GetString()));
+            // The SDK's own reason, not a generic "failed".
+            Assert.Contains("Connection refused", otlp.GetProperty("lastError").GetString(), StringComparison.Ordinal);
         }
 
         var text = await daemon.CliAsync("status");
@@ -141,4 +144,75 @@ public sealed class DaemonOtlpTests
 
     private static long? EventId(LogRecord record) =>
         OtlpReceiver.Attributes(record.Attributes).GetValueOrDefault("sigwatch.event_id") as long?;
+}
+
+/// <summary>The OTLP export over TLS to a Collector whose certificate comes from a private CA (Otlp:CaCertificate).</summary>
+public sealed class DaemonOtlpTlsTests
+{
+    private static readonly TimeSpan s_wait = TimeSpan.FromSeconds(60);
+
+    [Fact]
+    public async Task CollectorWithAPrivateCa_IsRefusedUntilTheCaIsConfigured_ThenReceivesTheEvents()
+    {
+        using var dir = new TempDirectory("otlptls");
+        var (ca, server) = PrivateCa.Issue("127.0.0.1");
+        var caPem = dir.Combine("otel-ca.pem");
+        await File.WriteAllTextAsync(caPem, ca.ExportCertificatePem());
+        await using var receiver = await OtlpReceiver.StartTlsAsync(server);
+        var root = Directory.CreateDirectory(dir.Combine("root")).FullName;
+        AppTree.Create(Path.Combine(root, "Tls.app"), "com.example.tls");
+        var settings = new Dictionary<string, string>
+        {
+            ["SIGWATCH_Otlp__MaxRetryDelaySeconds"] = "1",
+            ["SIGWATCH_Otlp__TimeoutSeconds"] = "5",
+        };
+        var start = new DaemonStart { QuietWindowSeconds = 0.3, Roots = [root], Arguments = ["--otlp-endpoint", receiver.GrpcEndpoint], Environment = settings };
+
+        // Without the CA the Collector's certificate is not trusted: nothing is delivered, and status says why.
+        await using (var untrusting = await DaemonProcess.StartAsync(dir, start))
+        {
+            using var status = await untrusting.PollJsonAsync(["status"],
+                j => j.GetProperty("lastEventId").GetInt64() == 1 && j.GetProperty("otlp").GetProperty("state").GetString() == "failing", s_wait);
+            Assert.Contains("SSL", status.RootElement.GetProperty("otlp").GetProperty("lastError").GetString(), StringComparison.Ordinal);
+            Assert.Empty(receiver.LogRecords());
+            Assert.Equal(0, await untrusting.TerminateAsync());
+        }
+
+        settings["SIGWATCH_Otlp__CaCertificate"] = caPem;
+        await using var trusting = await DaemonProcess.StartAsync(dir, start);
+        await receiver.WaitForAsync(r => r.LogRecords().Any(), s_wait);
+        var record = receiver.LogRecords().First().Record;
+        Assert.Equal("sigwatch.bundle-appeared", record.EventName);
+        Assert.Equal("Tls.app", OtlpReceiver.Attributes(record.Attributes)["file.name"]);
+    }
+}
+
+/// <summary>A CA and a server certificate it issued, made in the test (nothing from the machine's trust store).</summary>
+internal static class PrivateCa
+{
+    public static (X509Certificate2 Ca, X509Certificate2 Server) Issue(string ipAddress)
+    {
+        using var caKey = RSA.Create(2048);
+        var caRequest = new CertificateRequest("CN=SigWatch Test Collector CA", caKey,
+            HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1);
+        caRequest.CertificateExtensions.Add(new X509BasicConstraintsExtension(true, false, 0, true));
+        caRequest.CertificateExtensions.Add(new X509KeyUsageExtension(
+            X509KeyUsageFlags.KeyCertSign | X509KeyUsageFlags.CrlSign, true));
+        var now = DateTimeOffset.UtcNow;
+        var ca = caRequest.CreateSelfSigned(now.AddDays(-1), now.AddDays(30));
+
+        using var serverKey = RSA.Create(2048);
+        var serverRequest = new CertificateRequest("CN=collector", serverKey,
+            HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1);
+        var names = new SubjectAlternativeNameBuilder();
+        names.AddIpAddress(System.Net.IPAddress.Parse(ipAddress));
+        serverRequest.CertificateExtensions.Add(names.Build());
+        serverRequest.CertificateExtensions.Add(new X509EnhancedKeyUsageExtension(
+            [new Oid("1.3.6.1.5.5.7.3.1")], false));
+        using var issued = serverRequest.Create(ca, now.AddDays(-1), now.AddDays(30), [1, 2, 3, 4]);
+        // Through PKCS#12, so that the key is usable by SslStream on every platform.
+        var server = X509CertificateLoader.LoadPkcs12(
+            issued.CopyWithPrivateKey(serverKey).Export(X509ContentType.Pkcs12), null);
+        return (ca, server);
+    }
 }

@@ -88,10 +88,15 @@ internal sealed class OtlpReceiver : IAsyncDisposable
     public int HttpPort { get; private set; }
 
     /// <summary>The endpoint to give a gRPC exporter (the SDK's <c>OtlpExporterOptions.Endpoint</c> with Protocol Grpc).</summary>
-    public string GrpcEndpoint => $"http://127.0.0.1:{GrpcPort.ToString(CultureInfo.InvariantCulture)}";
+    public string GrpcEndpoint => $"{Scheme}://127.0.0.1:{GrpcPort.ToString(CultureInfo.InvariantCulture)}";
+
+    /// <summary>With a certificate both listeners speak TLS (gRPC negotiates HTTP/2 by ALPN): endpoints are https://.</summary>
+    public System.Security.Cryptography.X509Certificates.X509Certificate2? ServerCertificate { get; private init; }
+
+    private string Scheme => ServerCertificate is null ? "http" : "https";
 
     /// <summary>The base of the OTLP/HTTP endpoint, as OTEL_EXPORTER_OTLP_ENDPOINT takes it (the SDK appends /v1/{signal}).</summary>
-    public string HttpEndpoint => $"http://127.0.0.1:{HttpPort.ToString(CultureInfo.InvariantCulture)}";
+    public string HttpEndpoint => $"{Scheme}://127.0.0.1:{HttpPort.ToString(CultureInfo.InvariantCulture)}";
 
     /// <summary>The full logs URL, as <c>OtlpExporterOptions.Endpoint</c> set in code takes it for HttpProtobuf.</summary>
     public string HttpLogsUrl => HttpEndpoint + "/v1/logs";
@@ -142,6 +147,14 @@ internal sealed class OtlpReceiver : IAsyncDisposable
     public static async Task<OtlpReceiver> StartAsync(int grpcPort, int httpPort)
     {
         var receiver = new OtlpReceiver { GrpcPort = grpcPort, HttpPort = httpPort };
+        await receiver.ListenAsync();
+        return receiver;
+    }
+
+    /// <summary>Starts a receiver that speaks TLS with <paramref name="certificate"/> (with its private key), on free ports.</summary>
+    public static async Task<OtlpReceiver> StartTlsAsync(System.Security.Cryptography.X509Certificates.X509Certificate2 certificate)
+    {
+        var receiver = new OtlpReceiver { ServerCertificate = certificate };
         await receiver.ListenAsync();
         return receiver;
     }
@@ -304,11 +317,21 @@ internal sealed class OtlpReceiver : IAsyncDisposable
             kestrel.Listen(IPAddress.Loopback, GrpcPort, listen =>
             {
                 listen.Protocols = HttpProtocols.Http2;
+                if (ServerCertificate is { } certificate)
+                {
+                    listen.UseHttps(certificate);
+                }
+
                 grpcListen = listen;
             });
             kestrel.Listen(IPAddress.Loopback, HttpPort, listen =>
             {
                 listen.Protocols = HttpProtocols.Http1;
+                if (ServerCertificate is { } certificate)
+                {
+                    listen.UseHttps(certificate);
+                }
+
                 httpListen = listen;
             });
         });
