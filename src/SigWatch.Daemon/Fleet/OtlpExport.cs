@@ -137,7 +137,7 @@ internal sealed class OtlpExportService(
                 backoff = firstBackoff;
                 cursor = batch[^1].Event!.Id;
                 await store.SetDeliveryCursorAsync(Cursor, cursor, stoppingToken).ConfigureAwait(false);
-                var backlog = Math.Max(0, store.LastEventId() - cursor);
+                var backlog = Math.Max(0, store.Summary().LastEventId - cursor);
                 var now = time.GetUtcNow();
                 Update(s => s with
                 {
@@ -188,14 +188,14 @@ internal sealed class OtlpExportService(
 
     private async Task<long> StartingCursorAsync(CancellationToken cancellationToken)
     {
-        var start = store.LastEventId();
+        var start = store.Summary().LastEventId;
         await store.SetDeliveryCursorAsync(Cursor, start, cancellationToken).ConfigureAwait(false);
         return start;
     }
 
     private long SkipBeyondBacklog(long cursor)
     {
-        var last = store.LastEventId();
+        var last = store.Summary().LastEventId;
         var excess = last - cursor - options.Otlp.MaxBacklog;
         if (excess <= 0)
         {
