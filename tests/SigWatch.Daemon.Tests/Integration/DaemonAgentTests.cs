@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
+using System.Text.Json;
 using SigWatch.TestSupport;
 
 namespace SigWatch.Daemon.Tests.Integration;
@@ -111,6 +112,35 @@ public sealed class DaemonAgentTests
         // However the twelve fell into windows, every one was counted once, in two or three notifications rather than twelve.
         Assert.Equal(12, total);
         Assert.InRange(posted.Count, 2, 3);
+    }
+
+    [LinuxFact]
+    public async Task Doctor_SeesTheAgentOfTheDaemonItAsks_AndNotAnAgentOfAnotherDaemon()
+    {
+        using var dir = new TempDirectory();
+        var bin = AgentProcess.RecordingNotifySend(dir);
+        await using var daemon = await DaemonProcess.StartAsync(dir, new DaemonStart { Roots = [Directory.CreateDirectory(dir.Combine("root")).FullName] });
+        await using var agent = await AgentProcess.StartAsync(daemon.Socket, dir.Combine("agent"), dir.Combine("notifications"), bin);
+
+        var here = await daemon.CliAsync("doctor", "--json");
+        using (var json = JsonDocument.Parse(here.Stdout))
+        {
+            var check = AgentCheck(json);
+            Assert.Equal("ok", check.GetProperty("outcome").GetString());
+        }
+
+        var elsewhere = dir.Combine("another.sock");
+        var there = await Programs.RunCliAsync(["doctor", "--json", "--socket", elsewhere]);
+        using (var json = JsonDocument.Parse(there.Stdout))
+        {
+            var check = AgentCheck(json);
+            Assert.Equal("unknown", check.GetProperty("outcome").GetString());
+            Assert.Contains($"talks to {daemon.Socket}, not {elsewhere}", check.GetProperty("summary").GetString(), StringComparison.Ordinal);
+            Assert.Equal($"sigwatch agent --socket {elsewhere}", check.GetProperty("remedy").GetString());
+        }
+
+        static JsonElement AgentCheck(JsonDocument json) =>
+            json.RootElement.GetProperty("checks").EnumerateArray().Single(c => c.GetProperty("name").GetString() == "agent");
     }
 
     [LinuxRootFact("to run the agent as another user with setpriv")]

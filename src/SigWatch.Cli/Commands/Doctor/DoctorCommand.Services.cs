@@ -1,3 +1,4 @@
+using SigWatch.Cli.Connection;
 using SigWatch.Platform;
 
 namespace SigWatch.Cli.Commands.Doctor;
@@ -49,7 +50,7 @@ internal sealed partial class DoctorCommand
         };
     }
 
-    private static async Task<DoctorCheck> AgentCheckAsync(CancellationToken cancellationToken)
+    private static async Task<DoctorCheck> AgentCheckAsync(string socket, CancellationToken cancellationToken)
     {
         var uid = ProcessIdentity.EffectiveUserId;
         if (OperatingSystem.IsMacOS())
@@ -60,26 +61,47 @@ internal sealed partial class DoctorCommand
                     $"launchctl bootstrap gui/{uid} /Library/LaunchAgents/{AgentLabel}.plist");
         }
 
-        return AgentRunningOnLinux(uid)
-            ? new DoctorCheck("agent", DoctorOutcome.Ok, "the notification agent (sigwatch agent) runs as you")
-            : new DoctorCheck("agent", DoctorOutcome.Unknown, "no notification agent runs as you: fine on a server, but on a desktop you are not told when an app's seal breaks",
-                "systemctl --user enable --now sigwatch-agent");
+        // An agent of another daemon (another --socket) does not tell you about this one's bundles.
+        var agents = AgentsOnLinux(uid);
+        var ours = agents.FirstOrDefault(a => a.Socket is null ? IsDefaultSocket(socket, uid) : string.Equals(a.Socket, socket, StringComparison.Ordinal));
+        if (ours.Pid != 0)
+        {
+            return new DoctorCheck("agent", DoctorOutcome.Ok, "the notification agent (sigwatch agent) runs as you");
+        }
+
+        if (agents.Count > 0)
+        {
+            var elsewhere = agents[0].Socket ?? "the default socket";
+            return new DoctorCheck("agent", DoctorOutcome.Unknown, $"a notification agent runs as you (pid {agents[0].Pid}) but talks to {elsewhere}, not {socket}",
+                $"sigwatch agent --socket {socket}");
+        }
+
+        return new DoctorCheck("agent", DoctorOutcome.Unknown, "no notification agent runs as you: fine on a server, but on a desktop you are not told when an app's seal breaks",
+            "systemctl --user enable --now sigwatch-agent");
     }
 
-    /// <summary>A process of <paramref name="uid"/> whose command line is "… sigwatch[.dll] agent …" (/proc).</summary>
-    private static bool AgentRunningOnLinux(uint uid)
+    /// <summary>An agent started with no --socket and no $SIGWATCH_SOCKET picks the same default this command would.</summary>
+    private static bool IsDefaultSocket(string socket, uint uid) =>
+        string.Equals(socket, SigWatchPaths.ForRoot().SocketPath, StringComparison.Ordinal)
+        || (uid != 0 && string.Equals(socket, SigWatchPaths.ForUser(uid, Environment.GetEnvironmentVariable).SocketPath, StringComparison.Ordinal));
+
+    /// <summary>
+    /// Processes of <paramref name="uid"/> whose command line is "… sigwatch[.dll] agent …" (/proc), each with the
+    /// socket it talks to: its --socket, else its $SIGWATCH_SOCKET, else null (the default).
+    /// </summary>
+    private static List<(int Pid, string? Socket)> AgentsOnLinux(uint uid)
     {
+        var found = new List<(int, string?)>();
         foreach (var dir in Directory.EnumerateDirectories("/proc"))
         {
-            if (!int.TryParse(Path.GetFileName(dir), out _))
+            if (!int.TryParse(Path.GetFileName(dir), out var pid))
             {
                 continue;
             }
 
             try
             {
-                var owner = FileKinds.Stat(dir).OwnerUid;
-                if (owner != uid)
+                if (FileKinds.Stat(dir).OwnerUid != uid)
                 {
                     continue;
                 }
@@ -88,7 +110,7 @@ internal sealed partial class DoctorCommand
                 var at = Array.FindIndex(args, a => Path.GetFileName(a) is "sigwatch" or "sigwatch.dll");
                 if (at >= 0 && at + 1 < args.Length && args[at + 1] == "agent")
                 {
-                    return true;
+                    found.Add((pid, AgentSocket(dir, args.AsSpan(at + 2))));
                 }
             }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException)
@@ -97,7 +119,39 @@ internal sealed partial class DoctorCommand
             }
         }
 
-        return false;
+        return found;
+    }
+
+    private static string? AgentSocket(string procDir, ReadOnlySpan<string> args)
+    {
+        string? socket = null;
+        for (var i = 0; i < args.Length; i++)
+        {
+            if (args[i] == "--socket" && i + 1 < args.Length)
+            {
+                socket = args[i + 1];
+            }
+            else if (args[i].StartsWith("--socket=", StringComparison.Ordinal))
+            {
+                socket = args[i]["--socket=".Length..];
+            }
+        }
+
+        if (socket is null)
+        {
+            foreach (var variable in File.ReadAllText(Path.Combine(procDir, "environ")).Split('\0'))
+            {
+                if (variable.StartsWith($"{DaemonConnection.SocketEnvironmentVariable}=", StringComparison.Ordinal) && variable.Length > DaemonConnection.SocketEnvironmentVariable.Length + 1)
+                {
+                    socket = variable[(DaemonConnection.SocketEnvironmentVariable.Length + 1)..];
+                }
+            }
+        }
+
+        // A relative path is the agent's own: resolve it against its working directory.
+        return socket is null || Path.IsPathFullyQualified(socket)
+            ? socket
+            : Path.GetFullPath(socket, FileKinds.ReadLink(Path.Combine(procDir, "cwd")) ?? "/");
     }
 
     /// <summary>A service manager's query, 2 s at most; null when it could not be run or did not finish.</summary>

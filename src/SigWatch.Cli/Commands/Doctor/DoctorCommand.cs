@@ -20,9 +20,9 @@ internal sealed partial class DoctorCommand(CliConsole console, string? socket, 
             checks.Add(await ServiceCheckAsync(connection.SocketPath, cancellationToken).ConfigureAwait(false));
             checks.Add(SocketCheck(connection.SocketPath));
             checks.AddRange(await DaemonChecksAsync(connection, cancellationToken).ConfigureAwait(false));
+            checks.Add(await AgentCheckAsync(connection.SocketPath, cancellationToken).ConfigureAwait(false));
         }
 
-        checks.Add(await AgentCheckAsync(cancellationToken).ConfigureAwait(false));
         var failed = checks.Any(c => c.Outcome == DoctorOutcome.Failed);
         if (json)
         {
