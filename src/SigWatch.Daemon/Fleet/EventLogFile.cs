@@ -161,11 +161,12 @@ internal sealed class EventLogFile(string path, long maxBytes, TimeSpan maxAge, 
         _stream?.Dispose();
         _stream = null;
         var stamp = time.GetUtcNow().UtcDateTime.ToString("yyyyMMdd'T'HHmmss.fff'Z'", CultureInfo.InvariantCulture);
-        var target = RotatedName(stamp);
-        for (var n = 1; File.Exists(target); n++)
-        {
-            target = RotatedName($"{stamp}-{n}");
-        }
+        // Within one millisecond, one past the highest number in use: the first free name would reuse one that
+        // retention just deleted, and that file would sort as the oldest and be deleted next.
+        var prefixLength = Stem.Length + 1;
+        var taken = RotatedFiles().Select(f => RotationKey(System.IO.Path.GetFileName(f), prefixLength))
+            .Where(k => k?.Stamp == stamp).Select(k => (int?)k!.Value.Sequence).Max();
+        var target = taken is { } highest ? RotatedName($"{stamp}-{highest + 1}") : RotatedName(stamp);
 
         File.Move(Path, target);
         _firstLineTime = null;
@@ -200,8 +201,34 @@ internal sealed class EventLogFile(string path, long maxBytes, TimeSpan maxAge, 
 
         var prefix = Stem + "-";
         return [.. Directory.EnumerateFiles(directory, prefix + "*" + Extension)
-            .Where(f => System.IO.Path.GetFileName(f) is var name && name.Length > prefix.Length + Extension.Length && char.IsAsciiDigit(name[prefix.Length]))
-            .OrderByDescending(f => f, StringComparer.Ordinal)];
+            .Select(f => (Path: f, Key: RotationKey(System.IO.Path.GetFileName(f), prefix.Length)))
+            .Where(f => f.Key is not null)
+            .OrderByDescending(f => f.Key!.Value.Stamp, StringComparer.Ordinal)
+            .ThenByDescending(f => f.Key!.Value.Sequence)
+            .Select(f => f.Path)];
+    }
+
+    /// <summary>
+    /// A rotated name's time stamp and its collision number ("…Z.ndjson" is 0, "…Z-2.ndjson" is 2): rotations within
+    /// one millisecond differ only by the number, which must compare as a number, not as text ('-' sorts before '.').
+    /// </summary>
+    private (string Stamp, int Sequence)? RotationKey(string name, int prefixLength)
+    {
+        var rest = name.AsSpan(prefixLength, name.Length - prefixLength - Extension.Length);
+        if (rest.IsEmpty || !char.IsAsciiDigit(rest[0]))
+        {
+            return null;
+        }
+
+        var dash = rest.IndexOf('-');
+        if (dash < 0)
+        {
+            return (rest.ToString(), 0);
+        }
+
+        return int.TryParse(rest[(dash + 1)..], NumberStyles.None, CultureInfo.InvariantCulture, out var sequence)
+            ? (rest[..dash].ToString(), sequence)
+            : null;
     }
 
     /// <summary>

@@ -10,6 +10,9 @@ public sealed class EventLogFileTests
     private static byte[] Line(long eventId) =>
         Encoding.UTF8.GetBytes($"{{\"@timestamp\":\"2026-12-02T10:00:00.000Z\",\"event\":{{\"kind\":\"event\"}},\"sigwatch\":{{\"event_id\":{eventId}}}}}\n");
 
+    private static long EventIdIn(string path) =>
+        long.Parse(System.Text.RegularExpressions.Regex.Match(File.ReadAllText(path), "\"event_id\":(\\d+)").Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture);
+
     private static byte[] AssessmentLine(long assessmentId) =>
         Encoding.UTF8.GetBytes($"{{\"@timestamp\":\"2026-12-02T10:00:00.000Z\",\"event\":{{\"kind\":\"state\"}},\"sigwatch\":{{\"assessment_id\":{assessmentId},\"event_id\":0}}}}\n");
 
@@ -91,6 +94,26 @@ public sealed class EventLogFileTests
         Assert.Equal(Line(1), File.ReadAllBytes(Assert.Single(file.RotatedFiles())));
         Assert.Equal(Line(2), File.ReadAllBytes(path));
         Assert.EndsWith("events-20261202T120000.000Z.ndjson", file.RotatedFiles()[0], StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Append_ManyRotationsWithinOneMillisecond_KeepsTheNewestInOrder()
+    {
+        using var dir = new TempDirectory();
+        var path = dir.Combine("events.ndjson");
+        var size = Line(1).Length;
+        using var file = new EventLogFile(path, size, TimeSpan.FromDays(1), 3, new FixedTime(new DateTimeOffset(2026, 12, 2, 12, 0, 0, TimeSpan.Zero)));
+        file.Recover();
+        for (var id = 1; id <= 13; id++)
+        {
+            file.Append(Line(id), DateTimeOffset.UtcNow);
+        }
+
+        // One line per file: 1..12 rotated as …000Z, …000Z-1 … …000Z-11 (the "-10" and "-11" sort after "-9" as
+        // numbers), only the newest three kept; 13 is current.
+        Assert.Equal([12L, 11L, 10L], file.RotatedFiles().Select(EventIdIn));
+        Assert.EndsWith("events-20261202T120000.000Z-11.ndjson", file.RotatedFiles()[0], StringComparison.Ordinal);
+        Assert.Equal(Line(13), File.ReadAllBytes(path));
     }
 
     private sealed class FixedTime(DateTimeOffset now) : TimeProvider
