@@ -435,11 +435,25 @@ public sealed class PackageVerifier(TimeProvider? clock = null)
             using var reader = XmlReader.Create(limited, new XmlReaderSettings { DtdProcessing = DtdProcessing.Prohibit, XmlResolver = null });
             return XElement.Load(reader);
         }
-        catch (Exception e) when (e is InvalidDataException or XmlException or IOException or ICSharpCode.SharpZipLib.SharpZipBaseException)
+        catch (Exception e) when (e is InvalidDataException or XmlException or IOException or ICSharpCode.SharpZipLib.SharpZipBaseException
+            || FromBzip2Decoder(e))
         {
             add(FindingKind.MalformedPackage, FindingSeverity.Warning, $"{name}: cannot be decoded ({encoding}): {e.Message}", null);
             return null;
         }
+    }
+
+    /// <summary>
+    /// SharpZipLib's bzip2 decoder indexes its tables with values from the stream and lets a corrupt stream surface as
+    /// IndexOutOfRangeException (found by fuzzing a real package's PackageInfo); whatever it throws is the input's fault.
+    /// </summary>
+    private static bool FromBzip2Decoder(Exception e)
+    {
+        // The top frame of a bounds-check failure is the runtime's throw helper in CoreLib: look past CoreLib's frames.
+        var thrower = new System.Diagnostics.StackTrace(e).GetFrames()
+            .Select(f => f.GetMethod()?.DeclaringType?.Assembly)
+            .FirstOrDefault(a => a is not null && a != typeof(object).Assembly);
+        return thrower == typeof(ICSharpCode.SharpZipLib.BZip2.BZip2InputStream).Assembly;
     }
 
     /// <summary>

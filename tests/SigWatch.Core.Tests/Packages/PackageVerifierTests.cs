@@ -49,6 +49,22 @@ public sealed class PackageVerifierTests
     }
 
     [Fact]
+    public void Verify_APackageInfoWhoseBzip2TablesAreCorrupt_IsAMalformedPackageFinding_NotACrash()
+    {
+        // Found by AFL on the real test.pkg: one bit of a bzip2 stream's table changed (byte 14, ^0x10) makes
+        // SharpZipLib's decoder index past its tables (IndexOutOfRangeException), which escaped the verifier.
+        var corrupt = Convert.FromHexString(
+            "425A683931415926535909552F2910001299805003F047BFEFDF50200068426A19323D41EA0F50F501A0D49B6AA7A6D51B5368D34D233499A8E0E1C3B3E118CCC03C321D542554158D1085321E403B637E8A52BA66DBE2B05AA49D53663F0450EFC1A528D98529DB3B11837A7E3491403E440BBD85D0101E5D3EA0A756B2F648E11B0297DD2192ED6FE2EE48A70A12012AA5E520");
+        var package = new XarBuilder().WithStoredFile("PackageInfo", corrupt, 160, "application/x-bzip2").Build();
+
+        var report = Verify(package);
+
+        var finding = Assert.Single(report.Findings, f => f.Kind == FindingKind.MalformedPackage);
+        Assert.StartsWith("PackageInfo: cannot be decoded (application/x-bzip2)", finding.Detail, StringComparison.Ordinal);
+        Assert.Equal(SignatureVerdict.Unsigned, report.Verdict);
+    }
+
+    [Fact]
     public void Verify_SignedWithATestCertificate_SignatureVerifiesButTheChainIsUntrusted()
     {
         var report = Verify(XarBuilder.Component("com.example.signed", "1.0", "/Applications", signer: s_signer).Build());

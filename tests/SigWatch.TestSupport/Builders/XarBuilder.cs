@@ -14,7 +14,7 @@ namespace SigWatch.TestSupport.Builders;
 /// </summary>
 public sealed class XarBuilder
 {
-    private readonly List<(string Name, byte[] Data, bool Zlib)> _files = [];
+    private readonly List<(string Name, byte[] Stored, long Size, string Encoding, byte[] Extracted)> _files = [];
 
     /// <summary>The signer: leaf first, then its issuers; null for an unsigned package.</summary>
     public (RSA Key, IReadOnlyList<X509Certificate2> Chain)? Signer { get; init; }
@@ -24,7 +24,17 @@ public sealed class XarBuilder
 
     public XarBuilder WithFile(string name, byte[] data, bool zlib = false)
     {
-        _files.Add((name, data, zlib));
+        _files.Add((name, zlib ? Zlib(data) : data, data.Length, zlib ? "application/x-gzip" : "application/octet-stream", data));
+        return this;
+    }
+
+    /// <summary>
+    /// A file stored as given, declared as encoded in <paramref name="encoding"/> (e.g. "application/x-bzip2") and
+    /// <paramref name="size"/> bytes decoded; its extracted checksum is the stored bytes' (they may not decode at all).
+    /// </summary>
+    public XarBuilder WithStoredFile(string name, byte[] stored, long size, string encoding)
+    {
+        _files.Add((name, stored, size, encoding, stored));
         return this;
     }
 
@@ -48,13 +58,11 @@ public sealed class XarBuilder
         var fileXml = new StringBuilder();
         long offset = checksumSize + rsaSize + (Signer is not null && WithCms ? cmsReserve : 0);
         var id = 1;
-        foreach (var (name, data, zlib) in _files)
+        foreach (var (name, stored, size, encoding, extracted) in _files)
         {
-            var stored = zlib ? Zlib(data) : data;
-            var encoding = zlib ? "application/x-gzip" : "application/octet-stream";
-            fileXml.Append($"<file id=\"{id++}\"><name>{name}</name><type>file</type><data><offset>{offset}</offset><length>{stored.Length}</length><size>{data.Length}</size>"
+            fileXml.Append($"<file id=\"{id++}\"><name>{name}</name><type>file</type><data><offset>{offset}</offset><length>{stored.Length}</length><size>{size}</size>"
                 + $"<encoding style=\"{encoding}\"/><archived-checksum style=\"sha1\">{Hex(SHA1.HashData(stored))}</archived-checksum>"
-                + $"<extracted-checksum style=\"sha1\">{Hex(SHA1.HashData(data))}</extracted-checksum></data></file>");
+                + $"<extracted-checksum style=\"sha1\">{Hex(SHA1.HashData(extracted))}</extracted-checksum></data></file>");
             heapFiles.Add(stored);
             offset += stored.Length;
         }
