@@ -1,6 +1,8 @@
 using System.Text;
 using SigWatch.Core.Plist;
 using SigWatch.Fuzz;
+using SigWatch.TestSupport;
+using SigWatch.TestSupport.Builders;
 
 namespace SigWatch.Core.Tests;
 
@@ -20,13 +22,29 @@ public sealed class FuzzDispatcherTests
             BinaryPropertyListWriter.Write(new PlistArray(new PlistString("https://example.com/a.zip"), new PlistInteger(7))),
             XmlPropertyListWriter.Write(new PlistDictionary([new("CFBundleIdentifier", new PlistString("x"))])),
             [0xFA, 0xDE, 0x0C, 0x01, 0, 0, 0, 12, 0, 0, 0, 0],
-            DiskImageSeed(),
-            TestSupport.Builders.XarBuilder.Component("com.example.fuzz", "1", "/").Build(),
+            SeedCorpus.MinimalDiskImage(),
+            XarBuilder.Component("com.example.fuzz", "1", "/").Build(),
             SmallZip(),
         ];
         var log = new StringWriter();
         var failures = SmokeRunner.Run(FuzzTargets.All[name], seeds, iterations: 2000, randomSeed: 11, log);
         Assert.True(failures == 0, log.ToString());
+    }
+
+    [RealFixturesFact]
+    public void SeedCorpus_FromTheRealFixtures_SeedsEveryTarget_AndEachSurvivesItsSmokeRun()
+    {
+        using var dir = new TempDirectory("seeds");
+        var written = SeedCorpus.Write(RepoPaths.RealFixtures, dir.Path);
+        Assert.Equal(FuzzTargets.All.Keys.Order(StringComparer.Ordinal), written.Select(w => w.Target).Order(StringComparer.Ordinal));
+        var log = new StringWriter();
+        foreach (var (target, count) in written)
+        {
+            // Every target gets real inputs, and the parsers the fixtures reach have more than one.
+            Assert.True(count >= (target is "quarantine-value" or "installer-package" or "zip-listing" or "disk-image" ? 1 : 3), $"{target}: {count} seeds");
+            var seeds = Directory.GetFiles(Path.Combine(dir.Path, target)).Select(File.ReadAllBytes).ToList();
+            Assert.True(SmokeRunner.Run(FuzzTargets.All[target], seeds, iterations: 300, randomSeed: 5, log) == 0, $"{target}: {log}");
+        }
     }
 
     private static byte[] SmallZip()
@@ -39,21 +57,5 @@ public sealed class FuzzDispatcherTests
         }
 
         return output.ToArray();
-    }
-
-    /// <summary>64 data bytes, an empty embedded-signature SuperBlob, and a koly trailer pointing at it.</summary>
-    private static byte[] DiskImageSeed()
-    {
-        var image = new byte[64 + 12 + Core.DiskImages.UdifTrailer.Size];
-        var span = image.AsSpan();
-        System.Buffers.Binary.BinaryPrimitives.WriteUInt32BigEndian(span[64..], 0xFADE0CC0);
-        System.Buffers.Binary.BinaryPrimitives.WriteUInt32BigEndian(span[68..], 12);
-        var trailer = span[76..];
-        System.Buffers.Binary.BinaryPrimitives.WriteUInt32BigEndian(trailer, Core.DiskImages.UdifTrailer.Magic);
-        System.Buffers.Binary.BinaryPrimitives.WriteUInt32BigEndian(trailer[4..], 4);
-        System.Buffers.Binary.BinaryPrimitives.WriteUInt32BigEndian(trailer[8..], Core.DiskImages.UdifTrailer.Size);
-        System.Buffers.Binary.BinaryPrimitives.WriteUInt64BigEndian(trailer[Core.DiskImages.UdifTrailer.SignatureOffsetField..], 64);
-        System.Buffers.Binary.BinaryPrimitives.WriteUInt64BigEndian(trailer[Core.DiskImages.UdifTrailer.SignatureLengthField..], 12);
-        return image;
     }
 }

@@ -23,6 +23,8 @@ public static class FuzzTargets
         ["disk-image"] = data => _ = new Core.DiskImages.DiskImageVerifier().Verify("fuzz.dmg", data.ToArray()),
         ["installer-package"] = data => _ = new Core.Packages.PackageVerifier().Verify("fuzz.pkg", data.ToArray()),
         ["zip-listing"] = ZipListing,
+        ["code-resources"] = SealTargets.CodeResources,
+        ["cms-signature"] = SealTargets.CmsSignature,
     };
 
     /// <summary>A zip's end record and central directory: only <see cref="MalformedDataException"/> may come out.</summary>
