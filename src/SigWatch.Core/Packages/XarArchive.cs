@@ -171,8 +171,10 @@ public sealed class XarArchive
 
             return output;
         }
-        catch (InvalidDataException e)
+        catch (Exception e) when (e is InvalidDataException or IOException)
         {
+            // zlib's Z_NEED_DICT (a header with FDICT set: RFC 1950 §2.2) and its other failures surface as
+            // ZLibException, an IOException rather than an InvalidDataException (found by AFL).
             throw new MalformedDataException(MalformedDataReason.BadMagic, HeaderSize, "xar TOC", $"the TOC is not a zlib stream: {e.Message}");
         }
     }

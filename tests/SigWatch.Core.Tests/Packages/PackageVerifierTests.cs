@@ -180,6 +180,21 @@ public sealed class PackageVerifierTests
     }
 
     [Fact]
+    public void Verify_TocWhoseZlibHeaderAsksForAPresetDictionary_IsMalformed_NotACrash()
+    {
+        // Found by AFL: FDICT set in the TOC's zlib header (0x78 0xF9 still passes the header check) makes zlib
+        // answer Z_NEED_DICT, which .NET throws as ZLibException, an IOException that escaped the verifier.
+        var package = XarBuilder.Component("com.example.dict", "1.0", "/").Build();
+        package[28] = 0x78;
+        package[29] = 0xF9;
+
+        var finding = Assert.Single(Verify(package).Findings);
+
+        Assert.Equal(FindingKind.MalformedPackage, finding.Kind);
+        Assert.Contains("the TOC is not a zlib stream", finding.Detail, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Verify_HeaderClaimingAHugeToc_IsRefusedUnread()
     {
         var package = XarBuilder.Component("com.example.bomb", "1.0", "/").Build();
