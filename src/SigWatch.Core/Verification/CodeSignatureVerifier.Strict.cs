@@ -69,13 +69,23 @@ public sealed partial class CodeSignatureVerifier
         var first = true;
         foreach (var slice in file.Slices.OrderBy(s => s.Offset))
         {
-            var gap = slice.Offset - end; // MachFile.Read rejects overlaps, so offset ≥ end
+            // MachFile.Read keeps every slice inside the file and rejects overlaps, but an empty slice may sit where
+            // another starts.
+            if (slice.Offset < end)
+            {
+                Fail($"the {slice.Architecture} slice starts at 0x{slice.Offset:x}, inside the previous slice or the header", slice.Architecture);
+                end = Math.Max(end, slice.Offset + slice.Size);
+                first = false;
+                continue;
+            }
+
+            var gap = slice.Offset - end;
             if (!first && (slice.Align > MaxFatAlign || gap >= 1UL << (int)Math.Min(slice.Align, 63)))
             {
                 Fail($"a gap of {gap} bytes before the {slice.Architecture} slice is not alignment padding (align 2^{slice.Align})", slice.Architecture);
             }
 
-            if (bytes[(int)Math.Min(end, (ulong)bytes.Length)..(int)slice.Offset].IndexOfAnyExcept((byte)0) is var at and >= 0)
+            if (bytes[(int)end..(int)slice.Offset].IndexOfAnyExcept((byte)0) is var at and >= 0)
             {
                 Fail($"non-zero bytes between slices, at 0x{end + (ulong)at:x} before the {slice.Architecture} slice", slice.Architecture);
             }

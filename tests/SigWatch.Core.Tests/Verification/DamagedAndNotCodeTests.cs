@@ -1,3 +1,4 @@
+using System.Buffers.Binary;
 using SigWatch.Core.MachO;
 using SigWatch.Core.Verification;
 using SigWatch.TestSupport.Builders;
@@ -113,6 +114,22 @@ public class DamagedAndNotCodeTests
         var finding = Assert.Single(report.Findings);
         Assert.Equal(FindingKind.BadMainExecutable, finding.Kind);
         Assert.Contains("non-zero bytes between slices", finding.Detail);
+    }
+
+    [Fact]
+    public void Verify_UniversalWithAnEmptySliceWhereAnotherStarts_IsInvalid_NotACrash()
+    {
+        // Found by AFL: a second fat_arch with size 0 at the first slice's offset sorted after it, so the padding check
+        // sliced the file backwards (ArgumentOutOfRangeException).
+        var fat = new FatBuilder().Add(X86(), CpuTypes.CPU_TYPE_X86_64, 3).Add(Arm64(), CpuTypes.CPU_TYPE_ARM64).Build();
+        var firstOffset = BinaryPrimitives.ReadUInt32BigEndian(fat.AsSpan(8 + 8));
+        BinaryPrimitives.WriteUInt32BigEndian(fat.AsSpan(28 + 8), firstOffset);
+        BinaryPrimitives.WriteUInt32BigEndian(fat.AsSpan(28 + 12), 0);
+
+        var report = Verify(fat);
+
+        Assert.Equal(SignatureVerdict.Invalid, report.Verdict);
+        Assert.Contains(report.Findings, f => f.Kind == FindingKind.BadMainExecutable && f.Detail.Contains("inside the previous slice", StringComparison.Ordinal));
     }
 
     [Fact]
