@@ -28,6 +28,8 @@ public sealed class LstatFileTree : IFileTree
 
     public Stream OpenRead(string path) => new FileStream(FileKinds.OpenRegularFile(path), FileAccess.Read, bufferSize: 0);
 
+    public Microsoft.Win32.SafeHandles.SafeFileHandle OpenHandle(string path) => FileKinds.OpenRegularFile(path);
+
     public string? ReadLink(string path) => FileKinds.ReadLink(path);
 
     private static FileTreeEntry ToEntry(string name, FileStatDetails stat) =>

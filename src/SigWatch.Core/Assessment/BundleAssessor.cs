@@ -81,10 +81,38 @@ public sealed partial class BundleAssessor(BundleAssessorOptions options)
 
         var layout = Layout(bundlePath);
         var info = InfoPlistFacts.Read(_tree, layout.InfoPlistPath);
-        var inventory = previous is null
-            ? BundleInventory.Walk(bundlePath, _tree, options.ExtendedAttributes, cancellationToken)
-            : previous.Inventory.Update(changes, _tree, options.ExtendedAttributes, cancellationToken);
-        sizeKnown?.Invoke(inventory.Bytes);
+        // A first walk of the tree runs beside the seal's verification, which walks and hashes the same tree: neither
+        // needs the other, and on a cold check the walk alone is a tenth of the time. An update is a few directories.
+        var walking = previous is null
+            ? Task.Run(() =>
+            {
+                var walked = BundleInventory.Walk(bundlePath, _tree, options.ExtendedAttributes, cancellationToken);
+                sizeKnown?.Invoke(walked.Bytes);
+                return walked;
+            }, cancellationToken)
+            : null;
+        BundleVerificationReport? seal;
+        try
+        {
+            seal = Verify(bundlePath, fullRehash, previous?.Seal, changes, cancellationToken);
+        }
+        catch when (walking is not null)
+        {
+            // The walk stops with the same token or finishes on its own; its outcome no longer matters.
+            walking.ContinueWith(static t => _ = t.Exception, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+            throw;
+        }
+
+        BundleInventory inventory;
+        if (walking is not null)
+        {
+            inventory = walking.GetAwaiter().GetResult();
+        }
+        else
+        {
+            inventory = previous!.Inventory.Update(changes, _tree, options.ExtendedAttributes, cancellationToken);
+            sizeKnown?.Invoke(inventory.Bytes);
+        }
 
         QuarantineStory? story = null;
         if (options.ExtendedAttributes is { } xattrs)
@@ -97,7 +125,6 @@ public sealed partial class BundleAssessor(BundleAssessorOptions options)
         }
 
         var executable = info.Executable is { Length: > 0 } name && IsSafeFileName(name) ? Path.Combine(layout.ExecutableDirectory, name) : null;
-        var seal = Verify(bundlePath, fullRehash, previous?.Seal, changes, cancellationToken);
         var designated = seal is null ? null : DesignatedRequirementCheck.Evaluate(seal.Report, seal.InfoPlist);
         var known = previous is not null && changes is not null;
         var statistics = seal?.Statistics;

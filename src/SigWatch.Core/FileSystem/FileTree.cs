@@ -43,6 +43,13 @@ public interface IFileTree
     /// <summary>Opens a file the caller has seen as <see cref="FileTreeKind.Regular"/> for sequential reading.</summary>
     Stream OpenRead(string path);
 
+    /// <summary>
+    /// The same file as <see cref="OpenRead"/>, as a handle for positional reads (no stream around it: the seal hashes
+    /// tens of thousands of small files, one read each); null when the tree has no handles, and then
+    /// <see cref="OpenRead"/> is used.
+    /// </summary>
+    Microsoft.Win32.SafeHandles.SafeFileHandle? OpenHandle(string path) => null;
+
     /// <summary>The target of a symlink, verbatim; null when <paramref name="path"/> is not a symlink.</summary>
     string? ReadLink(string path);
 }

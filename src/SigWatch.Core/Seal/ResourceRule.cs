@@ -11,6 +11,8 @@ namespace SigWatch.Core.Seal;
 public sealed class ResourceRule
 {
     // Patterns repeat across every bundle (Apple's defaults), so compiled expressions are shared.
+    private const int MaxCompiled = 512;
+    private static readonly TimeSpan MatchTimeout = TimeSpan.FromSeconds(1);
     private static readonly ConcurrentDictionary<string, Regex> s_compiled = new(StringComparer.Ordinal);
 
     private ResourceRule(string pattern, Regex regex, double weight, bool omit, bool optional, bool nested, bool exclusion)
@@ -70,8 +72,17 @@ public sealed class ResourceRule
         {
             // .NET's backtracking engine accepts every ERE construct Apple's rules use and measured faster here than
             // RegexOptions.NonBacktracking (1 s vs 3 s on a 1000-deep tree); the timeout bounds catastrophic backtracking.
-            return s_compiled.GetOrAdd(pattern, p => new Regex(p,
-                RegexOptions.CultureInvariant | RegexOptions.Compiled, TimeSpan.FromSeconds(1)));
+            // The patterns come from the bundle: past MaxCompiled distinct ones (Apple's defaults are about twenty), a
+            // pattern is interpreted and not kept, so hostile bundles can neither grow the cache nor make us compile IL
+            // for each of their rules.
+            if (s_compiled.TryGetValue(pattern, out var known))
+            {
+                return known;
+            }
+
+            return s_compiled.Count < MaxCompiled
+                ? s_compiled.GetOrAdd(pattern, p => new Regex(p, RegexOptions.CultureInvariant | RegexOptions.Compiled, MatchTimeout))
+                : new Regex(pattern, RegexOptions.CultureInvariant, MatchTimeout);
         }
         catch (ArgumentException e)
         {
@@ -89,7 +100,11 @@ public sealed class ResourceRule
 public sealed class ResourceRuleSet(IReadOnlyList<ResourceRule> exclusions, IReadOnlyList<ResourceRule> rules)
 {
     private const int MaxRemembered = 1_000_000;
-    private readonly ConcurrentDictionary<string, ResourceRule?> _remembered = new(StringComparer.Ordinal);
+
+    // A plain dictionary under a lock: one walk at a time uses a rule set nearly always, and ConcurrentDictionary's
+    // per-entry nodes and lock striping cost more than the expressions they save on a first walk (profiled).
+    private readonly Dictionary<string, ResourceRule?> _remembered = new(StringComparer.Ordinal);
+    private readonly Lock _rememberedLock = new();
 
     public IReadOnlyList<ResourceRule> Exclusions { get; } = exclusions;
 
@@ -103,15 +118,21 @@ public sealed class ResourceRuleSet(IReadOnlyList<ResourceRule> exclusions, IRea
     /// </summary>
     public ResourceRule? FindRule(string relativePath)
     {
-        if (_remembered.TryGetValue(relativePath, out var known))
+        lock (_rememberedLock)
         {
-            return known;
+            if (_remembered.TryGetValue(relativePath, out var known))
+            {
+                return known;
+            }
         }
 
         var rule = Select(relativePath);
-        if (_remembered.Count < MaxRemembered)
+        lock (_rememberedLock)
         {
-            _remembered.TryAdd(relativePath, rule);
+            if (_remembered.Count < MaxRemembered)
+            {
+                _remembered.TryAdd(relativePath, rule);
+            }
         }
 
         return rule;

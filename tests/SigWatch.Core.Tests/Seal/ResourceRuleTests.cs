@@ -112,6 +112,19 @@ public class ResourceRuleTests
         Assert.True(seal.HasCatchAllRule); // SEC hasWeakResourceRules: the v1 catch-all is '^Resources/'
     }
 
+    [Fact]
+    public void Create_ThousandsOfDistinctPatterns_EachStillMatchesExactly()
+    {
+        // Past the shared cache's bound the patterns are interpreted instead of compiled and kept: same answers.
+        var rules = Enumerable.Range(0, 2000).Select(i => ResourceRule.Create($"^Resources/r{i}\\.bin$")).ToList();
+
+        Assert.All(rules.Select((rule, i) => (rule, i)), x =>
+        {
+            Assert.True(x.rule.Matches($"Resources/r{x.i}.bin"));
+            Assert.False(x.rule.Matches($"Resources/r{x.i}xbin"));
+        });
+    }
+
     [Theory]
     [InlineData("not a plist", SealFormatReason.NotAPropertyList)]
     [InlineData("<?xml version=\"1.0\"?><plist version=\"1.0\"><array/></plist>", SealFormatReason.NotADictionary)]
