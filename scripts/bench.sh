@@ -1,0 +1,129 @@
+#!/usr/bin/env bash
+# Every performance figure SigWatch tracks, each beside a baseline measured in the same run, with the ratio
+# (issue #20). Writes the Markdown to stdout and, with --write, between the "bench.sh" markers in docs/benchmarks.md.
+# About 10 minutes on 2 cores. Needs hyperfine and clang (the Native AOT CLI, which the Debian package ships).
+#   1. Seal verification of generated bundles (1k, 20k and 100k files): in process (BundleVerifier; and the whole
+#      assessment `check` runs) against the hashing limit (SHA-256 of the same bytes on every core, one read per file,
+#      tests/SigWatch.Benchmarks seal-limits); and cold in a new process (`sigwatch check`, Native AOT, page cache
+#      warm) against that limit and against `sha256sum` over the same files (xargs -P<cores>).
+#   2. One Mach-O (libcoreclr.dylib) against SHA-256 of its bytes; re-verification after 0 and 1 changed files
+#      against a full verification (BenchmarkDotNet short jobs).
+#   3. The daemon: idle RSS and CPU with 500 known bundles against an empty root (scripts/bench-idle.sh); event log
+#      latency against the gRPC stream (scripts/bench-eventlog.sh); GetStatus throughput (scripts/bench-daemon.sh);
+#      CLI start-up, JIT / ReadyToRun / Native AOT (scripts/bench-cli.sh).
+# Usage: scripts/bench.sh [--write] [--quick]   (--quick: the 100k bundle and the BenchmarkDotNet jobs left out)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+WRITE=false
+QUICK=false
+for a in "$@"; do
+  case "$a" in
+    --write) WRITE=true ;;
+    --quick) QUICK=true ;;
+    *) sed -n '2,14p' "$0" | sed 's/^# //' >&2; exit 2 ;;
+  esac
+done
+command -v hyperfine >/dev/null || { echo "bench.sh needs hyperfine (apt-get install hyperfine)" >&2; exit 2; }
+CORES=$(nproc)
+WORK=$(mktemp -d "${TMPDIR:-/tmp}/bench.XXXXXX")
+trap 'rm -rf "$WORK"' EXIT
+OUT="$WORK/bench.md"
+started=$SECONDS
+
+dotnet build -c Release tests/SigWatch.Benchmarks -v q -nologo >/dev/null
+BENCH="dotnet tests/SigWatch.Benchmarks/bin/Release/net10.0/SigWatch.Benchmarks.dll"
+rid=linux-$(uname -m | sed 's/x86_64/x64/; s/aarch64/arm64/')
+dotnet publish src/SigWatch.Cli -c Release -r "$rid" -p:PublishAot=true --nologo -v quiet -o "$WORK/aot" >/dev/null
+SIGWATCH="$WORK/aot/sigwatch"
+
+{
+  echo "Measured $(date -u +%Y-%m-%d) by \`scripts/bench.sh\` on $CORES cores, $(uname -sr), .NET SDK $(dotnet --version), commit $(git rev-parse --short HEAD)$(git diff --quiet || echo ' with changes')."
+  echo
+  echo "### Seal verification (page cache warm)"
+  echo
+  echo "| bundle | hashing limit (in process) | \`sha256sum\`, xargs -P$CORES | BundleVerifier, in process | assessment (\`check\`'s work), in process | \`sigwatch check\`, new process (AOT) |"
+  echo "|---|--:|--:|--:|--:|--:|"
+} >"$OUT"
+
+ms() { awk '{ printf "%.0f", $1 * 1000 }'; }
+seal_row() { # LABEL FILES BYTES
+  local label=$1 files=$2 bytes=$3 dir="$WORK/b$2"
+  mkdir -p "$dir"
+  local bundle
+  bundle=$($BENCH seal-bundle "$dir" "$files" "$bytes")
+  local limits
+  limits=$($BENCH seal-limits "$bundle" 5)
+  echo "$limits" >&2
+  local limit verify assess
+  limit=$(sed -n 's/^hash limit.*: \([0-9.]*\) ms.*/\1/p' <<<"$limits")
+  verify=$(sed -n 's/^BundleVerifier.Verify, no cache: \([0-9.]*\) ms.*/\1/p' <<<"$limits")
+  assess=$(sed -n 's/^BundleAssessor.Assess.*: \([0-9.]*\) ms.*/\1/p' <<<"$limits")
+  hyperfine -N --warmup 1 --runs 5 --export-json "$WORK/check.json" "$SIGWATCH check $bundle" >/dev/null
+  hyperfine --warmup 1 --runs 5 --export-json "$WORK/sha.json" \
+    "find $bundle -type f -print0 | xargs -0 -P$CORES -n 200 sha256sum" >/dev/null
+  local check sha
+  check=$(grep -o '"median": *[0-9.e-]*' "$WORK/check.json" | head -1 | sed 's/.*: *//' | ms)
+  sha=$(grep -o '"median": *[0-9.e-]*' "$WORK/sha.json" | head -1 | sed 's/.*: *//' | ms)
+  r() { awk -v a="$1" -v b="$limit" 'BEGIN { printf "%.2f×", a / b }'; }
+  printf '| %s | %.0f ms | %s ms (%s) | %.0f ms (**%s**) | %.0f ms (%s) | %s ms (**%s**; %s of sha256sum) |\n' "$label" "$limit" "$sha" "$(r "$sha")" \
+    "$verify" "$(r "$verify")" "$assess" "$(r "$assess")" "$check" "$(r "$check")" \
+    "$(awk -v a="$check" -v b="$sha" 'BEGIN { printf "%.2f×", a / b }')" >>"$OUT"
+  rm -rf "$dir"
+}
+seal_row "1,000 files, 64 MiB" 1000 67108864
+seal_row "20,000 files, 1 GiB" 20000 1073741824
+if [ "$QUICK" = false ]; then
+  seal_row "100,000 files, 400 MiB" 100000 419430400
+fi
+echo "Ratios are to the hashing limit of the same row (bold: the issue's goals, ≤ 1.5× for 20k / 1 GiB and ≤ 2× for 100k files)." >>"$OUT"
+
+if [ "$QUICK" = false ]; then
+  {
+    echo
+    echo "### One Mach-O, and re-verification (BenchmarkDotNet short job)"
+    echo
+  } >>"$OUT"
+  $BENCH --filter '*CodeSigningBenchmarks*' --job short --artifacts "$WORK/bdn1" >"$WORK/bdn1.log" 2>&1
+  sed -n '/^| *Method/,/^$/p' "$WORK/bdn1.log" >>"$OUT"
+  mkdir -p "$WORK/reverify"
+  bundle=$($BENCH seal-bundle "$WORK/reverify" 20000 1073741824)
+  SIGWATCH_BENCH_BUNDLE="$bundle" $BENCH --filter '*SealReverifyBenchmarks*' --job short --artifacts "$WORK/bdn2" >"$WORK/bdn2.log" 2>&1
+  sed -n '/^| *Method/,/^$/p' "$WORK/bdn2.log" >>"$OUT"
+  rm -rf "$WORK/reverify"
+fi
+
+{
+  echo
+  echo "### The daemon at rest (\`scripts/bench-idle.sh 500 60\`)"
+  echo
+  ./scripts/bench-idle.sh 500 60 | grep -v '^machine'
+  echo
+  echo "### Event log latency (\`scripts/bench-eventlog.sh 30\`)"
+  echo
+  ./scripts/bench-eventlog.sh 30 | grep -v '^machine'
+  echo
+  echo "### GetStatus throughput (\`scripts/bench-daemon.sh 5\`)"
+  echo
+  ./scripts/bench-daemon.sh 5 | grep '^|\|^1 admitted\|Refused'
+  echo
+  echo "### CLI start-up (\`scripts/bench-cli.sh 10\`)"
+  echo
+  ./scripts/bench-cli.sh 10 | grep '^|'
+  echo
+  echo "(bench.sh took $((SECONDS - started)) s.)"
+} >>"$OUT" 2>"$WORK/daemon.err" || { cat "$WORK/daemon.err" >&2; exit 1; }
+
+cat "$OUT"
+if [ "$WRITE" = true ]; then
+  python3 - "$OUT" <<'PY'
+import sys, re
+body = open(sys.argv[1]).read()
+path = "docs/benchmarks.md"
+doc = open(path).read()
+begin, end = "<!-- bench.sh: begin -->", "<!-- bench.sh: end -->"
+if begin not in doc:
+    doc = doc.rstrip("\n") + "\n\n## Latest full run (`scripts/bench.sh --write`)\n\n" + begin + "\n" + end + "\n"
+doc = re.sub(re.escape(begin) + ".*?" + re.escape(end), lambda _: begin + "\n" + body + end, doc, flags=re.S)
+open(path, "w").write(doc)
+PY
+fi
