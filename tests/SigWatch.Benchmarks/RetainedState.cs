@@ -31,7 +31,8 @@ internal static class RetainedState
         return 0;
     }
 
-    private static BundleAssessor Assessor() => new(new BundleAssessorOptions
+    /// <summary>What `sigwatch check` runs, without the digest cache (shared with <see cref="SealLimits"/>).</summary>
+    internal static BundleAssessor Assessor() => new(new BundleAssessorOptions
     {
         Tree = LstatFileTree.Instance,
         Verifier = new BundleVerifier(LstatFileTree.Instance, new BundleVerifierOptions { ExtendedAttributes = ExtendedAttributes.Instance }),

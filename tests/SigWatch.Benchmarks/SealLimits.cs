@@ -1,7 +1,6 @@
 using System.Diagnostics;
 using System.Security.Cryptography;
 using Microsoft.Win32.SafeHandles;
-using SigWatch.Core.Assessment;
 using SigWatch.Core.Bundles;
 using SigWatch.Core.Seal;
 using SigWatch.Core.Verification;
@@ -39,7 +38,7 @@ internal static class SealLimits
         var sealBytes = File.ReadAllBytes(Path.Combine(bundle, "Contents", "_CodeSignature", "CodeResources"));
         var parse = Median(runs, () => CodeResources.Parse(sealBytes));
         var verify = Median(runs, () => Expect(new BundleVerifier(LstatFileTree.Instance, new BundleVerifierOptions { ExtendedAttributes = ExtendedAttributes.Instance }).Verify(bundle).Verdict));
-        var assess = Median(runs, () => Expect(Assessor().Assess(bundle)!.Seal!.Verdict));
+        var assess = Median(runs, () => Expect(RetainedState.Assessor().Assess(bundle)!.Seal!.Verdict));
 
         Console.WriteLine($"files {files.Length}, bytes {bytes}, cores {Environment.ProcessorCount}, runs {runs} (median ms)");
         Console.WriteLine($"hash limit (SHA-256, {Environment.ProcessorCount} threads, one read per file): {limit:F1} ms ({bytes / 1e6 / (limit / 1000):F0} MB/s)");
@@ -49,13 +48,6 @@ internal static class SealLimits
         Console.WriteLine($"BundleAssessor.Assess (what check runs): {assess:F1} ms ({assess / limit:F2}x the limit)");
         return 0;
     }
-
-    private static BundleAssessor Assessor() => new(new BundleAssessorOptions
-    {
-        Tree = LstatFileTree.Instance,
-        Verifier = new BundleVerifier(LstatFileTree.Instance, new BundleVerifierOptions { ExtendedAttributes = ExtendedAttributes.Instance }),
-        ExtendedAttributes = ExtendedAttributes.Instance,
-    });
 
     private static void Expect(SignatureVerdict verdict)
     {
