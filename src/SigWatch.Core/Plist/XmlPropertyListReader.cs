@@ -85,10 +85,14 @@ public static class XmlPropertyListReader
     private static PlistValue Read(Stream stream, PlistReaderOptions options)
     {
         var names = new Names();
-        using var reader = XmlReader.Create(stream, CreateSettings(options, names.Table));
-        var parser = new Parser(reader, names, options);
+        XmlReader? reader = null;
+        Parser? parser = null;
         try
         {
+            // Inside the try: creating the reader already decodes the first bytes, and a byte-order mark of an
+            // encoding the rest does not follow (UTF-32 "FF FE 00 00" then garbage) throws there (found by AFL).
+            reader = XmlReader.Create(stream, CreateSettings(options, names.Table));
+            parser = new Parser(reader, names, options);
             return parser.ParseDocument();
         }
         catch (PlistFormatException)
@@ -102,8 +106,12 @@ public static class XmlPropertyListReader
         catch (Exception ex) when (ex is not OutOfMemoryException)
         {
             // Anything else XmlReader raises (e.g. a decoder failure) is still bad input, never a crash.
-            var (line, column) = parser.Position;
+            var (line, column) = parser?.Position ?? (0, 0);
             throw new PlistFormatException(PlistErrorReason.MalformedXml, ex.Message, line: line, column: column, inner: ex);
+        }
+        finally
+        {
+            reader?.Dispose();
         }
     }
 

@@ -199,6 +199,31 @@ public sealed class XmlPropertyListReaderTests
         Assert.Contains("line 6", ex.Message, StringComparison.Ordinal);
     }
 
+    public static TheoryData<string, byte[]> EncodingDetectionBreakers()
+    {
+        // "<" then zeros is sniffed as UCS-4 without a mark; the exact bytes AFL found (1,221, mostly zeros).
+        var ucs4 = new byte[1221];
+        foreach (var (at, value) in new[] { (0, 0x3C), (33, 0xDD), (657, 0x08), (1211, 0x3F), (1212, 0x78), (1213, 0x6D), (1214, 0x6C), (1215, 0xFF), (1217, 0x04), (1219, 0x3C), (1220, 0x64) })
+        {
+            ucs4[at] = (byte)value;
+        }
+
+        return new()
+        {
+            { "a UTF-32 LE byte-order mark, then bytes no UTF-32 text has", Convert.FromHexString("FFFE0000F3F3F3F3F3F3F3F3F3F3F3F3F3F3F3F3F3F3F300") },
+            { "UCS-4 sniffed without a mark, then a code point past U+10FFFF", ucs4 },
+        };
+    }
+
+    [Theory]
+    [MemberData(nameof(EncodingDetectionBreakers))]
+    public void Read_BytesThatBreakTheReadersEncodingDetection_AreMalformedXml_NotACrash(string what, byte[] bytes)
+    {
+        // Found by AFL: XmlReader.Create decodes the first bytes, and threw before the parser's handler was in place.
+        Assert.False(XmlPropertyListReader.TryRead(bytes, out _, out var error), what);
+        Assert.Equal(PlistErrorReason.MalformedXml, error.Reason);
+    }
+
     [Fact]
     public void Read_100kDeepArrays_DepthLimitExceeded()
     {
