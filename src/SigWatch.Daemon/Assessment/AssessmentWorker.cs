@@ -45,7 +45,7 @@ internal sealed partial class AssessmentWorker(
     private static readonly TimeSpan s_deadlineRetryFirst = TimeSpan.FromMinutes(1);
     private static readonly TimeSpan s_deadlineRetryMax = TimeSpan.FromMinutes(30);
 
-    private readonly InspectionMemory _memory = new();
+    private readonly InspectionMemory _memory = new(maxFiles: options.KeptStateMaxFiles);
     private readonly ConcurrentDictionary<string, byte> _inFlight = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, (WorkItem Item, PathChanges Changes)> _deferred = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<WorkItem, int> _attempts = new();

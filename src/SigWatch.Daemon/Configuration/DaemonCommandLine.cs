@@ -32,6 +32,8 @@ internal sealed record DaemonCommandLine(IReadOnlyDictionary<string, string?> Se
           --assessment-deadline S   An assessment may take this long, plus --deadline-per-gib per GiB of the
                                     bundle, before it is recorded incomplete and retried (default 120).
           --deadline-per-gib S      Seconds added to the deadline per GiB of the bundle (default 120).
+          --kept-state-files N      Files whose state is kept between assessments, for incremental ones
+                                    (about 390 bytes each; default 500000; 0 keeps none).
           --source-root PATH        Also watch PATH as a source of copies (repeatable): its bundles are
                                     inventoried for copy lineage, never alerted on (default on macOS: /Volumes).
           --allow-user UID          Also admit this user (repeatable); the daemon's user and root always may.
@@ -127,6 +129,9 @@ internal sealed record DaemonCommandLine(IReadOnlyDictionary<string, string?> Se
                     break;
                 case "--deadline-per-gib":
                     settings[nameof(DaemonOptions.AssessmentDeadlinePerGiBSeconds)] = Number(arg, Value());
+                    break;
+                case "--kept-state-files":
+                    settings[nameof(DaemonOptions.KeptStateMaxFiles)] = Number(arg, Value());
                     break;
                 case "--allow-user":
                     settings[$"{nameof(DaemonOptions.AllowedUsers)}:{users++}"] = Id(arg, Value());

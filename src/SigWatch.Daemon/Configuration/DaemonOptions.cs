@@ -60,6 +60,14 @@ internal sealed class DaemonOptions
     public double AssessmentDeadlinePerGiBSeconds { get; set; } = 120;
 
     /// <summary>
+    /// Files whose state (the parsed seal, the rule memo, the per-directory records: about 390 bytes a file) is kept
+    /// between a bundle's assessments, so that a reported change is assessed by looking at the changed paths alone.
+    /// The least recently assessed bundles are forgotten first; a forgotten one is walked whole (with the digest
+    /// cache) at its next assessment. 0 keeps nothing: the least memory, every assessment a full walk.
+    /// </summary>
+    public long KeptStateMaxFiles { get; set; } = 500_000;
+
+    /// <summary>
     /// How long an assessment of a bundle of <paramref name="bytes"/> may take: the floor plus a share per GiB, so a
     /// bundle that is merely large finishes (hashing runs at hundreds of MB/s) while one that can never finish does not
     /// hold a worker for good.
@@ -202,6 +210,11 @@ internal sealed class DaemonOptions
         if (double.IsNaN(AssessmentDeadlinePerGiBSeconds) || AssessmentDeadlinePerGiBSeconds < 0 || AssessmentDeadlinePerGiBSeconds > 24 * 3600)
         {
             problems.Add($"assessment deadline per GiB {AssessmentDeadlinePerGiBSeconds} s is out of range (0 to 86400)");
+        }
+
+        if (KeptStateMaxFiles is < 0 or > 100_000_000)
+        {
+            problems.Add($"kept state for {KeptStateMaxFiles} files is out of range (0 to 100000000)");
         }
 
         if (double.IsNaN(FullVerifyHours) || FullVerifyHours < 0.01 || FullVerifyHours > 24 * 365)

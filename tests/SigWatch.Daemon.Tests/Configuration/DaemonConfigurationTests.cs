@@ -183,4 +183,13 @@ public sealed class FleetConfigurationTests
         options.EventLog.RetainFiles = 0;
         Assert.Contains(options.Validate(), p => p.Contains("event log retained files 0", StringComparison.Ordinal));
     }
+
+    [Fact]
+    public void KeptState_DefaultsToHalfAMillionFiles_TheCommandLineSetsIt_AndANegativeCountIsAProblem()
+    {
+        Assert.Equal(500_000, Build().KeptStateMaxFiles);
+        Assert.Equal(0, Build("--kept-state-files", "0").KeptStateMaxFiles);
+        var options = Build("--kept-state-files", "-1");
+        Assert.Contains(options.Validate(), p => p.Contains("kept state for -1 files is out of range", StringComparison.Ordinal));
+    }
 }

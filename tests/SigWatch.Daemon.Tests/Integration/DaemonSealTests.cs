@@ -12,6 +12,24 @@ public sealed class DaemonSealTests
     private static readonly TimeSpan s_wait = TimeSpan.FromSeconds(30);
 
     [Fact]
+    public async Task NoStateKept_AFileWrittenInsideIsStillASealBreak_FoundByAFullWalk()
+    {
+        using var dir = new TempDirectory();
+        var root = Directory.CreateDirectory(dir.Combine("root")).FullName;
+        var built = new BundleBuilder("Lean.app").WithFile("Resources/license.txt", "MIT").Build(Directory.CreateDirectory(dir.Combine("staging")).FullName);
+        await using var daemon = await DaemonProcess.StartAsync(dir, new DaemonStart { QuietWindowSeconds = 0.3, Roots = [root], Arguments = ["--kept-state-files", "0"] });
+
+        var app = Path.Combine(root, "Lean.app");
+        Directory.Move(built, app);
+        await daemon.PollJsonAsync(["show", app], j => j.GetProperty("bundle").GetProperty("latest").ValueKind == JsonValueKind.Object, s_wait);
+        await File.WriteAllTextAsync(Path.Combine(app, "Contents", "Resources", "license.key"), "ABCD-1234");
+
+        using var events = await daemon.PollJsonAsync(["events"], j => DaemonEndToEndTests.Events(j).Any(e => DaemonEndToEndTests.Kind(e) == "seal-broken"), s_wait);
+        var broken = DaemonEndToEndTests.Events(events.RootElement).Single(e => DaemonEndToEndTests.Kind(e) == "seal-broken");
+        Assert.Contains("Resources/license.key", broken.GetProperty("summary").GetString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task SealedBundle_IsValid_ThenAFileWrittenInsideIsACriticalSealBrokenNamingIt()
     {
         using var dir = new TempDirectory();
