@@ -30,10 +30,11 @@ trap 'rm -rf "$WORK"' EXIT
 OUT="$WORK/bench.md"
 started=$SECONDS
 
-dotnet build -c Release tests/SigWatch.Benchmarks -v q -nologo >/dev/null
+quiet() { "$@" >"$WORK/step.log" 2>&1 || { cat "$WORK/step.log" >&2; echo "bench.sh: failed: $*" >&2; exit 1; }; }
+quiet dotnet build -c Release tests/SigWatch.Benchmarks -v q -nologo
 BENCH="dotnet tests/SigWatch.Benchmarks/bin/Release/net10.0/SigWatch.Benchmarks.dll"
 rid=linux-$(uname -m | sed 's/x86_64/x64/; s/aarch64/arm64/')
-dotnet publish src/SigWatch.Cli -c Release -r "$rid" -p:PublishAot=true --nologo -v quiet -o "$WORK/aot" >/dev/null
+quiet dotnet publish src/SigWatch.Cli -c Release -r "$rid" -p:PublishAot=true --nologo -v quiet -o "$WORK/aot"
 SIGWATCH="$WORK/aot/sigwatch"
 
 {
