@@ -220,7 +220,7 @@ internal sealed class OtlpExportService(
             }
             else
             {
-                _failures.Add(error ?? _diagnostics?.TakeLast() ?? "the collector refused the export or could not be reached");
+                _failures.Add(error ?? _diagnostics?.Last ?? "the collector refused the export or could not be reached");
             }
         }
     }
@@ -230,7 +230,7 @@ internal sealed class OtlpExportService(
         var now = time.GetUtcNow();
         Update(s => success
             ? s with { MetricExports = s.MetricExports + 1 }
-            : s with { MetricExportFailures = s.MetricExportFailures + 1, LastError = $"metrics: {error ?? _diagnostics?.TakeLast() ?? "export failed"}", LastErrorAt = now });
+            : s with { MetricExportFailures = s.MetricExportFailures + 1, LastError = $"metrics: {error ?? _diagnostics?.Last ?? "export failed"}", LastErrorAt = now });
     }
 
     private void Failed(string reason)

@@ -14,8 +14,11 @@ internal sealed class OtlpExporterDiagnostics : EventListener
     private const int MaxLength = 400;
     private string? _last;
 
-    /// <summary>The last reason reported since the previous call, or null.</summary>
-    public string? TakeLast() => Interlocked.Exchange(ref _last, null);
+    /// <summary>
+    /// The SDK's latest reason, or null; read, not consumed: the log and metric exporters fail at the same time when
+    /// the collector is down, and one must not take the reason from the other (a CI run saw the generic text).
+    /// </summary>
+    public string? Last => Volatile.Read(ref _last);
 
     protected override void OnEventSourceCreated(EventSource eventSource)
     {
