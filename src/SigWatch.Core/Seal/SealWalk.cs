@@ -41,7 +41,7 @@ internal sealed class SealWalk(IFileTree tree, BundleVerifierOptions options, Se
     public SealWalkResult Run()
     {
         _stack.Push((_structure.ResourceRoot, string.Empty, 0));
-        Drain();
+        WalkThen(Drain);
         HashAll();
         ReportMissing(null);
         return _result;
@@ -54,20 +54,40 @@ internal sealed class SealWalk(IFileTree tree, BundleVerifierOptions options, Se
     /// </summary>
     public SealWalkResult RunRegions(IReadOnlyList<string> regions, RegionMatcher matcher)
     {
-        foreach (var region in regions)
+        WalkThen(() =>
         {
-            var fullPath = _structure.FullPath(region);
-            var entry = _tree.StatOrUnknown(fullPath);
-            if (entry.Kind != FileTreeKind.Missing && Count(region))
+            foreach (var region in regions)
             {
-                Visit(entry with { Name = region[(region.LastIndexOf('/') + 1)..] }, region, fullPath, region.Count(c => c == '/'));
-                Drain();
+                var fullPath = _structure.FullPath(region);
+                var entry = _tree.StatOrUnknown(fullPath);
+                if (entry.Kind != FileTreeKind.Missing && Count(region))
+                {
+                    Visit(entry with { Name = region[(region.LastIndexOf('/') + 1)..] }, region, fullPath, region.Count(c => c == '/'));
+                    Drain();
+                }
             }
-        }
+        });
 
         HashAll();
         ReportMissing(matcher);
         return _result;
+    }
+
+    /// <summary>
+    /// Runs the walk; if it throws (cancelled, or a failure), the queue is closed so the hashers already started finish
+    /// what is queued and end, instead of waiting for files that will never come.
+    /// </summary>
+    private void WalkThen(Action walk)
+    {
+        try
+        {
+            walk();
+        }
+        catch
+        {
+            _queue.Writer.TryComplete();
+            throw;
+        }
     }
 
     private void ReportMissing(RegionMatcher? regions)
