@@ -40,6 +40,12 @@ internal sealed class CliConsole
     /// <summary>True when stderr is an interactive terminal (progress output is allowed there only).</summary>
     public bool ErrorIsTerminal { get; }
 
+    /// <summary>
+    /// How long <c>check</c> works before it draws a progress bar: most checks end sooner and a bar that flashes for a
+    /// moment is noise. Tests that assert "no bar" set it long, so a loaded machine cannot turn them into timing tests.
+    /// </summary>
+    public TimeSpan ProgressDelay { get; init; } = TimeSpan.FromSeconds(1);
+
     /// <summary>Columns of the terminal; null when unknown (80 is assumed).</summary>
     public int? TerminalWidth { get; }
 

@@ -112,11 +112,12 @@ public sealed class CheckBundleTests : IDisposable
     }
 
     [Fact]
-    public void Check_FastBundleOnTerminal_DrawsNoProgressBar()
+    public void Check_OnTerminal_EndingBeforeTheProgressDelay_DrawsNoProgressBar()
     {
         var output = new StringWriter();
         var error = new StringWriter();
-        var exit = CliApp.Run(["check", App()], new CliConsole(output, error, errorIsTerminal: true));
+        var console = new CliConsole(output, error, errorIsTerminal: true) { ProgressDelay = TimeSpan.FromMinutes(1) };
+        var exit = CliApp.Run(["check", App()], console);
         Assert.Equal(ExitCodes.Ok, exit);
         Assert.Empty(error.ToString());
     }

@@ -100,6 +100,8 @@ public sealed class DaemonEndToEndTests
         // which may each end a little early).
         var copying = Stopwatch.StartNew();
         var written = 0;
+        var lastWrite = TimeSpan.Zero;
+        var longestPause = TimeSpan.Zero;
         using (var every = new PeriodicTimer(TimeSpan.FromMilliseconds(500)))
         {
             while (copying.Elapsed < TimeSpan.FromSeconds(5))
@@ -107,10 +109,16 @@ public sealed class DaemonEndToEndTests
                 await every.WaitForNextTickAsync();
                 await File.WriteAllTextAsync(Path.Combine(resources, $"late{written}.dat"), new string('x', 1000 * (written + 1)));
                 written++;
+                var now = copying.Elapsed;
+                longestPause = now - lastWrite > longestPause ? now - lastWrite : longestPause;
+                lastWrite = now;
             }
         }
 
         copying.Stop();
+        // The copy this test stands for never pauses for a quiet window; a machine that stalled this writer that long
+        // made it a different test (a pause, then more files: two assessments are right), so say so instead of failing below.
+        Assert.True(longestPause < TimeSpan.FromSeconds(2), $"the writer stalled {longestPause.TotalMilliseconds:F0} ms, past the 2 s quiet window");
 
         using var shown = await daemon.PollJsonAsync(["show", app], j => j.GetProperty("bundle").GetProperty("latest").ValueKind == JsonValueKind.Object, s_wait);
         // Give a second, wrong, assessment every chance to happen before counting.

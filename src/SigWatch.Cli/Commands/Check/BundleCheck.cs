@@ -43,7 +43,7 @@ internal sealed class BundleCheck(CliConsole console, string path, bool json, st
             }
         }
 
-        var progress = console.ErrorIsTerminal ? new ProgressBar(console.ErrorAnsi, TimeSpan.FromSeconds(1)) : null;
+        var progress = console.ErrorIsTerminal ? new ProgressBar(console.ErrorAnsi, console.ProgressDelay) : null;
         // The daemon's own pipeline (BundleAssessor): what check says is what the daemon records.
         var tree = LstatFileTree.Instance;
         var assessor = new BundleAssessor(new BundleAssessorOptions
