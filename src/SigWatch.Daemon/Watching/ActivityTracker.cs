@@ -10,6 +10,7 @@ internal sealed class ActivityTracker(TimeProvider time)
 {
     private readonly Lock _gate = new();
     private readonly Dictionary<WorkItem, Activity> _activity = [];
+    private TaskCompletionSource? _idleWaiter;
 
     private sealed class Activity(long first, PathChanges changes)
     {
@@ -45,6 +46,26 @@ internal sealed class ActivityTracker(TimeProvider time)
 
             activity.Last = now;
             activity.Changes.Add(changedPath);
+            _idleWaiter?.TrySetResult();
+            _idleWaiter = null;
+        }
+    }
+
+    /// <summary>
+    /// Completes when there is activity to settle: at once if some is pending, else at the next <see cref="Touch"/>.
+    /// The watcher waits on this instead of ticking, so a daemon with nothing to do wakes for nothing.
+    /// </summary>
+    public Task ActivityPending()
+    {
+        lock (_gate)
+        {
+            if (_activity.Count > 0)
+            {
+                return Task.CompletedTask;
+            }
+
+            _idleWaiter ??= new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            return _idleWaiter.Task;
         }
     }
 

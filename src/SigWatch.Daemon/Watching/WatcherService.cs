@@ -35,18 +35,20 @@ internal sealed class WatcherService(
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        // Poll for settled items often enough that a settled bundle waits at most a tenth of the quiet window (and never
-        // more than 100 ms) beyond it: the time from a copy to its notification is the quiet window plus this plus the
-        // assessment (scripts/bench-notify.sh). A tick only looks at the bundles with recent activity.
+        // While something is settling, poll for settled items often enough that a settled bundle waits at most a tenth
+        // of the quiet window (and never more than 100 ms) beyond it: the time from a copy to its notification is the
+        // quiet window plus this plus the assessment (scripts/bench-notify.sh). A tick only looks at the bundles with
+        // recent activity. With nothing settling, sleep until the next event or the next root check or poll: an idle
+        // daemon that ticked ten times a second cost about 2 % of a core (scripts/bench-idle.sh).
         var tick = TimeSpan.FromMilliseconds(Math.Clamp(options.QuietWindow.TotalMilliseconds / 10, 25, 100));
+        var started = time.GetTimestamp();
         var nextRootCheck = TimeSpan.Zero;
         var nextPoll = UnwatchablePoll;
-        var elapsed = TimeSpan.Zero;
-        using var timer = new PeriodicTimer(tick, time);
         try
         {
-            do
+            while (true)
             {
+                var elapsed = time.GetElapsedTime(started);
                 if (elapsed >= nextRootCheck)
                 {
                     EnsureWatchers();
@@ -66,9 +68,23 @@ internal sealed class WatcherService(
                     queue.Enqueue(settled.Item, settled.Changes);
                 }
 
-                elapsed += tick;
+                var pending = tracker.ActivityPending();
+                if (!pending.IsCompleted)
+                {
+                    var due = (nextRootCheck < nextPoll ? nextRootCheck : nextPoll) - time.GetElapsedTime(started);
+                    using var wake = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
+                    var timeout = Task.Delay(due > TimeSpan.Zero ? due : TimeSpan.Zero, time, wake.Token);
+                    await Task.WhenAny(pending, timeout).ConfigureAwait(false);
+                    await wake.CancelAsync().ConfigureAwait(false);
+                    stoppingToken.ThrowIfCancellationRequested();
+                    if (!pending.IsCompleted)
+                    {
+                        continue; // a root check or poll is due
+                    }
+                }
+
+                await Task.Delay(tick, time, stoppingToken).ConfigureAwait(false);
             }
-            while (await timer.WaitForNextTickAsync(stoppingToken).ConfigureAwait(false));
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
         {

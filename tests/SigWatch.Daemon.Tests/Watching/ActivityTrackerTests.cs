@@ -37,6 +37,25 @@ public sealed class ActivityTrackerTests
     }
 
     [Fact]
+    public async Task ActivityPending_NothingPending_CompletesAtTheNextTouchOnly()
+    {
+        var time = new ManualTime();
+        var tracker = new ActivityTracker(time);
+
+        var idle = tracker.ActivityPending();
+        Assert.False(idle.IsCompleted);
+        Assert.Same(idle, tracker.ActivityPending()); // a waiter that timed out waits on the same signal, not a new one
+
+        tracker.Touch(s_app);
+        await idle.WaitAsync(TimeSpan.FromSeconds(10));
+        Assert.True(tracker.ActivityPending().IsCompleted);
+
+        time.Advance(TimeSpan.FromSeconds(3));
+        Assert.Single(tracker.TakeSettled(TimeSpan.FromSeconds(2)));
+        Assert.False(tracker.ActivityPending().IsCompleted);
+    }
+
+    [Fact]
     public void TakeSettled_NeverQuiet_IsReleasedAfterTheMaximumWaitMarkedUnstable()
     {
         var time = new ManualTime();
