@@ -84,6 +84,7 @@ internal static class DaemonServiceCollectionExtensions
         services.AddHostedService(sp => sp.GetRequiredService<OtlpExportService>());
         services.AddSingleton<AssessmentWorker>();
         services.AddHostedService(sp => sp.GetRequiredService<AssessmentWorker>());
+        services.AddHostedService<Hosting.IdleMemoryTrim>();
         services.AddSingleton<WatcherService>();
         services.AddHostedService(sp => sp.GetRequiredService<WatcherService>());
         services.AddSingleton<ReconcileService>();

@@ -51,9 +51,16 @@ internal sealed partial class AssessmentWorker(
     private readonly ConcurrentDictionary<WorkItem, int> _attempts = new();
     private long _completed;
     private CancellationToken _stopping;
+    private TaskCompletionSource _drained = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     /// <summary>Assessments, removals and expansions finished (successfully).</summary>
     public long Completed => Interlocked.Read(ref _completed);
+
+    /// <summary>Completes the next time a worker finishes an item and finds nothing else queued or in hand.</summary>
+    public Task NextDrain => Volatile.Read(ref _drained).Task;
+
+    /// <summary>No item is queued or in hand.</summary>
+    public bool IsIdle => queue.Count == 0 && _inFlight.IsEmpty;
 
     /// <summary>Items waiting for a retry after a failure or a missed deadline.</summary>
     public int RetriesPending => _attempts.Count;
@@ -102,6 +109,11 @@ internal sealed partial class AssessmentWorker(
                 foreach (var root in queue.TakeOverflowedRoots())
                 {
                     queue.Enqueue(new WorkItem(WorkKind.Root, root, root));
+                }
+
+                if (IsIdle)
+                {
+                    Interlocked.Exchange(ref _drained, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).TrySetResult();
                 }
             }
         }
