@@ -54,6 +54,7 @@ internal sealed class OtlpExportService(
     private readonly Lock _gate = new();
     private readonly HashSet<long> _acked = [];
     private readonly List<string> _failures = [];
+    private readonly ManualResetEventSlim _verdict = new();
     private OtlpExporterDiagnostics? _diagnostics;
     private ExporterState _state = new(options.Otlp.Enabled, options.Otlp.Endpoint, ProtocolName(options.Otlp), "starting", null, null, null, 0, 0, 0, 0, 0, 0);
 
@@ -173,16 +174,34 @@ internal sealed class OtlpExportService(
                 (_, _) => ev.Summary);
         }
 
-        // The batch processor exports on its own thread; a flush makes it export now and waits for the result.
-        var flushed = processor.ForceFlush((int)(options.Otlp.TimeoutSeconds * 1000) + 5000);
-        lock (_gate)
+        // The batch processor exports on its own thread; a flush makes it export now and waits for the result. A batch
+        // its timer had already taken may still be in the exporter when the flush returns (seen under Native AOT: the
+        // status then lost the SDK's reason), so the verdict is awaited until every record is acknowledged or one
+        // export failed, within the same deadline.
+        var deadline = TimeSpan.FromSeconds(options.Otlp.TimeoutSeconds + 5);
+        var started = time.GetTimestamp();
+        var flushed = processor.ForceFlush((int)deadline.TotalMilliseconds);
+        while (true)
         {
-            if (batch.All(r => _acked.Contains(r.Event!.Id)))
+            lock (_gate)
             {
-                return null;
+                _verdict.Reset();
+                if (batch.All(r => _acked.Contains(r.Event!.Id)))
+                {
+                    return null;
+                }
+
+                if (_failures.Count > 0)
+                {
+                    return _failures[^1];
+                }
             }
 
-            return _failures.Count > 0 ? _failures[^1] : flushed ? "the collector did not accept the records" : "the export did not finish within its timeout";
+            var left = deadline - time.GetElapsedTime(started);
+            if (left <= TimeSpan.Zero || !_verdict.Wait(left))
+            {
+                return flushed ? "the collector did not accept the records" : "the export did not finish within its timeout";
+            }
         }
     }
 
@@ -222,7 +241,15 @@ internal sealed class OtlpExportService(
             {
                 _failures.Add(error ?? _diagnostics?.Last ?? "the collector refused the export or could not be reached");
             }
+
+            _verdict.Set();
         }
+    }
+
+    public override void Dispose()
+    {
+        base.Dispose();
+        _verdict.Dispose();
     }
 
     private void MetricsExported(bool success, string? error)
