@@ -79,6 +79,12 @@ internal sealed class OtlpExportService(
     private async Task ExportAsync(CancellationToken stoppingToken)
     {
         var settings = options.Otlp;
+        // Turned on for the first time, the export starts with the events committed from now on. "Now" is read before
+        // the first await, while the host is still starting its services: the workers start after this one, so no event
+        // of this run can precede it (read after the SDK's set-up, a fast start-up had already committed its first
+        // events, which were then never exported; seen with the Native AOT daemon).
+        var stored = store.DeliveryCursor(Cursor);
+        var firstStart = stored ?? store.Summary().LastEventId;
         await Task.Yield();
         using var diagnostics = _diagnostics = new OtlpExporterDiagnostics();
         var resource = Resource();
@@ -108,9 +114,9 @@ internal sealed class OtlpExportService(
             .Build();
         var events = loggerFactory.CreateLogger(LogCategory);
 
-        // Turned on for the first time, the export starts with the events committed from now on; that starting point is
-        // stored at once, so events committed while the Collector cannot be reached are not skipped after a restart.
-        var cursor = store.DeliveryCursor(Cursor) ?? await StartingCursorAsync(stoppingToken).ConfigureAwait(false);
+        // The starting point is stored at once, so events committed while the Collector cannot be reached are not
+        // skipped after a restart.
+        var cursor = stored ?? await StartingCursorAsync(firstStart, stoppingToken).ConfigureAwait(false);
         logger.LogInformation("OTLP export to {Endpoint} ({Protocol}) after event {EventId}", settings.Endpoint, ProtocolName(settings), cursor);
         var firstBackoff = TimeSpan.FromSeconds(Math.Min(1, settings.MaxRetryDelaySeconds));
         var maxBackoff = TimeSpan.FromSeconds(settings.MaxRetryDelaySeconds);
@@ -205,9 +211,8 @@ internal sealed class OtlpExportService(
         }
     }
 
-    private async Task<long> StartingCursorAsync(CancellationToken cancellationToken)
+    private async Task<long> StartingCursorAsync(long start, CancellationToken cancellationToken)
     {
-        var start = store.Summary().LastEventId;
         await store.SetDeliveryCursorAsync(Cursor, start, cancellationToken).ConfigureAwait(false);
         return start;
     }
