@@ -8,7 +8,8 @@
 #      warm) against that limit and against `sha256sum` over the same files (xargs -P<cores>).
 #   2. One Mach-O (libcoreclr.dylib) against SHA-256 of its bytes; re-verification after 0 and 1 changed files
 #      against a full verification (BenchmarkDotNet short jobs).
-#   3. The daemon: idle RSS and CPU with 500 known bundles against an empty root (scripts/bench-idle.sh); event log
+#   3. The daemon: idle RSS and CPU with 500 known bundles against an empty root (scripts/bench-idle.sh), Native AOT
+#      (the .deb's) and JIT; event log
 #      latency against the gRPC stream (scripts/bench-eventlog.sh); GetStatus throughput (scripts/bench-daemon.sh);
 #      CLI start-up, JIT / ReadyToRun / Native AOT (scripts/bench-cli.sh).
 # Usage: scripts/bench.sh [--write] [--quick]   (--quick: the 100k bundle and the BenchmarkDotNet jobs left out)
@@ -34,8 +35,10 @@ quiet() { "$@" >"$WORK/step.log" 2>&1 || { cat "$WORK/step.log" >&2; echo "bench
 quiet dotnet build -c Release tests/SigWatch.Benchmarks -v q -nologo
 BENCH="dotnet tests/SigWatch.Benchmarks/bin/Release/net10.0/SigWatch.Benchmarks.dll"
 rid=linux-$(uname -m | sed 's/x86_64/x64/; s/aarch64/arm64/')
-quiet dotnet publish src/SigWatch.Cli -c Release -r "$rid" -p:PublishAot=true --nologo -v quiet -o "$WORK/aot"
-SIGWATCH="$WORK/aot/sigwatch"
+# What the Debian package ships: sigwatch and sigwatchd compiled Native AOT.
+quiet ./scripts/publish.sh --aot "$rid"
+SIGWATCH="artifacts/publish/$rid/sigwatch/sigwatch"
+SIGWATCHD="artifacts/publish/$rid/sigwatchd/sigwatchd"
 
 {
   echo "Measured $(date -u +%Y-%m-%d) by \`scripts/bench.sh\` on $CORES cores, $(uname -sr), .NET SDK $(dotnet --version), commit $(git rev-parse --short HEAD)$(git diff --quiet || echo ' with changes')."
@@ -95,9 +98,15 @@ fi
 
 {
   echo
-  echo "### The daemon at rest (\`scripts/bench-idle.sh 500 60\`)"
+  echo "### The daemon at rest (\`scripts/bench-idle.sh 500 60 SIGWATCHD\`)"
   echo
-  ./scripts/bench-idle.sh 500 60 | grep -v '^machine'
+  echo "Native AOT (\`publish.sh --aot\`, what the .deb ships):"
+  echo
+  ./scripts/bench-idle.sh 500 60 "$SIGWATCHD" | grep -v '^machine'
+  echo
+  echo "The build run by \`dotnet exec\` (JIT; the macOS .pkg's ReadyToRun daemon is this plus precompiled code), 20 s:"
+  echo
+  ./scripts/bench-idle.sh 500 20 | grep -v '^machine'
   echo
   echo "### Event log latency (\`scripts/bench-eventlog.sh 30\`)"
   echo

@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
-# Builds the Debian package of SigWatch: the self-contained ReadyToRun sigwatchd and the Native AOT sigwatch
-# (scripts/publish.sh --aot-cli: `sigwatch status` starts in ~30 ms instead of ~280 ms) under /usr/lib/sigwatch,
+# Builds the Debian package of SigWatch: sigwatchd and sigwatch compiled Native AOT (scripts/publish.sh --aot:
+# `sigwatch status` starts in ~30 ms instead of ~280 ms; the idle daemon needs half the memory) under /usr/lib/sigwatch,
 # /usr/sbin/sigwatchd and /usr/bin/sigwatch linked to them, the systemd system unit and the agent's user unit,
 # /etc/sigwatch/sigwatch.json as a conffile, and the maintainer scripts in debian/.
-#   packaging/linux/build-deb.sh [--arch amd64|arm64] [--cli aot|r2r] [--version V] [--out DIR] [--no-publish]
+#   packaging/linux/build-deb.sh [--arch amd64|arm64] [--compile aot|r2r] [--version V] [--out DIR] [--no-publish]
 # Output: OUT/sigwatch_V_ARCH.deb (default OUT: artifacts/deb). Needs dpkg-deb; builds as any user (the files are
 # recorded as root:root with --root-owner-group).
 set -euo pipefail
@@ -14,11 +14,11 @@ REPO=$(cd "$HERE/../.." && pwd)
 
 usage() { sed -n '5,5p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
 
-deb_arch=amd64 cli=aot version="" out="$REPO/artifacts/deb" publish=true
+deb_arch=amd64 compile=aot version="" out="$REPO/artifacts/deb" publish=true
 while [[ $# -gt 0 ]]; do
   case "$1" in
     --arch) deb_arch=${2:?--arch needs amd64 or arm64}; shift ;;
-    --cli) cli=${2:?--cli needs aot or r2r}; shift ;;
+    --compile) compile=${2:?--compile needs aot or r2r}; shift ;;
     --version) version=${2:?--version needs a value}; shift ;;
     --out) out=${2:?--out needs a directory}; shift ;;
     --no-publish) publish=false ;;
@@ -32,7 +32,7 @@ case "$deb_arch" in
   arm64) rid=linux-arm64 ;;
   *) echo "build-deb.sh: --arch must be amd64 or arm64, not '$deb_arch'" >&2; exit 2 ;;
 esac
-case "$cli" in
+case "$compile" in
   aot)
     # Native AOT compiles for the machine it runs on only, and links with clang.
     case "$(uname -m)" in
@@ -41,16 +41,16 @@ case "$cli" in
       *) host_arch=$(uname -m) ;;
     esac
     if [[ "$host_arch" != "$deb_arch" ]]; then
-      echo "build-deb.sh: a Native AOT sigwatch for $deb_arch must be built on $deb_arch (this is $host_arch); build there, or pass --cli r2r" >&2
+      echo "build-deb.sh: a Native AOT SigWatch for $deb_arch must be built on $deb_arch (this is $host_arch); build there, or pass --compile r2r" >&2
       exit 2
     fi
     if [[ "$publish" == true ]] && ! compgen -c clang | grep -qE '^clang(-[0-9]+)?$'; then
-      echo "build-deb.sh: Native AOT needs clang (sudo apt-get install clang), or pass --cli r2r" >&2
+      echo "build-deb.sh: Native AOT needs clang (sudo apt-get install clang), or pass --compile r2r" >&2
       exit 2
     fi
     ;;
   r2r) ;;
-  *) echo "build-deb.sh: --cli must be aot or r2r, not '$cli'" >&2; exit 2 ;;
+  *) echo "build-deb.sh: --compile must be aot or r2r, not '$compile'" >&2; exit 2 ;;
 esac
 if [[ -z "$version" ]]; then
   version=$(cd "$REPO" && dotnet msbuild src/SigWatch.Cli -getProperty:Version -nologo)
@@ -59,8 +59,8 @@ mkdir -p "$out"
 out=$(cd "$out" && pwd)
 
 if [[ "$publish" == true ]]; then
-  if [[ "$cli" == aot ]]; then
-    "$REPO/scripts/publish.sh" --aot-cli "$rid"
+  if [[ "$compile" == aot ]]; then
+    "$REPO/scripts/publish.sh" --aot "$rid"
   else
     "$REPO/scripts/publish.sh" "$rid"
   fi

@@ -13,7 +13,15 @@ public static class Programs
     public static string Configuration { get; } =
         typeof(Programs).Assembly.GetCustomAttribute<AssemblyConfigurationAttribute>()?.Configuration ?? "Debug";
 
-    public static string DaemonDll => Built("SigWatch.Daemon", "sigwatchd.dll");
+    /// <summary>
+    /// The sigwatchd the daemon tests run: the build's sigwatchd.dll, or the executable named by
+    /// <c>SIGWATCH_TEST_SIGWATCHD</c> (e.g. the Native AOT artifacts/publish/linux-x64/sigwatchd/sigwatchd), so the same
+    /// tests check what the packages ship.
+    /// </summary>
+    public static string Daemon =>
+        Environment.GetEnvironmentVariable("SIGWATCH_TEST_SIGWATCHD") is { Length: > 0 } published
+            ? (File.Exists(published) ? Path.GetFullPath(published) : throw new FileNotFoundException("SIGWATCH_TEST_SIGWATCHD names no file", published))
+            : Built("SigWatch.Daemon", "sigwatchd.dll");
 
     public static string CliDll => Built("SigWatch.Cli", "sigwatch.dll");
 
@@ -31,9 +39,11 @@ public static class Programs
     public static string DotnetHost =>
         Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") is { Length: > 0 } host && File.Exists(host) ? host : "dotnet";
 
-    public static ProcessStartInfo StartInfo(string dll, IEnumerable<string> args)
+    /// <summary>How to start <paramref name="program"/>: an assembly through the dotnet host, anything else (an apphost, a Native AOT executable) as it is.</summary>
+    public static ProcessStartInfo StartInfo(string program, IEnumerable<string> args)
     {
-        var info = new ProcessStartInfo(DotnetHost)
+        var managed = program.EndsWith(".dll", StringComparison.OrdinalIgnoreCase);
+        var info = new ProcessStartInfo(managed ? DotnetHost : program)
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
@@ -42,8 +52,12 @@ public static class Programs
             StandardOutputEncoding = Encoding.UTF8,
             StandardErrorEncoding = Encoding.UTF8,
         };
-        info.ArgumentList.Add("exec");
-        info.ArgumentList.Add(dll);
+        if (managed)
+        {
+            info.ArgumentList.Add("exec");
+            info.ArgumentList.Add(program);
+        }
+
         foreach (var arg in args)
         {
             info.ArgumentList.Add(arg);

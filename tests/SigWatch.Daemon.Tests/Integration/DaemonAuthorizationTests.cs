@@ -189,7 +189,7 @@ public sealed class DaemonAuthorizationTests
         await OtherUser.ChownAsync(state, 65534);
         var root = Directory.CreateDirectory(dir.Combine("root")).FullName;
 
-        using var process = Process.Start(Programs.StartInfo(Programs.DaemonDll,
+        using var process = Process.Start(Programs.StartInfo(Programs.Daemon,
             ["--root", root, "--state-dir", state, "--log-dir", dir.Combine("logs"), "--socket", dir.Combine("run", "d.sock")]))!;
         process.StandardInput.Close();
         var stderr = process.StandardError.ReadToEndAsync();

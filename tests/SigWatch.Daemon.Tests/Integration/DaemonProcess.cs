@@ -88,7 +88,7 @@ internal sealed class DaemonProcess : IAsyncDisposable
             args.AddRange(["--log-dir", dir.Combine("logs")]);
         }
 
-        var info = Programs.StartInfo(Programs.DaemonDll, args);
+        var info = Programs.StartInfo(start.Executable ?? Programs.Daemon, args);
         foreach (var (name, value) in start.Environment)
         {
             info.Environment[name] = value;
@@ -211,4 +211,7 @@ internal sealed record DaemonStart
     public IReadOnlyList<string> Arguments { get; init; } = [];
 
     public IReadOnlyDictionary<string, string> Environment { get; init; } = new Dictionary<string, string>();
+
+    /// <summary>An installed sigwatchd (e.g. the Debian package's Native AOT one); null: <see cref="Programs.Daemon"/>.</summary>
+    public string? Executable { get; init; }
 }

@@ -148,7 +148,7 @@ public sealed class DaemonStartupTests
         using var dir = new TempDirectory();
         var root = Directory.CreateDirectory(dir.Combine("root")).FullName;
         var socket = dir.Combine("run", "d.sock");
-        var info = Programs.StartInfo(Programs.DaemonDll, ["--root", root, "--state-dir", dir.Combine("state"), "--log-dir", dir.Combine("logs"), "--socket", socket, "--allow-user", "65534"]);
+        var info = Programs.StartInfo(Programs.Daemon, ["--root", root, "--state-dir", dir.Combine("state"), "--log-dir", dir.Combine("logs"), "--socket", socket, "--allow-user", "65534"]);
         using var process = Process.Start(info)!;
         try
         {
@@ -195,7 +195,7 @@ public sealed class DaemonStartupTests
     /// <summary>Runs sigwatchd with its logs in <paramref name="dir"/>: as root the default is the machine's /var/log/sigwatch.</summary>
     private static async Task<(int Exit, string Output)> RunDaemonToExitAsync(TempDirectory dir, IEnumerable<string> args)
     {
-        using var process = Process.Start(Programs.StartInfo(Programs.DaemonDll, [.. args, "--log-dir", dir.Combine("logs")]))!;
+        using var process = Process.Start(Programs.StartInfo(Programs.Daemon, [.. args, "--log-dir", dir.Combine("logs")]))!;
         process.StandardInput.Close();
         var stdout = process.StandardOutput.ReadToEndAsync();
         var stderr = process.StandardError.ReadToEndAsync();

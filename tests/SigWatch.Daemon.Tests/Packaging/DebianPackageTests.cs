@@ -81,7 +81,7 @@ public sealed class DebianPackageTests(DebianPackageBuild build) : IClassFixture
             }
 
             Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute, File.GetUnixFileMode("/var/lib/sigwatch"));
-            await InstalledCliIsNativeAotAndWorksAsync();
+            await InstalledBinariesAreNativeAotAndWorkAsync();
         }
         finally
         {
@@ -94,15 +94,21 @@ public sealed class DebianPackageTests(DebianPackageBuild build) : IClassFixture
     }
 
     /// <summary>
-    /// The package's sigwatch is Native AOT (no runtime, no IL beside it), and what could break only under AOT (trimmed
-    /// reflection, source-generated JSON, the gRPC client, the verifier's crypto, Tmds.DBus) works: a real Developer ID
-    /// app verifies, and the agent follows a daemon and posts through D-Bus.
+    /// The package's sigwatchd and sigwatch are Native AOT (no runtime, no IL beside them), and what could break only
+    /// under AOT works: for the CLI trimmed reflection, source-generated JSON, the gRPC client, the verifier's crypto and
+    /// Tmds.DBus (a real Developer ID app verifies; the agent follows a daemon and posts through D-Bus); for the daemon
+    /// configuration binding, Kestrel on a Unix socket, SQLite, the assessment, the event stream, the ECS event log and
+    /// gRPC server reflection (whose descriptor lookup has a reflection fallback scripts/publish.sh lets through).
     /// </summary>
-    private static async Task InstalledCliIsNativeAotAndWorksAsync()
+    private static async Task InstalledBinariesAreNativeAotAndWorkAsync()
     {
-        var files = Directory.GetFiles("/usr/lib/sigwatch/sigwatch").Select(Path.GetFileName).ToList();
-        Assert.DoesNotContain("sigwatch.dll", files);
-        Assert.DoesNotContain("libcoreclr.so", files);
+        const string Daemon = "/usr/lib/sigwatch/sigwatchd/sigwatchd";
+        foreach (var (folder, dll) in new[] { ("/usr/lib/sigwatch/sigwatch", "sigwatch.dll"), ("/usr/lib/sigwatch/sigwatchd", "sigwatchd.dll") })
+        {
+            var files = Directory.GetFiles(folder).Select(Path.GetFileName).ToList();
+            Assert.DoesNotContain(dll, files);
+            Assert.DoesNotContain("libcoreclr.so", files);
+        }
 
         using var dir = new TempDirectory();
         var applications = Directory.CreateDirectory(dir.Combine("Applications")).FullName;
@@ -118,13 +124,58 @@ public sealed class DebianPackageTests(DebianPackageBuild build) : IClassFixture
 
         await using var bus = await Integration.SessionBus.StartAsync();
         await using var server = await Integration.RecordingNotificationServer.StartAsync(bus.Address);
-        await using var daemon = await Integration.DaemonProcess.StartAsync(dir, new Integration.DaemonStart { QuietWindowSeconds = 0.2, Roots = [applications] });
+        await using var collector = await Otlp.OtlpReceiver.StartAsync();
+        await using var daemon = await Integration.DaemonProcess.StartAsync(dir, new Integration.DaemonStart
+        {
+            QuietWindowSeconds = 0.2, Roots = [applications], Executable = Daemon, Arguments = ["--otlp-endpoint", collector.GrpcEndpoint],
+        });
         await using var agent = await Integration.AgentProcess.StartAsync(daemon.Socket, dir.Combine("agent"), dir.Combine("unused"), dir.Combine("no-bin"),
             environment: new Dictionary<string, string> { ["DBUS_SESSION_BUS_ADDRESS"] = bus.Address }, executable: "/usr/bin/sigwatch");
         Assert.Contains("with D-Bus org.freedesktop.Notifications on ", agent.Log, StringComparison.Ordinal);
         AppTree.Create(Path.Combine(applications, "Arrived.app"), "com.example.arrived");
         var notification = Assert.Single(await server.WaitForAsync(1, TimeSpan.FromSeconds(60)));
         Assert.Equal("Arrived.app arrived and does not verify", notification.Summary);
+
+        var status = await RunOkAsync("/usr/bin/sigwatch", ["status", "--json", "--socket", daemon.Socket]);
+        using (var json = System.Text.Json.JsonDocument.Parse(status.Stdout))
+        {
+            Assert.Equal(daemon.Pid, json.RootElement.GetProperty("pid").GetInt32());
+        }
+
+        var logged = await WaitForLineAsync(dir.Combine("logs", "events.ndjson"), "Arrived.app");
+        Assert.Equal("sigwatch", logged.GetProperty("agent").GetProperty("name").GetString());
+        Assert.Equal("bundle-appeared", logged.GetProperty("event").GetProperty("action").GetString());
+        Assert.Equal("com.example.arrived", logged.GetProperty("package").GetProperty("name").GetString());
+
+        // OTLP from the first event on: the app that was there before the daemon started (its event is committed while
+        // the exporter starts) and the one that arrived later.
+        string[] exported = RepoPaths.HasRealFixtures ? ["DevSigned.app", "Arrived.app"] : ["Arrived.app"];
+        await collector.WaitForAsync(c => exported.All(name => c.LogRecords().Any(r => Equals(Otlp.OtlpReceiver.Attributes(r.Record.Attributes)["file.name"] as string, name))),
+            TimeSpan.FromSeconds(60));
+
+        using var channel = Integration.TestChannel.For(daemon.Socket);
+        using var reflection = new global::Grpc.Reflection.V1Alpha.ServerReflection.ServerReflectionClient(channel).ServerReflectionInfo();
+        await reflection.RequestStream.WriteAsync(new global::Grpc.Reflection.V1Alpha.ServerReflectionRequest { FileContainingSymbol = "sigwatch.v1.SigWatch" });
+        await reflection.RequestStream.CompleteAsync();
+        Assert.True(await reflection.ResponseStream.MoveNext(CancellationToken.None));
+        Assert.NotEmpty(reflection.ResponseStream.Current.FileDescriptorResponse.FileDescriptorProto);
+        Assert.Equal(0, await daemon.TerminateAsync());
+    }
+
+    private static async Task<System.Text.Json.JsonElement> WaitForLineAsync(string path, string containing)
+    {
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
+        while (true)
+        {
+            var line = File.Exists(path) ? File.ReadLines(path).FirstOrDefault(l => l.Contains(containing, StringComparison.Ordinal)) : null;
+            if (line is not null)
+            {
+                return System.Text.Json.JsonDocument.Parse(line).RootElement.Clone();
+            }
+
+            Assert.True(DateTime.UtcNow < deadline, $"no line naming {containing} in {path} within 30 s");
+            await Task.Delay(100);
+        }
     }
 
     private static async Task<CliResult> WaitForStatusAsync(Process daemon)
