@@ -34,6 +34,7 @@ internal sealed partial class AssessmentWorker(
     SqliteFileHashCache hashCache,
     IFileTree tree,
     TimeProvider time,
+    ActivityTracker tracker,
     Fleet.DaemonMetrics metrics,
     ILogger<AssessmentWorker> logger) : BackgroundService
 {
@@ -160,6 +161,13 @@ internal sealed partial class AssessmentWorker(
         // has but the disk does not are queued too and end as bundle-removed.
         foreach (var path in expansion.Expand(item, problems))
         {
+            // A bundle the watcher sees changing (being copied in while the start-up reconcile lists the root) is left
+            // to the tracker, which queues it once it settles: queued now it would be assessed half-copied, then again.
+            if (tracker.IsSettling(new WorkItem(WorkKind.Bundle, path, item.Root)))
+            {
+                continue;
+            }
+
             if (queue.Enqueue(new WorkItem(WorkKind.Bundle, path, item.Root, item.Full)) == EnqueueResult.Full)
             {
                 refused++;

@@ -51,6 +51,15 @@ internal sealed class ActivityTracker(TimeProvider time)
         }
     }
 
+    /// <summary>True while <paramref name="item"/> has activity that has not settled yet (it will be released by <see cref="TakeSettled"/>).</summary>
+    public bool IsSettling(WorkItem item)
+    {
+        lock (_gate)
+        {
+            return _activity.ContainsKey(item);
+        }
+    }
+
     /// <summary>
     /// Completes when there is activity to settle: at once if some is pending, else at the next <see cref="Touch"/>.
     /// The watcher waits on this instead of ticking, so a daemon with nothing to do wakes for nothing.

@@ -37,6 +37,22 @@ public sealed class ActivityTrackerTests
     }
 
     [Fact]
+    public void IsSettling_TrueFromTheFirstTouchUntilTheItemIsTaken()
+    {
+        var time = new ManualTime();
+        var tracker = new ActivityTracker(time);
+        Assert.False(tracker.IsSettling(s_app));
+
+        tracker.Touch(s_app, "/r/A.app/Contents/Info.plist");
+        Assert.True(tracker.IsSettling(s_app));
+        Assert.False(tracker.IsSettling(s_app with { Path = "/r/B.app" }));
+
+        time.Advance(TimeSpan.FromSeconds(3));
+        Assert.Single(tracker.TakeSettled(TimeSpan.FromSeconds(2)));
+        Assert.False(tracker.IsSettling(s_app));
+    }
+
+    [Fact]
     public async Task ActivityPending_NothingPending_CompletesAtTheNextTouchOnly()
     {
         var time = new ManualTime();
