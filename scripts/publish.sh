@@ -33,8 +33,8 @@ fi
 # They are listed one by one (TrimmerSingleWarn=false) and these two alone are let through; any other warning fails
 # the publish, as TreatWarningsAsErrors does for every other build.
 #  - Grpc.AspNetCore.Server.Reflection, GetDescriptorPropertyFallback: finds a service's descriptor by reflection only
-#    when the generated code's BindServiceMethod attribute is missing; ours has it (the .deb install test lists the
-#    services through reflection against the AOT daemon).
+#    when the generated code's BindServiceMethod attribute is missing; ours has it (the .deb install test resolves
+#    sigwatch.v1.SigWatch's file descriptor through reflection against the AOT daemon).
 #  - Serilog, PropertyValueConverter.TryConvertStructure: destructuring an object's properties ({@Value}); no message
 #    template in sigwatchd destructures (scalars only).
 known_daemon_warnings='GrpcReflectionServiceExtensions\.GetDescriptorPropertyFallback|Serilog\.Capturing\.PropertyValueConverter\.TryConvertStructure'
