@@ -41,12 +41,34 @@ public static class FuzzTargets
         }
     }
 
-    /// <summary>Property lists, both formats: only <see cref="Core.Plist.PlistFormatException"/> may come out (as a TryRead failure).</summary>
+    /// <summary>
+    /// Property lists, both formats: only <see cref="Core.Plist.PlistFormatException"/> may come out (as a TryRead
+    /// failure). Differential too: whatever the XML fast path takes, the XmlReader path must read to an equal value.
+    /// </summary>
     public static void Plist(ReadOnlySpan<byte> data)
     {
         if (Core.Plist.PropertyList.TryRead(data, out var value, out _))
         {
             _ = value.GetHashCode();
+        }
+
+        var options = Core.Plist.PlistReaderOptions.Default;
+        if (Core.Plist.XmlPropertyListFastReader.TryRead(data, options) is { } fast)
+        {
+            Core.Plist.PlistValue slow;
+            try
+            {
+                slow = Core.Plist.XmlPropertyListReader.ReadWithXmlReader(data, options);
+            }
+            catch (Core.Plist.PlistFormatException e)
+            {
+                throw new InvalidOperationException($"the XML fast path accepted what XmlReader rejects: {e.Message}", e);
+            }
+
+            if (!slow.Equals(fast))
+            {
+                throw new InvalidOperationException("the XML fast path and XmlReader read different values");
+            }
         }
     }
 

@@ -18,7 +18,7 @@ namespace SigWatch.Core.Plist;
 /// (so entity-expansion bombs fail at once). Predefined (<c>&amp;amp;</c>) and numeric character references decode.
 /// Nesting deeper than <see cref="PlistReaderOptions.MaxDepth"/> is rejected before recursing.
 /// </remarks>
-public static class XmlPropertyListReader
+public static partial class XmlPropertyListReader
 {
     /// <summary>Reads an XML property list.</summary>
     /// <exception cref="PlistFormatException">The input is malformed or over a limit; <see cref="PlistFormatException.Line"/>/<see cref="PlistFormatException.Column"/> say where.</exception>
@@ -30,6 +30,17 @@ public static class XmlPropertyListReader
             PlistThrow.General(PlistErrorReason.DocumentTooLarge, $"{bytes.Length} bytes exceeds the limit of {options.MaxDocumentBytes}");
         }
 
+        if (XmlPropertyListFastReader.TryRead(bytes, options) is { } value)
+        {
+            return value;
+        }
+
+        return ReadWithXmlReader(bytes, options);
+    }
+
+    /// <summary>The XmlReader path alone: what the fast path must agree with, and what reads everything it declines.</summary>
+    internal static PlistValue ReadWithXmlReader(ReadOnlySpan<byte> bytes, PlistReaderOptions options)
+    {
         // XmlReader needs a Stream. One copy of the input is cheap next to parsing it; the buffer is rented so a
         // large document does not land a fresh array on the large-object heap per read. Rent may return a larger
         // array, so the stream is sliced to the exact length. Nothing in the result refers to the buffer.
@@ -397,18 +408,6 @@ public static class XmlPropertyListReader
             }
         }
 
-        private static List<T> Scratch<T>(List<List<T>> pool, int depth)
-        {
-            while (pool.Count <= depth)
-            {
-                pool.Add([]);
-            }
-
-            var list = pool[depth];
-            list.Clear();
-            return list;
-        }
-
         /// <summary>
         /// Reads the text content of a leaf element (text, CDATA, whitespace; comments are already skipped)
         /// and moves past its end tag. A child element is an error.
@@ -527,30 +526,13 @@ public static class XmlPropertyListReader
             var (line, column) = Position;
             // Length first: reading may replace _chars with a larger array.
             var length = ReadTextIntoBuffer();
-            var text = _chars.AsSpan(0, length).Trim();
-
-            // Apple writes "\n\t\t<base64>\n\t\t": trimming first keeps single-line data (every hash in a
-            // CodeResources) on Convert's vectorised path, which drops to a slow path at the first whitespace.
-            // Whitespace inside is still allowed; the decoded length is at most 3/4 of the characters.
-            var maxLength = (text.Length / 4 * 3) + 3;
-            var rented = maxLength <= 256 ? null : ArrayPool<byte>.Shared.Rent(maxLength);
-            try
+            var bytes = TryDecodeBase64(_chars.AsSpan(0, length));
+            if (bytes is null)
             {
-                var destination = rented ?? stackalloc byte[256];
-                if (!Convert.TryFromBase64Chars(text, destination, out var written))
-                {
-                    PlistThrow.Xml(PlistErrorReason.InvalidBase64, line, column, "<data> is not valid base64");
-                }
+                PlistThrow.Xml(PlistErrorReason.InvalidBase64, line, column, "<data> is not valid base64");
+            }
 
-                return new PlistData(destination[..written].ToArray());
-            }
-            finally
-            {
-                if (rented is not null)
-                {
-                    ArrayPool<byte>.Shared.Return(rented);
-                }
-            }
+            return new PlistData(bytes);
         }
 
         private PlistInteger ReadInteger()
@@ -569,60 +551,6 @@ public static class XmlPropertyListReader
             return new PlistInteger(value);
         }
 
-        /// <summary>
-        /// Optional sign, then decimal digits or a 0x/0X prefix and hex digits, with surrounding whitespace.
-        /// CF-Lite CFPropertyList.c parseIntegerTag accepts the same shapes (a sign, an isHex flag for "0x", digits,
-        /// "Hex digit in non-hex &lt;integer&gt;" otherwise) and fails with "Encountered &lt;integer&gt; too large
-        /// to represent" on overflow. The range here is the full [-2^63, 2^64-1] that binary plists can carry.
-        /// </summary>
-        internal static bool TryParseInteger(ReadOnlySpan<char> text, out Int128 value, out bool outOfRange)
-        {
-            value = 0;
-            outOfRange = false;
-            var negative = false;
-            if (text.Length > 0 && (text[0] == '-' || text[0] == '+'))
-            {
-                negative = text[0] == '-';
-                text = text[1..];
-            }
-
-            var style = NumberStyles.None;
-            if (text.Length > 2 && text[0] == '0' && (text[1] == 'x' || text[1] == 'X'))
-            {
-                text = text[2..];
-                style = NumberStyles.AllowHexSpecifier;
-            }
-
-            if (text.Length == 0)
-            {
-                return false;
-            }
-
-            foreach (var c in text)
-            {
-                if (!(style == NumberStyles.None ? char.IsAsciiDigit(c) : char.IsAsciiHexDigit(c)))
-                {
-                    return false;
-                }
-            }
-
-            // Any digit string parses into a BigInteger; range is checked afterwards so "too big" is told apart from "not a number".
-            var magnitude = BigInteger.Parse(style == NumberStyles.None ? text : string.Concat("0", text), style, CultureInfo.InvariantCulture);
-            if (negative)
-            {
-                magnitude = -magnitude;
-            }
-
-            if (magnitude < (BigInteger)long.MinValue || magnitude > (BigInteger)ulong.MaxValue)
-            {
-                outOfRange = true;
-                return false;
-            }
-
-            value = (Int128)magnitude;
-            return true;
-        }
-
         private PlistReal ReadReal()
         {
             var (line, column) = Position;
@@ -635,39 +563,11 @@ public static class XmlPropertyListReader
             return new PlistReal(value);
         }
 
-        /// <summary>
-        /// Decimal/exponent notation, or the spellings CoreFoundation writes and reads for non-finite values:
-        /// "nan", "inf"/"infinity" with an optional sign, any case.
-        /// </summary>
-        internal static bool TryParseReal(ReadOnlySpan<char> text, out double value)
-        {
-            var unsigned = text.Length > 0 && (text[0] == '+' || text[0] == '-') ? text[1..] : text;
-            var sign = text.Length > 0 && text[0] == '-' ? -1.0 : 1.0;
-            if (unsigned.Equals("nan", StringComparison.OrdinalIgnoreCase))
-            {
-                value = double.NaN;
-                return true;
-            }
-
-            if (unsigned.Equals("inf", StringComparison.OrdinalIgnoreCase) || unsigned.Equals("infinity", StringComparison.OrdinalIgnoreCase))
-            {
-                value = sign * double.PositiveInfinity;
-                return true;
-            }
-
-            return double.TryParse(text, NumberStyles.AllowLeadingSign | NumberStyles.AllowDecimalPoint | NumberStyles.AllowExponent, CultureInfo.InvariantCulture, out value);
-        }
-
         private PlistDate ReadDate()
         {
             var (line, column) = Position;
             var text = ReadText();
-            if (!DateTimeOffset.TryParseExact(
-                    text.AsSpan().Trim(),
-                    "yyyy-MM-dd'T'HH:mm:ss'Z'",
-                    CultureInfo.InvariantCulture,
-                    DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal,
-                    out var value))
+            if (!TryParseDate(text.AsSpan().Trim(), out var value))
             {
                 PlistThrow.Xml(PlistErrorReason.InvalidDate, line, column, $"<date> '{BinaryPropertyListReader.Truncate(text)}' is not YYYY-MM-DDTHH:MM:SSZ");
             }
