@@ -52,6 +52,43 @@ public sealed class RawFileNameTests
         Assert.Equal("0083;6723b9fa;Safari;"u8.ToArray(), ExtendedAttributes.Instance.Get(path, ExtendedAttributeNames.Quarantine));
     }
 
+    // PathMarshaller encodes paths that fit its 512-byte stack buffer there and larger ones on the native heap: both
+    // sides of that line, with and without bytes that are not UTF-8, reach the system call exactly.
+    [LinuxTheory]
+    [InlineData(1, false)]
+    [InlineData(3, false)]
+    [InlineData(3, true)]
+    public void Paths_ShorterAndLongerThanTheStackBuffer_AreExaminedOpenedAndListedExactly(int levels, bool rawName)
+    {
+        using var dir = new TempDirectory();
+        var path = dir.Path;
+        for (var i = 0; i < levels; i++)
+        {
+            path = Path.Combine(path, new string((char)('a' + i), 200));
+            Directory.CreateDirectory(path);
+        }
+
+        var file = rawName ? RawPaths.Join(path, s_badName) : Path.Combine(path, "f.txt");
+        RawPaths.CreateFile(file, "content"u8);
+        ExtendedAttributes.Instance.Set(file, ExtendedAttributeNames.Quarantine, "0083;6723b9fa;Safari;"u8);
+
+        Assert.Equal(levels > 2, FileNames.Encode(file).Length > 512);
+        Assert.Equal(FileTreeKind.Regular, LstatFileTree.Instance.Stat(file).Kind);
+        Assert.Equal(7, Assert.Single(LstatFileTree.Instance.List(path)).Size);
+        Assert.Equal("content"u8.ToArray(), LstatFileTree.Instance.ReadSmallFile(file, 100).Bytes.ToArray());
+        Assert.Equal([ExtendedAttributeNames.Quarantine], ExtendedAttributes.Instance.List(file));
+    }
+
+    [LinuxFact]
+    public void Path_WithANulCharacter_IsRefusedBeforeAnySystemCall()
+    {
+        using var dir = new TempDirectory();
+
+        var error = Assert.Throws<ArgumentException>(() => FileKinds.StatDetails(dir.Combine("a\0b")));
+
+        Assert.Contains("NUL byte", error.Message, StringComparison.Ordinal);
+    }
+
     [Fact]
     public void FileNames_DecodeEncodeDisplay_RoundTripEveryByteString()
     {

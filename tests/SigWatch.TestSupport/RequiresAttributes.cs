@@ -97,6 +97,18 @@ public sealed class LinuxFactAttribute : FactAttribute
     }
 }
 
+/// <summary>A theory of Linux-only behaviour; skipped elsewhere, like <see cref="LinuxFactAttribute"/>.</summary>
+public sealed class LinuxTheoryAttribute : TheoryAttribute
+{
+    public LinuxTheoryAttribute()
+    {
+        if (!OperatingSystem.IsLinux())
+        {
+            Skip = "Linux-only behaviour (user.* extended attributes, Samba spellings)";
+        }
+    }
+}
+
 /// <summary>
 /// A fact that needs a real Mac (Security framework, LOCAL_PEER* options, system apps); skipped with the reason
 /// elsewhere. Pair it with <c>[Trait("Platform", "macOS")]</c> so a Mac run can select exactly these tests.
