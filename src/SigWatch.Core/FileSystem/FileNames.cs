@@ -82,7 +82,15 @@ public static class FileNames
     /// <summary>True when <paramref name="name"/> carries bytes that are not valid UTF-8 (escape characters not part of a pair).</summary>
     public static bool HasRawBytes(string name)
     {
-        for (var i = 0; i < name.Length; i++)
+        // Nearly every name has no surrogate at all: one vectorised scan answers, and only a name with one is walked
+        // pair by pair (it runs for every entry of a walk and every path handed to a system call).
+        var first = name.AsSpan().IndexOfAnyInRange('\uD800', '\uDFFF');
+        if (first < 0)
+        {
+            return false;
+        }
+
+        for (var i = first; i < name.Length; i++)
         {
             var c = name[i];
             if (char.IsHighSurrogate(c) && i + 1 < name.Length && char.IsLowSurrogate(name[i + 1]))

@@ -12,7 +12,7 @@ public sealed class ResourceRule
 {
     // Patterns repeat across every bundle (Apple's defaults), so compiled expressions are shared.
     private const int MaxCompiled = 512;
-    private static readonly TimeSpan MatchTimeout = TimeSpan.FromSeconds(1);
+    private static readonly TimeSpan MatchTimeout = TimeSpan.FromMilliseconds(KnownRulePatterns.TimeoutMilliseconds);
     private static readonly ConcurrentDictionary<string, Regex> s_compiled = new(StringComparer.Ordinal);
 
     private ResourceRule(string pattern, Regex regex, double weight, bool omit, bool optional, bool nested, bool exclusion)
@@ -75,6 +75,11 @@ public sealed class ResourceRule
             // The patterns come from the bundle: past MaxCompiled distinct ones (Apple's defaults are about twenty), a
             // pattern is interpreted and not kept, so hostile bundles can neither grow the cache nor make us compile IL
             // for each of their rules.
+            if (KnownRulePatterns.Find(pattern) is { } precompiled)
+            {
+                return precompiled;
+            }
+
             if (s_compiled.TryGetValue(pattern, out var known))
             {
                 return known;
