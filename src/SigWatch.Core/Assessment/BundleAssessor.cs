@@ -82,11 +82,13 @@ public sealed partial class BundleAssessor(BundleAssessorOptions options)
         var layout = Layout(bundlePath);
         var info = InfoPlistFacts.Read(_tree, layout.InfoPlistPath);
         // A first walk of the tree runs beside the seal's verification, which walks and hashes the same tree: neither
-        // needs the other, and on a cold check the walk alone is a tenth of the time. An update is a few directories.
-        var walking = previous is null
+        // needs the other, and on a cold check the walk alone is a tenth of the time. Both read each directory listing
+        // and each entry's attribute names once (SharedListing). An update is a few directories.
+        var listing = previous is null ? new SharedListing(_tree, options.ExtendedAttributes) : null;
+        var walking = listing is not null
             ? Task.Run(() =>
             {
-                var walked = BundleInventory.Walk(bundlePath, _tree, options.ExtendedAttributes, cancellationToken);
+                var walked = BundleInventory.Walk(bundlePath, listing, listing.ExtendedAttributes, cancellationToken);
                 sizeKnown?.Invoke(walked.Bytes);
                 return walked;
             }, cancellationToken)
@@ -94,7 +96,7 @@ public sealed partial class BundleAssessor(BundleAssessorOptions options)
         BundleVerificationReport? seal;
         try
         {
-            seal = Verify(bundlePath, fullRehash, previous?.Seal, changes, cancellationToken);
+            seal = Verify(bundlePath, fullRehash, previous?.Seal, changes, listing, cancellationToken);
         }
         catch when (walking is not null)
         {
@@ -156,13 +158,15 @@ public sealed partial class BundleAssessor(BundleAssessorOptions options)
     }
 
     private BundleVerificationReport? Verify(string bundlePath, bool fullRehash, BundleVerificationReport? previous,
-        IReadOnlyCollection<string>? changes, CancellationToken cancellationToken) => options.Verifier switch
+        IReadOnlyCollection<string>? changes, SharedListing? listing, CancellationToken cancellationToken) => options.Verifier switch
     {
         null => null,
-        _ when fullRehash => (options.FullRehashVerifier ?? options.Verifier).Verify(bundlePath, cancellationToken),
+        _ when fullRehash => Through(options.FullRehashVerifier ?? options.Verifier, listing).Verify(bundlePath, cancellationToken),
         { } verifier when previous is not null => verifier.Reverify(previous, changes, cancellationToken),
-        { } verifier => verifier.Verify(bundlePath, cancellationToken),
+        { } verifier => Through(verifier, listing).Verify(bundlePath, cancellationToken),
     };
+
+    private static BundleVerifier Through(BundleVerifier verifier, SharedListing? listing) => listing is null ? verifier : verifier.Through(listing);
 
     // The native verifier (Security framework) hashes the whole bundle every time it runs, so it runs when it can say
     // something new: at first sight, on the periodic full re-hash, and whenever the managed result changed. Otherwise the

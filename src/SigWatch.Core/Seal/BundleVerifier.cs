@@ -21,7 +21,7 @@ public sealed partial class BundleVerifier
     private static readonly string[] s_implicitExclusions = ["^_CodeSignature$", "^CodeResources$", "^_MASReceipt$"];
 
     private const int MaxRememberedSeals = 64;
-    private readonly ConcurrentDictionary<string, (CodeResources Seal, ConcurrentDictionary<string, ResourceRuleSet> RuleSets)> _seals = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, (CodeResources Seal, ConcurrentDictionary<string, ResourceRuleSet> RuleSets)> _seals;
     private readonly IFileTree _tree;
     private readonly BundleVerifierOptions _options;
     private readonly CodeSignatureVerifier _signatureVerifier;
@@ -32,6 +32,29 @@ public sealed partial class BundleVerifier
         _tree = tree;
         _options = options ?? new BundleVerifierOptions();
         _signatureVerifier = new CodeSignatureVerifier(_options.Signature with { Strict = _options.Strict });
+        _seals = new(StringComparer.Ordinal);
+    }
+
+    private BundleVerifier(BundleVerifier source, IFileTree tree, BundleVerifierOptions options)
+    {
+        _tree = tree;
+        _options = options;
+        _signatureVerifier = source._signatureVerifier;
+        _seals = source._seals;
+    }
+
+    /// <summary>
+    /// This verifier reading the tree through <paramref name="listing"/>, which another walk of the same tree shares
+    /// (BundleAssessor's inventory); what it has parsed and remembered is shared with this one. Extended attributes are
+    /// read through the listing's reader when this verifier reads any.
+    /// </summary>
+    public BundleVerifier Through(SharedListing listing)
+    {
+        ArgumentNullException.ThrowIfNull(listing);
+        return new BundleVerifier(this, listing, _options with
+        {
+            ExtendedAttributes = _options.ExtendedAttributes is null ? null : listing.ExtendedAttributes ?? _options.ExtendedAttributes,
+        });
     }
 
     /// <summary>Verifies the bundle directory at <paramref name="bundlePath"/>.</summary>

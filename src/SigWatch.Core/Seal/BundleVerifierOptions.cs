@@ -4,7 +4,7 @@ using SigWatch.Core.Verification;
 namespace SigWatch.Core.Seal;
 
 /// <summary>Knobs for <see cref="BundleVerifier"/>. The defaults are <c>codesign --verify --deep --strict</c>.</summary>
-public sealed class BundleVerifierOptions
+public sealed record BundleVerifierOptions
 {
     /// <summary>Apply the strict checks (weak rules and envelope, bundle roots, symlinks, file types, trailing data).</summary>
     public bool Strict { get; init; } = true;
