@@ -34,6 +34,8 @@ internal ref struct XmlPropertyListFastReader
     private int _objects;
     private int _references;
     private char[] _chars = new char[256];
+    private (byte[] Bytes, string Text)[]? _shortKeys;
+    private int _nextShortKey;
 
     private XmlPropertyListFastReader(ReadOnlySpan<byte> input, PlistReaderOptions options)
     {
@@ -303,11 +305,37 @@ internal ref struct XmlPropertyListFastReader
             }
 
             _pos += end;
-            return ReadEndTag(element) ? Encoding.UTF8.GetString(content) : null;
+            return ReadEndTag(element) ? element == Element.Key ? Key(content) : Encoding.UTF8.GetString(content) : null;
         }
 
         var length = ReadTextChars(element);
         return length < 0 ? null : new string(_chars, 0, length);
+    }
+
+    /// <summary>
+    /// A key without references: short ones repeat in every entry of a CodeResources ("hash", "hash2", "optional"), so
+    /// the last few are kept and handed out again instead of allocating 200,000 equal strings.
+    /// </summary>
+    private string Key(ReadOnlySpan<byte> utf8)
+    {
+        if (utf8.Length > 16)
+        {
+            return Encoding.UTF8.GetString(utf8);
+        }
+
+        var keys = _shortKeys ??= new (byte[], string)[8];
+        foreach (var (bytes, text) in keys)
+        {
+            if (bytes is not null && utf8.SequenceEqual(bytes))
+            {
+                return text;
+            }
+        }
+
+        var key = Encoding.UTF8.GetString(utf8);
+        keys[_nextShortKey] = (utf8.ToArray(), key);
+        _nextShortKey = (_nextShortKey + 1) % keys.Length;
+        return key;
     }
 
     /// <summary>Decodes a text element's content into <see cref="_chars"/>; the number of chars, or -1 to decline.</summary>

@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using SigWatch.Core.Plist;
 
 namespace SigWatch.Core.Seal;
@@ -119,7 +120,7 @@ public sealed class CodeResources
     {
         if (value is PlistData bare)
         {
-            return new SealedResource(path, SealedResourceKind.File, false, Sha1: bare.Value.ToArray());
+            return new SealedResource(path, SealedResourceKind.File, false, Sha1: Bytes(bare));
         }
 
         if (value is not PlistDictionary d)
@@ -150,5 +151,12 @@ public sealed class CodeResources
     }
 
     // Not PlistDictionary.GetData: its conditional converts the null branch through byte[] to an empty memory.
-    private static byte[]? Data(PlistDictionary d, string key) => d.TryGetValue(key, out var v) && v is PlistData data ? data.Value.ToArray() : null;
+    private static byte[]? Data(PlistDictionary d, string key) => d.TryGetValue(key, out var v) && v is PlistData data ? Bytes(data) : null;
+
+    // The readers give each <data> an array of its own, and the tree is dropped after parsing: the array is taken over
+    // instead of copied (300,000 copies for a 100,000-file seal). A memory over part of an array is copied.
+    private static byte[] Bytes(PlistData data) =>
+        MemoryMarshal.TryGetArray(data.Value, out var segment) && segment.Offset == 0 && segment.Count == segment.Array!.Length
+            ? segment.Array
+            : data.Value.ToArray();
 }
