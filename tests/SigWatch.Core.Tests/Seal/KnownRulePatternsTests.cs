@@ -58,3 +58,84 @@ public sealed class KnownRulePatternsTests
         Assert.Empty(unknown);
     }
 }
+
+/// <summary>
+/// Rule matching takes shortcuts — anchored literals compared as strings, rules tried in precedence order with the first
+/// match taken — that must give exactly the answers of the regex engine and of SEC's selection over every rule.
+/// </summary>
+public sealed class RuleMatchingShortcutTests
+{
+    private static readonly string[] s_patterns =
+    [
+        "^Resources/", "^Info\\.plist$", "^PkgInfo$", "^", "^$", "^.*", "^version.plist$", "^version\\.plist$", "^_CodeSignature$",
+        "^a\\$", "^a\\\\$", "^a\\\\\\$", "^Résumé/", "^a b$", "^MacOS/My\\ App$", "^x\\n$", "^[^/]+$", "^Resources/.*\\.lproj/",
+        "^(.*/)?\\.DS_Store$", "Resources/", "^Resources/Base\\.lproj/", "^" + Regex.Escape("MacOS/a.b (1)+$") + "$",
+    ];
+
+    private static readonly string[] s_paths =
+    [
+        "", "\n", "Resources", "Resources/", "Resources/a", "Info.plist", "Info.plist\n", "Info.plist\n\n", "Infoxplist", "PkgInfo",
+        "a$", "a\\", "a\\$", "Résumé/x", "a b", "MacOS/My App", "MacOS/My App\n", "x\n", "version.plist", "versionXplist",
+        "Resources/en.lproj/x", ".DS_Store", "a/.DS_Store", "_CodeSignature", "MacOS/a.b (1)+$", "MacOS/a.b (1)+$\n", "x/Resources/",
+    ];
+
+    [Fact]
+    public void Rule_MatchesExactlyLikeTheRegexEngine()
+    {
+        foreach (var pattern in s_patterns)
+        {
+            var rule = ResourceRule.Create(pattern);
+            var regex = new Regex(pattern, RegexOptions.CultureInvariant);
+            foreach (var path in s_paths)
+            {
+                Assert.True(regex.IsMatch(path) == rule.Matches(path), $"'{pattern}' on '{path.Replace("\n", "\\n", StringComparison.Ordinal)}'");
+            }
+        }
+    }
+
+    [Fact]
+    public void LiteralShortcut_TakesOnlyAnchoredLiterals()
+    {
+        Assert.Equal(LiteralKind.Prefix, LiteralPattern.Of("^Resources/").Kind);
+        Assert.Equal(new LiteralPattern(LiteralKind.Exact, "Info.plist"), LiteralPattern.Of("^Info\\.plist$"));
+        Assert.Equal(new LiteralPattern(LiteralKind.Prefix, "a$"), LiteralPattern.Of("^a\\$"));
+        Assert.Equal(LiteralKind.None, LiteralPattern.Of("^version.plist$").Kind);
+        Assert.Equal(LiteralKind.None, LiteralPattern.Of("^x\\n$").Kind);
+        Assert.Equal(LiteralKind.None, LiteralPattern.Of("Resources/").Kind);
+    }
+
+    [Fact]
+    public void RuleSet_ChoosesLikeSecsSelectionOverEveryRule()
+    {
+        var weights = new double[] { 0, 1, 10, 20, 20, 1000 };
+        Gen.Select(Gen.Int[0, int.MaxValue], Gen.Int[1, 8]).Sample((salt, count) =>
+        {
+            var random = new Random(salt);
+            var rules = Enumerable.Range(0, count)
+                .Select(_ => ResourceRule.Create(s_patterns[random.Next(s_patterns.Length)], weights[random.Next(weights.Length)], omit: random.Next(3) == 0))
+                .ToList();
+            var set = new ResourceRuleSet([], rules);
+            foreach (var path in s_paths)
+            {
+                Assert.Same(Reference(rules, path), set.FindRule(path));
+            }
+        }, iter: 3000);
+    }
+
+    // SEC resources.cpp findRule as it was written here before the shortcut: every rule, in file order; a greater
+    // weight wins, and an omitting rule wins a tie.
+    private static ResourceRule? Reference(List<ResourceRule> rules, string path)
+    {
+        ResourceRule? best = null;
+        foreach (var rule in rules)
+        {
+            if ((best is null || rule.Weight > best.Weight || (rule.Weight == best.Weight && rule.Omit && !best.Omit))
+                && new Regex(rule.Pattern, RegexOptions.CultureInvariant).IsMatch(path))
+            {
+                best = rule;
+            }
+        }
+
+        return best;
+    }
+}
