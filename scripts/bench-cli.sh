@@ -26,9 +26,14 @@ else
   cp -a "artifacts/publish/$rid/sigwatch" "$WORK/aot"
   AOT="$WORK/aot/sigwatch"
 fi
-./scripts/publish.sh "$rid" >/dev/null
+# SIGWATCH_BENCH_R2R_CLI: the same for the ReadyToRun publish.
+if [ -n "${SIGWATCH_BENCH_R2R_CLI:-}" ] && [ -x "$SIGWATCH_BENCH_R2R_CLI" ]; then
+  R2R=$SIGWATCH_BENCH_R2R_CLI
+else
+  ./scripts/publish.sh "$rid" >/dev/null
+  R2R="artifacts/publish/$rid/sigwatch/sigwatch"
+fi
 JIT="dotnet exec src/SigWatch.Cli/bin/Release/net10.0/sigwatch.dll"
-R2R="artifacts/publish/$rid/sigwatch/sigwatch"
 echo "machine: $(nproc) cores, $(uname -sr), $(dotnet --version)"
 
 mkdir -p "$WORK/root"

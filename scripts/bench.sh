@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Every performance figure SigWatch tracks, each beside a baseline measured in the same run, with the ratio
 # (issue #20). Writes the Markdown to stdout and, with --write, between the "bench.sh" markers in docs/benchmarks.md.
-# About 10 minutes on 2 cores. Needs hyperfine and clang (the Native AOT CLI, which the Debian package ships).
+# About 10 minutes on 2 cores once the published programs are current, plus ~6 minutes when it must publish them
+# (stderr says where the time went). Needs hyperfine and clang (the Native AOT CLI, which the Debian package ships).
 #   1. Seal verification of generated bundles (1k, 20k and 100k files): in process (BundleVerifier; and the whole
 #      assessment `check` runs) against the hashing limit (SHA-256 of the same bytes on every core, one read per file,
 #      tests/SigWatch.Benchmarks seal-limits); and cold in a new process (`sigwatch check`, Native AOT, page cache
@@ -9,9 +10,8 @@
 #   2. One Mach-O (libcoreclr.dylib) against SHA-256 of its bytes; re-verification after 0 and 1 changed files
 #      against a full verification (BenchmarkDotNet short jobs).
 #   3. The daemon: idle RSS and CPU with 500 known bundles against an empty root (scripts/bench-idle.sh), Native AOT
-#      (the .deb's) and JIT; event log
-#      latency against the gRPC stream (scripts/bench-eventlog.sh); GetStatus throughput (scripts/bench-daemon.sh);
-#      CLI start-up, JIT / ReadyToRun / Native AOT (scripts/bench-cli.sh).
+#      (the .deb's); event log latency against the gRPC stream (scripts/bench-eventlog.sh); GetStatus throughput
+#      (scripts/bench-daemon.sh); CLI start-up, JIT / ReadyToRun / Native AOT (scripts/bench-cli.sh).
 # Usage: scripts/bench.sh [--write] [--quick] [--fresh]   (--quick: the 100k bundle and the BenchmarkDotNet jobs left out;
 #   --fresh: publish the Native AOT programs even when they are newer than the sources)
 set -euo pipefail
@@ -24,7 +24,7 @@ for a in "$@"; do
     --write) WRITE=true ;;
     --quick) QUICK=true ;;
     --fresh) FRESH=true ;;
-    *) sed -n '2,16p' "$0" | sed 's/^# //' >&2; exit 2 ;;
+    *) sed -n '2,17p' "$0" | sed 's/^# //' >&2; exit 2 ;;
   esac
 done
 command -v hyperfine >/dev/null || { echo "bench.sh needs hyperfine (apt-get install hyperfine)" >&2; exit 2; }
@@ -39,13 +39,13 @@ quiet dotnet build -c Release tests/SigWatch.Benchmarks -v q -nologo
 BENCH="dotnet tests/SigWatch.Benchmarks/bin/Release/net10.0/SigWatch.Benchmarks.dll"
 rid=linux-$(uname -m | sed 's/x86_64/x64/; s/aarch64/arm64/')
 # What the Debian package ships: sigwatch and sigwatchd compiled Native AOT.
-# Native AOT compilation of both programs is ~7 of the run's minutes on 2 cores: the programs are kept in
+# Native AOT compilation of both programs is ~5-7 of the run's minutes on 2 cores: the programs are kept in
 # artifacts/bench/RID and compiled again only when a source, project or build file is newer (or with --fresh).
 # (artifacts/publish/RID is not the keeper: bench-cli.sh publishes the ReadyToRun CLI there.)
 kept="artifacts/bench/$rid"
 stale() {
   local p
-  for p in "$kept/sigwatch/sigwatch" "$kept/sigwatchd/sigwatchd"; do
+  for p in "$kept/sigwatch/sigwatch" "$kept/sigwatchd/sigwatchd" "$kept/r2r/sigwatch/sigwatch"; do
     [ -x "$p" ] || return 0
     [ -n "$(find src Directory.Build.props Directory.Packages.props global.json -newer "$p" -type f \
       \( -name '*.cs' -o -name '*.csproj' -o -name '*.props' -o -name '*.proto' -o -name '*.json' \) -print -quit)" ] && return 0
@@ -54,14 +54,17 @@ stale() {
 }
 if [ "$FRESH" = true ] || stale; then
   quiet ./scripts/publish.sh --aot "$rid"
-  rm -rf "$kept" && mkdir -p "$kept"
+  rm -rf "$kept" && mkdir -p "$kept/r2r"
   cp -a "artifacts/publish/$rid/sigwatch" "artifacts/publish/$rid/sigwatchd" "$kept/"
+  # The ReadyToRun CLI the packages ship, for bench-cli.sh's start-up rows.
+  quiet ./scripts/publish.sh "$rid"
+  cp -a "artifacts/publish/$rid/sigwatch" "$kept/r2r/"
 else
   echo "bench.sh: the Native AOT programs in $kept are newer than every source; not compiled again (--fresh to force)" >&2
 fi
 SIGWATCH="$kept/sigwatch/sigwatch"
 SIGWATCHD="$kept/sigwatchd/sigwatchd"
-export SIGWATCH_BENCH_AOT_CLI="$SIGWATCH"
+export SIGWATCH_BENCH_AOT_CLI="$SIGWATCH" SIGWATCH_BENCH_R2R_CLI="$kept/r2r/sigwatch/sigwatch"
 # Where the time goes, on stderr: the whole run is meant to take under 10 minutes.
 exec 3>&2
 section() { echo "bench.sh: $1 at $((SECONDS - started)) s" >&3; }
@@ -135,9 +138,7 @@ fi
   section "daemon at rest"
   ./scripts/bench-idle.sh 500 60 "$SIGWATCHD" | grep -v '^machine'
   echo
-  echo "The build run by \`dotnet exec\` (JIT; the macOS .pkg's ReadyToRun daemon is this plus precompiled code), 20 s:"
-  echo
-  ./scripts/bench-idle.sh 500 20 | grep -v '^machine'
+  echo "(The JIT daemon, \`scripts/bench-idle.sh 500 60\`, is not part of this run: see \"Daemon memory and idle CPU\".)"
   echo
   echo "### Event log latency (\`scripts/bench-eventlog.sh 30\`)"
   echo
