@@ -88,11 +88,13 @@ public static class ExternalTool
 /// <summary>A fact about Linux-only behaviour (e.g. the user.* xattr namespace); skipped with the reason elsewhere.</summary>
 public sealed class LinuxFactAttribute : FactAttribute
 {
+    internal const string Reason = "Linux-only behaviour (user.* extended attributes, Samba spellings, raw file names)";
+
     public LinuxFactAttribute()
     {
         if (!OperatingSystem.IsLinux())
         {
-            Skip = "Linux-only behaviour (user.* extended attributes, Samba spellings)";
+            Skip = Reason;
         }
     }
 }
@@ -104,7 +106,7 @@ public sealed class LinuxTheoryAttribute : TheoryAttribute
     {
         if (!OperatingSystem.IsLinux())
         {
-            Skip = "Linux-only behaviour (user.* extended attributes, Samba spellings)";
+            Skip = LinuxFactAttribute.Reason;
         }
     }
 }

@@ -17,11 +17,11 @@ public sealed class ResourceRule
 
     private readonly LiteralPattern _literal;
 
-    private ResourceRule(string pattern, Regex regex, double weight, bool omit, bool optional, bool nested, bool exclusion)
+    private ResourceRule(string pattern, LiteralPattern literal, double weight, bool omit, bool optional, bool nested, bool exclusion)
     {
         Pattern = pattern;
-        Regex = regex;
-        _literal = LiteralPattern.Of(pattern);
+        _literal = literal;
+        Regex = Compile(pattern, literal);
         Weight = weight;
         Omit = omit;
         Optional = optional;
@@ -69,12 +69,12 @@ public sealed class ResourceRule
 
     /// <exception cref="SealFormatException">The pattern does not compile.</exception>
     public static ResourceRule Create(string pattern, double weight = 1, bool omit = false, bool optional = false, bool nested = false) =>
-        new(pattern, Compile(pattern), weight, omit, optional, nested, exclusion: false);
+        new(pattern, LiteralPattern.Of(pattern), weight, omit, optional, nested, exclusion: false);
 
     public static ResourceRule CreateExclusion(string pattern) =>
-        new(pattern, Compile(pattern), 0, omit: false, optional: false, nested: false, exclusion: true);
+        new(pattern, LiteralPattern.Of(pattern), 0, omit: false, optional: false, nested: false, exclusion: true);
 
-    private static Regex Compile(string pattern)
+    private static Regex Compile(string pattern, LiteralPattern literal)
     {
         try
         {
@@ -86,6 +86,13 @@ public sealed class ResourceRule
             if (KnownRulePatterns.Find(pattern) is { } precompiled)
             {
                 return precompiled;
+            }
+
+            // A literal is matched by string comparison and never runs its expression: interpreted, not cached, so the
+            // main executable's exclusion ("^MacOS/<name>$", one per bundle) emits no IL and takes no cache slot.
+            if (literal.Kind != LiteralKind.None)
+            {
+                return new Regex(pattern, RegexOptions.CultureInvariant, MatchTimeout);
             }
 
             if (s_compiled.TryGetValue(pattern, out var known))
