@@ -67,6 +67,9 @@ public static class Programs
         info.Environment.Remove("SIGWATCH_SOCKET");
         info.Environment.Remove("SIGWATCH_ROOTS");
         info.Environment.Remove("SIGWATCH_CONFIG");
+        // Most test daemons end by SIGKILL (a crash, or DisposeAsync): a killed runtime leaves its debugger pipes and
+        // diagnostic socket in /tmp (hundreds a day here). Nothing here attaches a debugger or diagnostic tool to them.
+        info.Environment["DOTNET_EnableDiagnostics"] = "0";
         return info;
     }
 
