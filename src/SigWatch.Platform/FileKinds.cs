@@ -125,26 +125,81 @@ public static class FileKinds
     }
 
     /// <summary>
-    /// The names in a directory (without <c>.</c> and <c>..</c>), read as bytes with readdir, so a name that is not valid
-    /// UTF-8 comes back exactly (<see cref="FileNames.Decode"/>), not with U+FFFD as .NET's enumeration returns it.
+    /// pread on a handle <see cref="OpenRegularFile"/> returned: .NET's <see cref="RandomAccess"/> first asks the kernel
+    /// whether a handle it did not open can seek (an lseek per file; the seal opens one per resource).
     /// </summary>
-    /// <exception cref="IOException">The directory cannot be opened or read.</exception>
+    /// <exception cref="IOException">The read failed.</exception>
+    public static int ReadAt(SafeFileHandle handle, Span<byte> buffer, long offset)
+    {
+        ArgumentNullException.ThrowIfNull(handle);
+        ArgumentOutOfRangeException.ThrowIfNegative(offset);
+        while (true)
+        {
+            nint read;
+            unsafe
+            {
+                fixed (byte* p = buffer)
+                {
+                    read = Libc.PRead(handle, p, (nuint)buffer.Length, offset);
+                }
+            }
+
+            if (read >= 0)
+            {
+                return (int)read;
+            }
+
+            var errno = Marshal.GetLastPInvokeError();
+            if (errno != Libc.EINTR)
+            {
+                throw new IOException($"read failed: {Marshal.GetPInvokeErrorMessage(errno)} (errno {errno})", errno);
+            }
+        }
+    }
+
+    /// <summary>
+    /// The entries of a directory (without <c>.</c> and <c>..</c>), each with its lstat facts. Names are read as bytes with
+    /// readdir, so a name that is not valid UTF-8 comes back exactly (<see cref="FileNames.Decode"/>), not with U+FFFD as
+    /// .NET's enumeration returns it; each is examined with fstatat relative to the directory as opened, handed the bytes
+    /// readdir gave: no path is built and walked from the root per entry, and every entry is looked up in the directory
+    /// that was listed, even if something above it is renamed meanwhile. An entry gone before it was examined is
+    /// <see cref="FileTreeKind.Missing"/>. Sorted by name, ordinally.
+    /// </summary>
+    /// <exception cref="IOException">The directory cannot be opened or read, or an entry cannot be examined.</exception>
     /// <exception cref="UnauthorizedAccessException">The directory cannot be opened for lack of permission.</exception>
-    public static IReadOnlyList<string> ListNames(string directory)
+    public static List<FileTreeEntry> ListEntries(string directory)
     {
         ArgumentException.ThrowIfNullOrEmpty(directory);
-        var nameOffset = Libc.DirentNameOffset()
-            ?? throw new PlatformNotSupportedException($"struct dirent is not described for {RuntimeInformation.OSDescription}");
+        if (!BitConverter.IsLittleEndian)
+        {
+            throw new PlatformNotSupportedException("big-endian hosts are not supported");
+        }
+
+        var nameOffset = Libc.DirentNameOffset();
+        var layout = Libc.CurrentStatLayout();
+        var flags = Libc.DirectoryOpenFlags();
+        if (nameOffset is not { } offset || layout is not { } statLayout || flags is not { } openFlags)
+        {
+            throw new PlatformNotSupportedException($"struct dirent, struct stat or open flags are not described for {RuntimeInformation.OSDescription} {RuntimeInformation.ProcessArchitecture}");
+        }
+
         var inode64 = OperatingSystem.IsMacOS() && RuntimeInformation.ProcessArchitecture == Architecture.X64;
-        using var handle = inode64 ? Libc.OpenDirInode64(directory) : Libc.OpenDir(directory);
+        var fd = Libc.Open(directory, openFlags);
+        if (fd < 0)
+        {
+            throw CannotList(directory, Marshal.GetLastPInvokeError());
+        }
+
+        using var handle = inode64 ? Libc.FdOpenDirInode64(fd) : Libc.FdOpenDir(fd);
         if (handle.IsInvalid)
         {
             var errno = Marshal.GetLastPInvokeError();
-            var message = $"cannot list {FileNames.Display(directory)}: {Marshal.GetPInvokeErrorMessage(errno)} (errno {errno})";
-            throw errno == 13 ? new UnauthorizedAccessException(message) : new IOException(message, errno); // EACCES
+            new SafeFileHandle(fd, ownsHandle: true).Dispose(); // not taken over: still ours to close
+            throw CannotList(directory, errno);
         }
 
-        var names = new List<string>();
+        var entries = new List<FileTreeEntry>();
+        Span<byte> buffer = stackalloc byte[Libc.StatBufferSize];
         while (true)
         {
             var entry = inode64 ? Libc.ReadDirInode64(handle) : Libc.ReadDir(handle);
@@ -157,22 +212,52 @@ public static class FileKinds
                     throw new IOException($"cannot read the directory {FileNames.Display(directory)}: {Marshal.GetPInvokeErrorMessage(errno)} (errno {errno})", errno);
                 }
 
-                return names;
+                // In the order both walks visit entries (FileTreeListing.InOrdinalOrder), sorted once here.
+                entries.Sort(static (a, b) => string.CompareOrdinal(a.Name, b.Name));
+                return entries;
             }
 
             ReadOnlySpan<byte> name;
+            int result;
             unsafe
             {
-                name = MemoryMarshal.CreateReadOnlySpanFromNullTerminated((byte*)entry + nameOffset);
+                var rawName = (byte*)entry + offset;
+                name = MemoryMarshal.CreateReadOnlySpanFromNullTerminated(rawName);
+                if (name.SequenceEqual("."u8) || name.SequenceEqual(".."u8))
+                {
+                    continue;
+                }
+
+                fixed (byte* p = buffer)
+                {
+                    result = inode64
+                        ? Libc.FStatAtInode64(fd, rawName, p, Libc.AtSymlinkNoFollow)
+                        : Libc.FStatAt(fd, rawName, p, Libc.AtSymlinkNoFollow);
+                }
             }
 
-            if (name.SequenceEqual("."u8) || name.SequenceEqual(".."u8))
+            var decoded = FileNames.Decode(name);
+            FileStatDetails details;
+            if (result == 0)
             {
-                continue;
+                details = Decode(buffer, statLayout);
+            }
+            else
+            {
+                var errno = Marshal.GetLastPInvokeError();
+                details = errno is Libc.ENOENT or Libc.ENOTDIR
+                    ? FileStatDetails.Missing
+                    : throw new IOException($"lstat({FileNames.Display(Path.Join(directory, decoded))}) failed: {Marshal.GetPInvokeErrorMessage(errno)} (errno {errno})", errno);
             }
 
-            names.Add(FileNames.Decode(name));
+            entries.Add(new FileTreeEntry(decoded, details.Status.Kind, details.Size, details.ModifiedNanoseconds, details.ChangedNanoseconds, details.Device, details.Inode));
         }
+    }
+
+    private static Exception CannotList(string directory, int errno)
+    {
+        var message = $"cannot list {FileNames.Display(directory)}: {Marshal.GetPInvokeErrorMessage(errno)} (errno {errno})";
+        return errno == 13 ? new UnauthorizedAccessException(message) : new IOException(message, errno); // EACCES
     }
 
     /// <summary>The target of a symlink, exactly (bytes decoded as <see cref="FileNames.Decode"/>); null when not a symlink.</summary>

@@ -136,6 +136,62 @@ public sealed class FileKindsTests
         Assert.Contains("Directory", failures[3]!.Message, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public void ListEntries_EveryKind_AgreesWithLstatOfEachPath_InOrdinalOrder()
+    {
+        using var dir = new TempDirectory();
+        File.WriteAllText(dir.Combine("f"), "12345");
+        Directory.CreateDirectory(dir.Combine("d"));
+        File.CreateSymbolicLink(dir.Combine("l"), dir.Combine("f"));
+        File.CreateSymbolicLink(dir.Combine("dangling"), dir.Combine("nowhere"));
+        Assert.Equal(0, MkFifo(dir.Combine("p")));
+        using var socket = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
+        socket.Bind(new UnixDomainSocketEndPoint(dir.Combine("s")));
+
+        var entries = FileKinds.ListEntries(dir.Path);
+
+        // In ordinal order as listed (both walks rely on it to skip sorting).
+        Assert.Equal(["d", "dangling", "f", "l", "p", "s"], entries.Select(e => e.Name));
+        foreach (var entry in entries)
+        {
+            var lstat = FileKinds.StatDetails(dir.Combine(entry.Name));
+            Assert.Equal((lstat.Status.Kind, lstat.Size, lstat.Device, lstat.Inode, lstat.ModifiedNanoseconds, lstat.ChangedNanoseconds),
+                (entry.Kind, entry.Size, entry.Device, entry.Inode, entry.ModifiedNanoseconds, entry.ChangedNanoseconds));
+        }
+
+        Assert.Equal([FileTreeKind.Directory, FileTreeKind.Symlink, FileTreeKind.Regular, FileTreeKind.Symlink, FileTreeKind.Fifo, FileTreeKind.Socket],
+            entries.Select(e => e.Kind));
+    }
+
+    [Fact]
+    public void ListEntries_ASymlinkToADirectory_ListsTheTarget_AsOpendirDoes()
+    {
+        using var dir = new TempDirectory();
+        Directory.CreateDirectory(dir.Combine("real"));
+        File.WriteAllText(dir.Combine("real", "inside"), "x");
+        File.CreateSymbolicLink(dir.Combine("link"), dir.Combine("real"));
+
+        var entry = Assert.Single(FileKinds.ListEntries(dir.Combine("link")));
+        Assert.Equal(("inside", FileTreeKind.Regular, 1L), (entry.Name, entry.Kind, entry.Size));
+    }
+
+    [Fact]
+    public void ListEntries_AFileOrAMissingPath_IsAnIOExceptionNamingIt()
+    {
+        using var dir = new TempDirectory();
+        var file = dir.Combine("f");
+        File.WriteAllText(file, "x");
+        Assert.Equal(0, MkFifo(dir.Combine("p")));
+
+        // The FIFO is refused without waiting for a writer: O_DIRECTORY fails before anything is opened.
+        foreach (var (path, reason) in new[] { (file, "Not a directory"), (dir.Combine("p"), "Not a directory"), (dir.Combine("nope"), "No such file") })
+        {
+            var error = Assert.Throws<IOException>(() => FileKinds.ListEntries(path));
+            Assert.Contains($"cannot list {path}", error.Message, StringComparison.Ordinal);
+            Assert.Contains(reason, error.Message, StringComparison.Ordinal);
+        }
+    }
+
     [DllImport("libc", EntryPoint = "mkfifo", SetLastError = true)]
     private static extern int MkFifo(string path, uint mode = 0x180);
 }

@@ -268,7 +268,7 @@ public sealed class BundleInventory
             var quarantined = new List<string>();
             var problems = new List<string>();
             var listing = new StringBuilder();
-            foreach (var child in children.OrderBy(c => c.Name, StringComparer.Ordinal))
+            foreach (var child in FileTreeListing.InOrdinalOrder(children))
             {
                 if (++_entries > MaxEntries)
                 {

@@ -24,6 +24,30 @@ public readonly record struct FileTreeEntry(string Name, FileTreeKind Kind, long
     public DateTimeOffset Modified => DateTimeOffset.UnixEpoch.AddTicks(ModifiedNanoseconds / 100);
 }
 
+/// <summary>Directory listings in the order both walks visit them.</summary>
+public static class FileTreeListing
+{
+    /// <summary>
+    /// <paramref name="entries"/> by name, ordinally: the list itself when it already is (the real tree lists that way;
+    /// both walks of a first assessment get the same listing, and the check is one comparison per entry), else a sorted copy.
+    /// </summary>
+    public static IReadOnlyList<FileTreeEntry> InOrdinalOrder(IReadOnlyList<FileTreeEntry> entries)
+    {
+        ArgumentNullException.ThrowIfNull(entries);
+        for (var i = 1; i < entries.Count; i++)
+        {
+            if (string.CompareOrdinal(entries[i - 1].Name, entries[i].Name) > 0)
+            {
+                var sorted = entries.ToArray();
+                Array.Sort(sorted, static (a, b) => string.CompareOrdinal(a.Name, b.Name));
+                return sorted;
+            }
+        }
+
+        return entries;
+    }
+}
+
 /// <summary>
 /// The file-system seam of the seal walk. .NET cannot tell a FIFO or device from a regular file, and opening a FIFO
 /// blocks, so Core never touches the disk itself: SigWatch.Platform implements this with <c>lstat</c>.
@@ -49,6 +73,13 @@ public interface IFileTree
     /// <see cref="OpenRead"/> is used.
     /// </summary>
     Microsoft.Win32.SafeHandles.SafeFileHandle? OpenHandle(string path) => null;
+
+    /// <summary>
+    /// Reads from a handle <see cref="OpenHandle"/> returned, at <paramref name="offset"/>; 0 at the end of the file. A tree
+    /// may read without <see cref="RandomAccess"/>'s first-use probe of the handle (an lseek per file opened).
+    /// </summary>
+    /// <exception cref="IOException">The read failed.</exception>
+    int ReadAt(Microsoft.Win32.SafeHandles.SafeFileHandle handle, Span<byte> buffer, long offset) => RandomAccess.Read(handle, buffer, offset);
 
     /// <summary>The target of a symlink, verbatim; null when <paramref name="path"/> is not a symlink.</summary>
     string? ReadLink(string path);

@@ -136,10 +136,11 @@ internal sealed class SealWalk(IFileTree tree, BundleVerifierOptions options, Se
             }
 
             _result.Listed.Add(relativeDirectory);
-            var sorted = entries.ToArray();
-            Array.Sort(sorted, (a, b) => string.CompareOrdinal(b.Name, a.Name)); // reversed: the stack pops in ordinal order
-            foreach (var entry in sorted)
+            // Visited in reverse ordinal order: the stack pops the directories pushed here in ordinal order.
+            var ordered = FileTreeListing.InOrdinalOrder(entries);
+            for (var i = ordered.Count - 1; i >= 0; i--)
             {
+                var entry = ordered[i];
                 var relative = relativeDirectory.Length == 0 ? entry.Name : relativeDirectory + "/" + entry.Name;
                 if (!Count(relative))
                 {
@@ -435,7 +436,7 @@ internal sealed class SealWalk(IFileTree tree, BundleVerifierOptions options, Se
 
         try
         {
-            job.Digest = HashFile(job.FullPath, type, buffer);
+            job.Digest = HashFile(job.FullPath, job.Entry.Size, type, buffer);
             statistics.AddHashed(job.Entry.Size);
             _options.Cache?.Set(key, job.Digest);
         }
@@ -447,7 +448,7 @@ internal sealed class SealWalk(IFileTree tree, BundleVerifierOptions options, Se
         progress.Done(job.Entry.Size);
     }
 
-    private byte[] HashFile(string fullPath, CodeHashType type, byte[] buffer)
+    private byte[] HashFile(string fullPath, long listedSize, CodeHashType type, byte[] buffer)
     {
         using var handle = _tree.OpenHandle(fullPath);
         if (handle is null)
@@ -456,14 +457,17 @@ internal sealed class SealWalk(IFileTree tree, BundleVerifierOptions options, Se
         }
 
         // Read to the end (a file may have grown since it was listed); a file that fits the buffer — nearly every
-        // resource — is hashed in one call, without an incremental context.
+        // resource — is hashed in one call, without an incremental context. A read that stops short of the buffer at
+        // exactly the size the listing saw is the end: a file changed since then reads a different length and goes on
+        // to the read that returns 0, so asking the kernel again would only catch a write racing this read, which no
+        // number of reads can.
         IncrementalHash? hash = null;
         try
         {
             long offset = 0;
             var filled = 0;
             int read;
-            while ((read = RandomAccess.Read(handle, buffer.AsSpan(filled), offset)) > 0)
+            while ((read = _tree.ReadAt(handle, buffer.AsSpan(filled), offset)) > 0)
             {
                 filled += read;
                 offset += read;
@@ -473,6 +477,10 @@ internal sealed class SealWalk(IFileTree tree, BundleVerifierOptions options, Se
                     hash.AppendData(buffer, 0, filled);
                     filled = 0;
                     progress.Cancellation.ThrowIfCancellationRequested(); // a multi-gigabyte file stops within a megabyte
+                }
+                else if (offset == listedSize)
+                {
+                    break;
                 }
             }
 

@@ -17,6 +17,13 @@ internal static partial class Libc
     [LibraryImport(Libraries.Libc, EntryPoint = "fstat$INODE64", SetLastError = true)]
     internal static unsafe partial int FStatInode64(int fd, byte* buffer);
 
+    // unistd.h: off_t is 64 bits on every LP64 target we build for (glibc x86_64/aarch64, Darwin).
+    [LibraryImport(Libraries.Libc, EntryPoint = "pread", SetLastError = true)]
+    internal static unsafe partial nint PRead(Microsoft.Win32.SafeHandles.SafeFileHandle fd, byte* buffer, nuint count, long offset);
+
+    // EINTR: Linux asm-generic/errno-base.h and Darwin sys/errno.h both 4.
+    internal const int EINTR = 4;
+
     /// <summary>
     /// O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC for this process: open a path only if its last component is not a
     /// symlink, without blocking on a FIFO. Darwin sys/fcntl.h: O_NONBLOCK 0x4, O_NOFOLLOW 0x100, O_CLOEXEC 0x1000000.

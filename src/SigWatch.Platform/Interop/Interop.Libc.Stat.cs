@@ -21,6 +21,17 @@ internal static partial class Libc
     [LibraryImport(Libraries.Libc, EntryPoint = "lstat$INODE64", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
     internal static unsafe partial int LStatInode64([MarshalUsing(typeof(PathMarshaller))] string path, byte* buffer);
 
+    // fstatat(2) on a name inside an open directory: no path walk from the root per entry, and the entry is looked up in
+    // the directory that was listed even if a parent is renamed meanwhile. Darwin x86_64: $INODE64 as for lstat.
+    [LibraryImport(Libraries.Libc, EntryPoint = "fstatat", SetLastError = true)]
+    internal static unsafe partial int FStatAt(int directoryFd, byte* name, byte* buffer, int flags);
+
+    [LibraryImport(Libraries.Libc, EntryPoint = "fstatat$INODE64", SetLastError = true)]
+    internal static unsafe partial int FStatAtInode64(int directoryFd, byte* name, byte* buffer, int flags);
+
+    // AT_SYMLINK_NOFOLLOW: lstat's behaviour for fstatat. Linux uapi/linux/fcntl.h 0x100; Darwin sys/fcntl.h 0x0020.
+    internal static int AtSymlinkNoFollow => OperatingSystem.IsMacOS() ? 0x20 : 0x100;
+
     /// <summary>
     /// Where the fields we read sit in this process's <c>struct stat</c>. Times are <c>struct timespec</c> (i64 seconds,
     /// then i64 nanoseconds); <c>st_dev</c> is 8 bytes on Linux and a 4-byte <c>dev_t</c> on Darwin.

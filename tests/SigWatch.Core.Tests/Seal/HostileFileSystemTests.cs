@@ -104,6 +104,31 @@ public sealed class HostileFileSystemTests : IDisposable
     }
 
     [Fact]
+    public void Verify_FileThatGrewOrShrankAfterItWasListed_IsHashedToItsEnd()
+    {
+        var app = App();
+        // The files now hold their sealed byte and more ("a") or nothing ("b"); the listing claims the sealed length.
+        File.WriteAllText(Resources(app, "a.txt"), "a and more");
+        File.WriteAllText(Resources(app, "b.txt"), "");
+        var tree = new ScriptedTree { Sizes = { [Resources(app, "a.txt")] = 1, [Resources(app, "b.txt")] = 1 } };
+        var report = Bounded(() => new BundleVerifier(tree).Verify(app));
+        Assert.Equal(["file-modified Resources/a.txt", "file-modified Resources/b.txt"], Errors(report));
+    }
+
+    [Fact]
+    public void Verify_FilesOfTheListedSize_AreReadOnceEach()
+    {
+        var app = App();
+        var tree = new ScriptedTree();
+        var report = Bounded(() => new BundleVerifier(tree).Verify(app));
+        Assert.Equal(SignatureVerdict.Valid, report.Verdict);
+        // Every file hashed through a handle is read once: the listing's size says where the end is, so there is no
+        // read only to find it.
+        Assert.All(tree.Reads, r => Assert.Equal(1, r.Value));
+        Assert.Contains(Resources(app, "a.txt"), tree.Reads.Keys);
+    }
+
+    [Fact]
     public void Verify_EntryVanishingBetweenListAndStat_Unreadable()
     {
         var app = App();
@@ -209,6 +234,14 @@ public sealed class HostileFileSystemTests : IDisposable
 
         public List<string> OpenedSpecial { get; } = [];
 
+        /// <summary>Sizes the listing reports instead of the real ones (a file changed between listing and reading).</summary>
+        public Dictionary<string, long> Sizes { get; } = new(StringComparer.Ordinal);
+
+        /// <summary>Reads made through <see cref="ReadAt"/>, per path.</summary>
+        public Dictionary<string, int> Reads { get; } = new(StringComparer.Ordinal);
+
+        private readonly Dictionary<Microsoft.Win32.SafeHandles.SafeFileHandle, string> _opened = [];
+
         public FileTreeEntry Stat(string path) => Adjust(path, LstatFileTree.Instance.Stat(path));
 
         public IReadOnlyList<FileTreeEntry> List(string directory) => Unlistable.Contains(directory)
@@ -228,8 +261,40 @@ public sealed class HostileFileSystemTests : IDisposable
             return VanishOnOpen.Contains(path) ? throw new FileNotFoundException("No such file or directory", path) : LstatFileTree.Instance.OpenRead(path);
         }
 
+        // Scripted kinds and vanishing files go through OpenRead, which records and refuses them.
+        public Microsoft.Win32.SafeHandles.SafeFileHandle? OpenHandle(string path)
+        {
+            if (Kinds.ContainsKey(path) || VanishOnOpen.Contains(path))
+            {
+                return null;
+            }
+
+            var handle = LstatFileTree.Instance.OpenHandle(path);
+            lock (_opened)
+            {
+                _opened[handle] = path;
+            }
+
+            return handle;
+        }
+
+        public int ReadAt(Microsoft.Win32.SafeHandles.SafeFileHandle handle, Span<byte> buffer, long offset)
+        {
+            lock (_opened)
+            {
+                var path = _opened[handle];
+                Reads[path] = Reads.GetValueOrDefault(path) + 1;
+            }
+
+            return LstatFileTree.Instance.ReadAt(handle, buffer, offset);
+        }
+
         public string? ReadLink(string path) => LstatFileTree.Instance.ReadLink(path);
 
-        private FileTreeEntry Adjust(string path, FileTreeEntry entry) => Kinds.TryGetValue(path, out var kind) ? entry with { Kind = kind } : entry;
+        private FileTreeEntry Adjust(string path, FileTreeEntry entry)
+        {
+            entry = Kinds.TryGetValue(path, out var kind) ? entry with { Kind = kind } : entry;
+            return Sizes.TryGetValue(path, out var size) ? entry with { Size = size } : entry;
+        }
     }
 }
