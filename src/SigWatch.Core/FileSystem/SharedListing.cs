@@ -31,7 +31,7 @@ public sealed class SharedListing : IFileTree
     /// <summary>The extended attributes, their names shared the same way; null when there are none to read.</summary>
     public IExtendedAttributeReader? ExtendedAttributes { get; }
 
-    public IReadOnlyList<FileTreeEntry> List(string directory) => Take(_listings, directory, _tree.List);
+    public IReadOnlyList<FileTreeEntry> List(string directory) => Take(_listings, directory, _tree, static (tree, path) => tree.List(path));
 
     public FileTreeEntry Stat(string path) => _tree.Stat(path);
 
@@ -39,16 +39,20 @@ public sealed class SharedListing : IFileTree
 
     public SafeFileHandle? OpenHandle(string path) => _tree.OpenHandle(path);
 
+    public int ReadAt(SafeFileHandle handle, Span<byte> buffer, long offset) => _tree.ReadAt(handle, buffer, offset);
+
     public string? ReadLink(string path) => _tree.ReadLink(path);
 
-    private static T Take<T>(ConcurrentDictionary<string, T> shared, string key, Func<string, T> read)
+    // The reader comes with its state (a static lambda): a delegate bound to an instance is an allocation per call, and
+    // this runs for every entry of the tree.
+    private static T Take<TState, T>(ConcurrentDictionary<string, T> shared, string key, TState state, Func<TState, string, T> read)
     {
         if (shared.TryRemove(key, out var kept))
         {
             return kept;
         }
 
-        var value = read(key);
+        var value = read(state, key);
         // Lost a race with the other walk reading the same key: both keep their own reading, nothing stays behind.
         if (!shared.TryAdd(key, value))
         {
@@ -62,6 +66,6 @@ public sealed class SharedListing : IFileTree
     {
         public byte[]? Get(string path, string name) => inner.Get(path, name);
 
-        public IReadOnlyList<string> List(string path) => Take(owner._attributeNames, path, inner.List);
+        public IReadOnlyList<string> List(string path) => Take(owner._attributeNames, path, inner, static (reader, p) => reader.List(p));
     }
 }

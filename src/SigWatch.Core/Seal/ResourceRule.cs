@@ -163,9 +163,12 @@ public sealed class ResourceRuleSet(IReadOnlyList<ResourceRule> exclusions, IRea
         return rule;
     }
 
+    // Arrays, not the IReadOnlyList properties: foreach over an interface boxes an enumerator per path.
+    private readonly ResourceRule[] _exclusions = [.. exclusions];
+
     private ResourceRule? Select(string relativePath)
     {
-        foreach (var exclusion in Exclusions)
+        foreach (var exclusion in _exclusions)
         {
             if (exclusion.Matches(relativePath))
             {
