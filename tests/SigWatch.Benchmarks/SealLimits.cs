@@ -46,6 +46,8 @@ internal static class SealLimits
         Console.WriteLine($"CodeResources parse: {parse:F1} ms");
         Console.WriteLine($"BundleVerifier.Verify, no cache: {verify:F1} ms ({verify / limit:F2}x the limit)");
         Console.WriteLine($"BundleAssessor.Assess (what check runs): {assess:F1} ms ({assess / limit:F2}x the limit)");
+        Console.WriteLine($"  one Assess allocates {Allocations(() => RetainedState.Assessor().Assess(bundle))}");
+        Console.WriteLine($"  of which the CodeResources parse {Allocations(() => CodeResources.Parse(sealBytes))}");
         return 0;
     }
 
@@ -55,6 +57,18 @@ internal static class SealLimits
         {
             throw new InvalidOperationException($"the bundle does not verify ({verdict}): the figure would be a failure path's");
         }
+    }
+
+    /// <summary>Bytes allocated by one run of <paramref name="action"/> on every thread, and the collections it caused.</summary>
+    private static string Allocations(Action action)
+    {
+        GC.Collect();
+        var before = GC.GetTotalAllocatedBytes(precise: true);
+        var collections = Enumerable.Range(0, 3).Select(GC.CollectionCount).ToArray();
+        action();
+        var allocated = GC.GetTotalAllocatedBytes(precise: true) - before;
+        var caused = Enumerable.Range(0, 3).Select(g => GC.CollectionCount(g) - collections[g]);
+        return $"{allocated / 1e6:F1} MB (collections gen0/1/2: {string.Join('/', caused)})";
     }
 
     private static double Median(int runs, Action action)
