@@ -70,6 +70,7 @@ public sealed class RuleMatchingShortcutTests
         "^Resources/", "^Info\\.plist$", "^PkgInfo$", "^", "^$", "^.*", "^version.plist$", "^version\\.plist$", "^_CodeSignature$",
         "^a\\$", "^a\\\\$", "^a\\\\\\$", "^Résumé/", "^a b$", "^MacOS/My\\ App$", "^x\\n$", "^[^/]+$", "^Resources/.*\\.lproj/",
         "^(.*/)?\\.DS_Store$", "Resources/", "^Resources/Base\\.lproj/", "^" + Regex.Escape("MacOS/a.b (1)+$") + "$",
+        "^(.*/)?Info\\.plist$", "^(.*/)?$", "^(.*/)?a\\$", "^(.*/)?.DS_Store$", "^(.*/)?\\.DS_Store", "^(.*)?\\.DS_Store$",
     ];
 
     private static readonly string[] s_paths =
@@ -77,6 +78,8 @@ public sealed class RuleMatchingShortcutTests
         "", "\n", "Resources", "Resources/", "Resources/a", "Info.plist", "Info.plist\n", "Info.plist\n\n", "Infoxplist", "PkgInfo",
         "a$", "a\\", "a\\$", "Résumé/x", "a b", "MacOS/My App", "MacOS/My App\n", "x\n", "version.plist", "versionXplist",
         "Resources/en.lproj/x", ".DS_Store", "a/.DS_Store", "_CodeSignature", "MacOS/a.b (1)+$", "MacOS/a.b (1)+$\n", "x/Resources/",
+        ".DS_Store\n", "a/b/.DS_Store\n", "a/.DS_Store\n\n", "a\nb/.DS_Store", "a\n/.DS_Store", "\n.DS_Store", "/.DS_Store", "a.DS_Store",
+        "a/x.DS_Store", "a/.DS_Storex", "a//.DS_Store", "x/Info.plist", "x/Info.plist\n", "Info.plist/x", "d/a$", "a$\n", "x/",
     ];
 
     [Fact]
@@ -102,6 +105,10 @@ public sealed class RuleMatchingShortcutTests
         Assert.Equal(LiteralKind.None, LiteralPattern.Of("^version.plist$").Kind);
         Assert.Equal(LiteralKind.None, LiteralPattern.Of("^x\\n$").Kind);
         Assert.Equal(LiteralKind.None, LiteralPattern.Of("Resources/").Kind);
+        Assert.Equal(new LiteralPattern(LiteralKind.FileName, ".DS_Store"), LiteralPattern.Of("^(.*/)?\\.DS_Store$"));
+        Assert.Equal(LiteralKind.None, LiteralPattern.Of("^(.*/)?.DS_Store$").Kind);
+        Assert.Equal(LiteralKind.None, LiteralPattern.Of("^(.*/)?\\.DS_Store").Kind);
+        Assert.Equal(LiteralKind.None, LiteralPattern.Of("^(.*/)?$").Kind);
     }
 
     [Fact]
