@@ -40,7 +40,8 @@ public sealed class ExtendedAttributes : IExtendedAttributeReader
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
         var raw = ListRaw(path);
-        if (OperatingSystem.IsMacOS())
+        // Nearly every entry of a bundle has no attributes: no list is made for it (one per entry showed in the profile).
+        if (OperatingSystem.IsMacOS() || raw.Length == 0)
         {
             return raw;
         }
@@ -148,7 +149,7 @@ public sealed class ExtendedAttributes : IExtendedAttributeReader
         }
     }
 
-    private static List<string> ListRaw(string path)
+    private static string[] ListRaw(string path)
     {
         for (var attempt = 0; attempt < 4; attempt++)
         {
@@ -174,7 +175,7 @@ public sealed class ExtendedAttributes : IExtendedAttributeReader
             if (read >= 0)
             {
                 // A sequence of NUL-terminated UTF-8 names.
-                return [.. Encoding.UTF8.GetString(buffer, 0, (int)read).Split('\0', StringSplitOptions.RemoveEmptyEntries)];
+                return Encoding.UTF8.GetString(buffer, 0, (int)read).Split('\0', StringSplitOptions.RemoveEmptyEntries);
             }
 
             var readErrno = Marshal.GetLastPInvokeError();
