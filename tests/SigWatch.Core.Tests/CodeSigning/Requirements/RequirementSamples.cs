@@ -41,11 +41,15 @@ internal static class RequirementSamples
             }
 
             var bytes = File.ReadAllBytes(file);
+            var inFile = 0;
             foreach (var blob in FindSets(bytes))
             {
                 if (seen.Add(Convert.ToHexString(blob)))
                 {
-                    found.Add((Path.GetRelativePath(root, file), blob));
+                    // A universal binary carries a set per slice: each is its own sample, named apart ("…#2"), or the
+                    // theories keyed by source would run only the first.
+                    var source = Path.GetRelativePath(root, file);
+                    found.Add((++inFile == 1 ? source : $"{source}#{inFile}", blob));
                 }
             }
         }
