@@ -6,16 +6,10 @@ namespace SigWatch.Platform.Interop;
 internal static partial class Libc
 {
     // dirent.h. The names come back as bytes, so a name that is not valid UTF-8 is listed exactly (FileNames.Decode);
-    // .NET's own enumeration substitutes U+FFFD and loses it.
-    [LibraryImport(Libraries.Libc, EntryPoint = "opendir", SetLastError = true)]
-    internal static partial SafeDirectoryHandle OpenDir([MarshalUsing(typeof(PathMarshaller))] string path);
-
-    // Darwin x86_64: the 64-bit-inode variants carry the suffix (<dirent.h>, __DARWIN_INODE64), as for lstat.
-    [LibraryImport(Libraries.Libc, EntryPoint = "opendir$INODE64", SetLastError = true)]
-    internal static partial SafeDirectoryHandle OpenDirInode64([MarshalUsing(typeof(PathMarshaller))] string path);
-
-    // fdopendir takes the descriptor over (closedir closes it); the caller keeps using it for fstatat, which POSIX allows
-    // (only closing it or changing its offset other than through readdir is undefined). Darwin x86_64: $INODE64 as above.
+    // .NET's own enumeration substitutes U+FFFD and loses it. fdopendir takes the descriptor over (closedir closes it);
+    // the caller keeps using it for fstatat, which POSIX allows (only closing it, or moving its offset other than through
+    // readdir, is undefined). Darwin x86_64: the 64-bit-inode variants carry the suffix (<dirent.h>, __DARWIN_INODE64),
+    // as for lstat.
     [LibraryImport(Libraries.Libc, EntryPoint = "fdopendir", SetLastError = true)]
     internal static partial SafeDirectoryHandle FdOpenDir(int fd);
 
