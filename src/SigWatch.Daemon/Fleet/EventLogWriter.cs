@@ -148,8 +148,7 @@ internal sealed class EventLogWriter(
                 return;
             }
 
-            // An assessment and the events it caused share a transaction and a time; the assessment goes first.
-            var batch = assessments.Concat(events).OrderBy(r => r.Time).ThenBy(r => r.Event is null ? 0 : 1).ToList();
+            var batch = InCommitOrder(assessments, events);
             using var lines = new MemoryStream();
             foreach (var record in batch)
             {
@@ -180,6 +179,49 @@ internal sealed class EventLogWriter(
                 LastError = null,
             });
         }
+    }
+
+    /// <summary>
+    /// Assessment lines and event lines, each kind in id order (the order its rows were committed in), merged in commit
+    /// order as far as the rows tell it: an event and the assessment it names share a transaction, and assessment ids
+    /// grow with commits, so an assessment goes before the events of its own or a later assessment and after those of an
+    /// earlier one (and after every event before those). Where nothing tells (an event without an assessment on either
+    /// side), the earlier time goes first, the assessment on a tie. Sorting the lot by time put events out of id order:
+    /// with several workers, an event's time is when its assessment began, and a later commit can carry an earlier time.
+    /// </summary>
+    internal static List<FleetRecord> InCommitOrder(IReadOnlyList<FleetRecord> assessments, IReadOnlyList<FleetRecord> events)
+    {
+        // The assessment id of the first event at or after each position that names one (they never decrease).
+        var nextCaused = new long?[events.Count + 1];
+        for (var i = events.Count - 1; i >= 0; i--)
+        {
+            nextCaused[i] = events[i].Event!.AssessmentId ?? nextCaused[i + 1];
+        }
+
+        var merged = new List<FleetRecord>(assessments.Count + events.Count);
+        int a = 0, e = 0;
+        while (a < assessments.Count && e < events.Count)
+        {
+            var assessment = assessments[a];
+            var ev = events[e];
+            // Committed after this event's assessment, or after that of an event still to come: the event first. Else
+            // this is the event's own assessment or an earlier one, or nothing tells and the time decides.
+            var eventFirst = nextCaused[e] is { } caused && caused < assessment.Assessment!.Id;
+            var assessmentFirst = !eventFirst && (ev.Event!.AssessmentId is not null || assessment.Time <= ev.Time);
+            merged.Add(assessmentFirst ? assessments[a++] : events[e++]);
+        }
+
+        for (; a < assessments.Count; a++)
+        {
+            merged.Add(assessments[a]);
+        }
+
+        for (; e < events.Count; e++)
+        {
+            merged.Add(events[e]);
+        }
+
+        return merged;
     }
 
     private void Failed(Exception e)
