@@ -17,12 +17,12 @@ public sealed class EventLogFileTests
         Encoding.UTF8.GetBytes($"{{\"@timestamp\":\"2026-12-02T10:00:00.000Z\",\"event\":{{\"kind\":\"state\"}},\"sigwatch\":{{\"assessment_id\":{assessmentId},\"event_id\":0}}}}\n");
 
     /// <summary>The time the lines above say they were written; the clock of every file stays near it.</summary>
-    private static readonly DateTimeOffset LinesWritten = new(2026, 12, 2, 10, 0, 0, TimeSpan.Zero);
+    private static readonly DateTimeOffset s_linesWritten = new(2026, 12, 2, 10, 0, 0, TimeSpan.Zero);
 
     // The clock is fixed an hour after the lines' time stamps: with the system clock, the age rotation (one day after
     // the first line) would start to fire the day after those stamps and every later day.
     private static EventLogFile Open(string path, long maxBytes = 1 << 20, int retain = 10) =>
-        new(path, maxBytes, TimeSpan.FromDays(1), retain, new FixedTime(LinesWritten.AddHours(1)));
+        new(path, maxBytes, TimeSpan.FromDays(1), retain, new FixedTime(s_linesWritten.AddHours(1)));
 
     [Fact]
     public void Recover_AfterLinesWereWritten_ContinuesAfterTheLastEventAndAssessment()
@@ -32,7 +32,7 @@ public sealed class EventLogFileTests
         using (var file = Open(path))
         {
             Assert.Equal(new EventLogFile.Position(0, 0), file.Recover());
-            file.Append([.. Line(1), .. AssessmentLine(7), .. Line(2)], LinesWritten);
+            file.Append([.. Line(1), .. AssessmentLine(7), .. Line(2)], s_linesWritten);
         }
 
         using var again = Open(path);
@@ -49,7 +49,7 @@ public sealed class EventLogFileTests
         using var file = Open(path);
         Assert.Equal(new EventLogFile.Position(2, 0), file.Recover());
         Assert.Equal([.. Line(1), .. Line(2)], File.ReadAllBytes(path));
-        file.Append(Line(3), LinesWritten);
+        file.Append(Line(3), s_linesWritten);
         Assert.Equal([.. Line(1), .. Line(2), .. Line(3)], File.ReadAllBytes(path));
     }
 
@@ -63,7 +63,7 @@ public sealed class EventLogFileTests
         file.Recover();
         for (var id = 1; id <= 9; id++)
         {
-            file.Append(Line(id), LinesWritten);
+            file.Append(Line(id), s_linesWritten);
         }
 
         // Two lines per file: 1-2, 3-4, 5-6, 7-8 rotated (the oldest two deleted), 9 current.
@@ -95,7 +95,7 @@ public sealed class EventLogFileTests
         File.WriteAllBytes(path, Line(1)); // its first line is from 2026-12-02T10:00Z
         using var file = new EventLogFile(path, 1 << 20, TimeSpan.FromHours(1), 10, new FixedTime(new DateTimeOffset(2026, 12, 2, 12, 0, 0, TimeSpan.Zero)));
         file.Recover();
-        file.Append(Line(2), LinesWritten);
+        file.Append(Line(2), s_linesWritten);
         Assert.Equal(Line(1), File.ReadAllBytes(Assert.Single(file.RotatedFiles())));
         Assert.Equal(Line(2), File.ReadAllBytes(path));
         Assert.EndsWith("events-20261202T120000.000Z.ndjson", file.RotatedFiles()[0], StringComparison.Ordinal);
@@ -111,7 +111,7 @@ public sealed class EventLogFileTests
         file.Recover();
         for (var id = 1; id <= 13; id++)
         {
-            file.Append(Line(id), LinesWritten);
+            file.Append(Line(id), s_linesWritten);
         }
 
         // One line per file: 1..12 rotated as …000Z, …000Z-1 … …000Z-11 (the "-10" and "-11" sort after "-9" as
