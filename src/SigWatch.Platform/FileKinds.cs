@@ -250,7 +250,7 @@ public static class FileKinds
                     : throw new IOException($"lstat({FileNames.Display(Path.Join(directory, decoded))}) failed: {Marshal.GetPInvokeErrorMessage(errno)} (errno {errno})", errno);
             }
 
-            entries.Add(new FileTreeEntry(decoded, details.Status.Kind, details.Size, details.ModifiedNanoseconds, details.ChangedNanoseconds, details.Device, details.Inode));
+            entries.Add(details.ToEntry(decoded));
         }
     }
 
@@ -335,4 +335,7 @@ public readonly record struct FileStatDetails(FileStatus Status, ulong Device, u
     long ChangedNanoseconds)
 {
     public static FileStatDetails Missing => new(FileStatus.Missing, 0, 0, 0, 0, 0);
+
+    /// <summary>These facts as the entry <paramref name="name"/> of a listing.</summary>
+    public FileTreeEntry ToEntry(string name) => new(name, Status.Kind, Size, ModifiedNanoseconds, ChangedNanoseconds, Device, Inode);
 }

@@ -12,7 +12,7 @@ public sealed class LstatFileTree : IFileTree
 {
     public static LstatFileTree Instance { get; } = new();
 
-    public FileTreeEntry Stat(string path) => ToEntry(Path.GetFileName(path), FileKinds.StatDetails(path));
+    public FileTreeEntry Stat(string path) => FileKinds.StatDetails(path).ToEntry(Path.GetFileName(path));
 
     public IReadOnlyList<FileTreeEntry> List(string directory) => FileKinds.ListEntries(directory);
 
@@ -23,7 +23,4 @@ public sealed class LstatFileTree : IFileTree
     public int ReadAt(Microsoft.Win32.SafeHandles.SafeFileHandle handle, Span<byte> buffer, long offset) => FileKinds.ReadAt(handle, buffer, offset);
 
     public string? ReadLink(string path) => FileKinds.ReadLink(path);
-
-    private static FileTreeEntry ToEntry(string name, FileStatDetails stat) =>
-        new(name, stat.Status.Kind, stat.Size, stat.ModifiedNanoseconds, stat.ChangedNanoseconds, stat.Device, stat.Inode);
 }

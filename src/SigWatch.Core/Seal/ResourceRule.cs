@@ -126,7 +126,10 @@ public sealed class ResourceRuleSet(IReadOnlyList<ResourceRule> exclusions, IRea
     private readonly Dictionary<string, ResourceRule?> _remembered = new(StringComparer.Ordinal);
     private readonly Lock _rememberedLock = new();
 
-    public IReadOnlyList<ResourceRule> Exclusions { get; } = exclusions;
+    // An array: foreach over an interface boxes an enumerator per path.
+    private readonly ResourceRule[] _exclusions = [.. exclusions];
+
+    public IReadOnlyList<ResourceRule> Exclusions => _exclusions;
 
     public IReadOnlyList<ResourceRule> Rules { get; } = rules;
 
@@ -162,9 +165,6 @@ public sealed class ResourceRuleSet(IReadOnlyList<ResourceRule> exclusions, IRea
 
         return rule;
     }
-
-    // Arrays, not the IReadOnlyList properties: foreach over an interface boxes an enumerator per path.
-    private readonly ResourceRule[] _exclusions = [.. exclusions];
 
     private ResourceRule? Select(string relativePath)
     {

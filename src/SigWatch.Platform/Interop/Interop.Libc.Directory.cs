@@ -16,32 +16,6 @@ internal static partial class Libc
     [LibraryImport(Libraries.Libc, EntryPoint = "fdopendir$INODE64", SetLastError = true)]
     internal static partial SafeDirectoryHandle FdOpenDirInode64(int fd);
 
-    /// <summary>
-    /// O_RDONLY | O_NONBLOCK | O_DIRECTORY | O_CLOEXEC, the flags opendir itself opens with (glibc opendir.c; Darwin
-    /// Libc opendir.c __opendir2). Darwin sys/fcntl.h: O_NONBLOCK 0x4, O_DIRECTORY 0x100000, O_CLOEXEC 0x1000000. Linux
-    /// asm-generic/fcntl.h (x86_64): O_NONBLOCK 04000, O_DIRECTORY 0200000, O_CLOEXEC 02000000; arm64
-    /// (arch/arm64/include/uapi/asm/fcntl.h) moves O_DIRECTORY to 040000. Null where unknown.
-    /// </summary>
-    internal static int? DirectoryOpenFlags()
-    {
-        if (OperatingSystem.IsMacOS())
-        {
-            return 0x4 | 0x100000 | 0x1000000;
-        }
-
-        if (OperatingSystem.IsLinux())
-        {
-            return RuntimeInformation.ProcessArchitecture switch
-            {
-                Architecture.X64 => 0x800 | 0x10000 | 0x80000,
-                Architecture.Arm64 => 0x800 | 0x4000 | 0x80000,
-                _ => null,
-            };
-        }
-
-        return null;
-    }
-
     [LibraryImport(Libraries.Libc, EntryPoint = "readdir", SetLastError = true)]
     internal static partial IntPtr ReadDir(SafeDirectoryHandle directory);
 

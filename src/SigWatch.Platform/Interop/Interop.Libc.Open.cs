@@ -25,30 +25,37 @@ internal static partial class Libc
     internal const int EINTR = 4;
 
     /// <summary>
-    /// O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC for this process: open a path only if its last component is not a
-    /// symlink, without blocking on a FIFO. Darwin sys/fcntl.h: O_NONBLOCK 0x4, O_NOFOLLOW 0x100, O_CLOEXEC 0x1000000.
-    /// Linux asm-generic/fcntl.h (x86_64): O_NONBLOCK 04000, O_NOFOLLOW 0400000, O_CLOEXEC 02000000; arm64
-    /// (arch/arm64/include/uapi/asm/fcntl.h) moves O_NOFOLLOW to 0100000. Null where unknown.
+    /// The open(2) flag bits we use, for this process (O_RDONLY is 0 everywhere). Darwin sys/fcntl.h: O_NONBLOCK 0x4,
+    /// O_NOFOLLOW 0x100, O_DIRECTORY 0x100000, O_CLOEXEC 0x1000000. Linux asm-generic/fcntl.h (x86_64): O_NONBLOCK 04000,
+    /// O_NOFOLLOW 0400000, O_DIRECTORY 0200000, O_CLOEXEC 02000000; arm64 (arch/arm64/include/uapi/asm/fcntl.h) moves
+    /// O_DIRECTORY to 040000 and O_NOFOLLOW to 0100000. Null where unknown.
     /// </summary>
-    internal static int? ReadNoFollowNonBlockingFlags()
+    internal readonly record struct OpenFlagBits(int NonBlock, int NoFollow, int Directory, int CloseOnExec)
     {
-        if (OperatingSystem.IsMacOS())
-        {
-            return 0x4 | 0x100 | 0x1000000;
-        }
-
-        if (OperatingSystem.IsLinux())
-        {
-            return RuntimeInformation.ProcessArchitecture switch
+        public static OpenFlagBits? Current =>
+            OperatingSystem.IsMacOS() ? new OpenFlagBits(0x4, 0x100, 0x100000, 0x1000000)
+            : !OperatingSystem.IsLinux() ? null
+            : RuntimeInformation.ProcessArchitecture switch
             {
-                Architecture.X64 => 0x800 | 0x20000 | 0x80000,
-                Architecture.Arm64 => 0x800 | 0x8000 | 0x80000,
+                Architecture.X64 => new OpenFlagBits(0x800, 0x20000, 0x10000, 0x80000),
+                Architecture.Arm64 => new OpenFlagBits(0x800, 0x8000, 0x4000, 0x80000),
                 _ => null,
             };
-        }
-
-        return null;
     }
+
+    /// <summary>
+    /// O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC: open a path only if its last component is not a symlink, without
+    /// blocking on a FIFO. Null where the bits are unknown.
+    /// </summary>
+    internal static int? ReadNoFollowNonBlockingFlags() =>
+        OpenFlagBits.Current is { } bits ? bits.NoFollow | bits.NonBlock | bits.CloseOnExec : null;
+
+    /// <summary>
+    /// O_RDONLY | O_NONBLOCK | O_DIRECTORY | O_CLOEXEC, the flags opendir itself opens with (glibc opendir.c; Darwin
+    /// Libc opendir.c __opendir2). Null where the bits are unknown.
+    /// </summary>
+    internal static int? DirectoryOpenFlags() =>
+        OpenFlagBits.Current is { } bits ? bits.NonBlock | bits.Directory | bits.CloseOnExec : null;
 
     // ELOOP: the last component is a symlink and O_NOFOLLOW was given (Linux asm-generic/errno.h 40; Darwin sys/errno.h 62).
     internal static int ELOOP => OperatingSystem.IsMacOS() ? 62 : 40;
