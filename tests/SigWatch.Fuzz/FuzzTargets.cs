@@ -43,7 +43,8 @@ public static class FuzzTargets
 
     /// <summary>
     /// Property lists, both formats: only <see cref="Core.Plist.PlistFormatException"/> may come out (as a TryRead
-    /// failure). Differential too: whatever the XML fast path takes, the XmlReader path must read to an equal value.
+    /// failure). Differential too: whatever the XML fast path takes, the XmlReader path must read to an equal value; and
+    /// the fast path leaving the root's "files" out takes exactly what it takes whole, every other value read alike.
     /// </summary>
     public static void Plist(ReadOnlySpan<byte> data)
     {
@@ -53,7 +54,24 @@ public static class FuzzTargets
         }
 
         var options = Core.Plist.PlistReaderOptions.Default;
-        if (Core.Plist.XmlPropertyListFastReader.TryRead(data, options) is { } fast)
+        var whole = Core.Plist.XmlPropertyListFastReader.TryRead(data, options);
+        // Leaving a root key's value out (CodeResources' version-1 files) must take or decline exactly what a whole read
+        // does, and read every other value alike.
+        var partial = Core.Plist.XmlPropertyListFastReader.TryRead(data, options, "files", out var leftOut);
+        if ((whole is null) != (partial is null) || leftOut != (whole is Core.Plist.PlistDictionary d && d.ContainsKey("files")))
+        {
+            throw new InvalidOperationException("the XML fast path with a key left out disagrees with the whole read on taking the document");
+        }
+
+        if (whole is Core.Plist.PlistDictionary wholeRoot && partial is Core.Plist.PlistDictionary partialRoot
+            && (!wholeRoot.Keys.SequenceEqual(partialRoot.Keys) || wholeRoot.Any(e => e.Key == "files"
+                ? !ReferenceEquals(partialRoot[e.Key], Core.Plist.XmlPropertyListFastReader.LeftOut)
+                : !e.Value.Equals(partialRoot[e.Key]))))
+        {
+            throw new InvalidOperationException("the XML fast path with a key left out read another value differently");
+        }
+
+        if (whole is { } fast)
         {
             Core.Plist.PlistValue slow;
             try

@@ -58,6 +58,36 @@ public static class PropertyList
             : XmlPropertyListReader.TryRead(bytes, out value, out error, options);
     }
 
+    /// <summary>
+    /// <see cref="TryRead(ReadOnlySpan{byte}, out PlistValue?, out PlistFormatException?, PlistReaderOptions?)"/> with
+    /// the value of the root dictionary's key <paramref name="leaveOut"/> checked but not built where the XML fast path
+    /// reads the document: <paramref name="leftOut"/> then says so, and
+    /// <see cref="XmlPropertyListFastReader.LeftOut"/> stands in for it. Success and failure are exactly those of a
+    /// whole read.
+    /// </summary>
+    internal static bool TryRead(ReadOnlySpan<byte> bytes, string leaveOut, [NotNullWhen(true)] out PlistValue? value,
+        [NotNullWhen(false)] out PlistFormatException? error, out bool leftOut)
+    {
+        leftOut = false;
+        if (Detect(bytes, out var format, out _) is not null || format == PropertyListFormat.Binary)
+        {
+            return TryRead(bytes, out value, out error);
+        }
+
+        try
+        {
+            value = XmlPropertyListReader.Read(bytes, null, leaveOut, out leftOut);
+            error = null;
+            return true;
+        }
+        catch (PlistFormatException e)
+        {
+            value = null;
+            error = e;
+            return false;
+        }
+    }
+
     /// <summary>Which format the bytes claim to be, from their first bytes only (no parsing).</summary>
     public static PropertyListFormat DetectFormat(ReadOnlySpan<byte> bytes) =>
         Detect(bytes, out var format, out _) is null ? format : PropertyListFormat.Unknown;

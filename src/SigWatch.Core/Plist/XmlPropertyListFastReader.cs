@@ -1,4 +1,6 @@
+using System.Buffers;
 using System.Collections.Immutable;
+using System.IO.Hashing;
 using System.Runtime.InteropServices;
 using System.Text;
 using System.Text.Unicode;
@@ -28,8 +30,12 @@ internal ref struct XmlPropertyListFastReader
 
     private readonly ReadOnlySpan<byte> _input;
     private readonly PlistReaderOptions _options;
+    private readonly string? _leaveOut;
     private readonly List<List<PlistValue>> _arrayScratch = [];
     private readonly List<List<KeyValuePair<string, PlistValue>>> _dictScratch = [];
+    private readonly List<HashSet<ulong>> _keyHashScratch = [];
+    private int _leavingOut;
+    private bool _leftOut;
     private int _pos;
     private int _objects;
     private int _references;
@@ -37,11 +43,15 @@ internal ref struct XmlPropertyListFastReader
     private (byte[] Bytes, string Text)[]? _shortKeys;
     private int _nextShortKey;
 
-    private XmlPropertyListFastReader(ReadOnlySpan<byte> input, PlistReaderOptions options)
+    private XmlPropertyListFastReader(ReadOnlySpan<byte> input, PlistReaderOptions options, string? leaveOut)
     {
         _input = input;
         _options = options;
+        _leaveOut = leaveOut;
     }
+
+    /// <summary>What stands in a result for the value of a key left out (see <see cref="TryRead(ReadOnlySpan{byte}, PlistReaderOptions, string?, out bool)"/>).</summary>
+    internal static PlistValue LeftOut { get; } = new PlistString("(left out)");
 
     private enum Element
     {
@@ -60,15 +70,30 @@ internal ref struct XmlPropertyListFastReader
     }
 
     /// <summary>The value, or null when the XmlReader path must decide.</summary>
-    public static PlistValue? TryRead(ReadOnlySpan<byte> input, PlistReaderOptions options)
+    public static PlistValue? TryRead(ReadOnlySpan<byte> input, PlistReaderOptions options) => TryRead(input, options, null, out _);
+
+    /// <summary>
+    /// The value, or null when the XmlReader path must decide; with <paramref name="leaveOut"/>, the value of that key of
+    /// the root dictionary is read with every check and limit a built value meets — so the document is taken or declined
+    /// exactly as without it — but nothing of it is built: <see cref="LeftOut"/> stands in its place, and
+    /// <paramref name="leftOut"/> says so.
+    /// </summary>
+    /// <remarks>
+    /// Why: a CodeResources carries its version-1 <c>files</c> dictionary beside <c>files2</c>, which is all a version-2
+    /// seal reads — a third of the bytes and half the objects of a 100,000-file seal built for nothing (issue #20).
+    /// </remarks>
+    public static PlistValue? TryRead(ReadOnlySpan<byte> input, PlistReaderOptions options, string? leaveOut, out bool leftOut)
     {
+        leftOut = false;
         if (!IsPlainText(input))
         {
             return null;
         }
 
-        var reader = new XmlPropertyListFastReader(input, options);
-        return reader.ReadDocument();
+        var reader = new XmlPropertyListFastReader(input, options, leaveOut);
+        var value = reader.ReadDocument();
+        leftOut = value is not null && reader._leftOut;
+        return value;
     }
 
     // Declines C0 controls other than TAB and LF (CR too: XML turns CR LF into LF), DEL, C1 controls (legal XML, but
@@ -175,6 +200,11 @@ internal ref struct XmlPropertyListFastReader
             return null;
         }
 
+        if (_leavingOut > 0)
+        {
+            return Check(element, empty, depth) ? LeftOut : null;
+        }
+
         switch (element)
         {
             case Element.Dict:
@@ -233,13 +263,177 @@ internal ref struct XmlPropertyListFastReader
             }
 
             if (ReadName() != Element.Key || !ReadStartTagEnd(out var emptyKey) || ReadText(Element.Key, emptyKey) is not { } key
-                || PlistDictionary.IsDuplicateKey(entries, ref index, key) || !SkipMisc() || ReadValue(depth) is not { } value)
+                || PlistDictionary.IsDuplicateKey(entries, ref index, key) || !SkipMisc() || ReadEntryValue(depth, key) is not { } value)
             {
                 return null;
             }
 
             entries.Add(new(key, value));
         }
+    }
+
+    private PlistValue? ReadEntryValue(int depth, string key)
+    {
+        if (depth != 1 || _leaveOut is null || !string.Equals(key, _leaveOut, StringComparison.Ordinal))
+        {
+            return ReadValue(depth);
+        }
+
+        _leavingOut++;
+        var value = ReadValue(depth);
+        _leavingOut--;
+        _leftOut |= value is not null;
+        return value;
+    }
+
+    /// <summary>
+    /// A value being left out: read as <see cref="ReadValue"/> reads it, each element through the same steps and each
+    /// text through the same checks and conversions, without building anything.
+    /// </summary>
+    private bool Check(Element element, bool empty, int depth)
+    {
+        switch (element)
+        {
+            case Element.Dict:
+                return CheckDictionary(depth + 1, empty);
+            case Element.Array:
+                return CheckArray(depth + 1, empty);
+            case Element.String:
+                return ReadTextChars(element, empty, out _);
+            case Element.Data:
+                return ReadTextChars(element, empty, out var base64) && XmlPropertyListReader.IsBase64(base64);
+            case Element.Integer:
+                return ReadTextChars(element, empty, out var integer) && XmlPropertyListReader.TryParseInteger(integer.Trim(), out _, out _);
+            case Element.Real:
+                return ReadTextChars(element, empty, out var real) && XmlPropertyListReader.TryParseReal(real.Trim(), out _);
+            case Element.Date:
+                return ReadTextChars(element, empty, out var date) && XmlPropertyListReader.TryParseDate(date.Trim(), out _);
+            case Element.True:
+            case Element.False:
+                return ReadTextChars(element, empty, out var flag) && flag.Trim().Length == 0;
+            default:
+                return false;
+        }
+    }
+
+    /// <summary>
+    /// <see cref="ReadDictionary"/> without building: duplicate keys are found by a 64-bit hash of each key's UTF-8, and
+    /// two keys with one hash decline (equal keys, which the built dictionary declines too, or a collision, which the
+    /// XmlReader path then reads and judges): never a verdict the built dictionary would not reach.
+    /// </summary>
+    private bool CheckDictionary(int depth, bool empty)
+    {
+        if (depth > _options.MaxDepth)
+        {
+            return false;
+        }
+
+        if (empty)
+        {
+            return true;
+        }
+
+        while (_keyHashScratch.Count <= depth)
+        {
+            _keyHashScratch.Add([]);
+        }
+
+        var keys = _keyHashScratch[depth];
+        keys.Clear();
+        while (true)
+        {
+            if (!SkipMisc())
+            {
+                return false;
+            }
+
+            if (Rest.StartsWith("</"u8))
+            {
+                return ReadEndTag(Element.Dict);
+            }
+
+            if (ReadName() != Element.Key || !ReadStartTagEnd(out var emptyKey) || !ReadKeyHash(emptyKey, out var hash) || !keys.Add(hash)
+                || !SkipMisc() || ReadValue(depth) is null)
+            {
+                return false;
+            }
+        }
+    }
+
+    private bool CheckArray(int depth, bool empty)
+    {
+        if (depth > _options.MaxDepth)
+        {
+            return false;
+        }
+
+        if (empty)
+        {
+            return true;
+        }
+
+        while (true)
+        {
+            if (!SkipMisc())
+            {
+                return false;
+            }
+
+            if (Rest.StartsWith("</"u8))
+            {
+                return ReadEndTag(Element.Array);
+            }
+
+            if (ReadValue(depth) is null)
+            {
+                return false;
+            }
+        }
+    }
+
+    /// <summary>
+    /// A key's text read as <see cref="ReadText"/> reads it, hashed as the UTF-8 of the key it stands for: a key written
+    /// with references hashes as the same key written without.
+    /// </summary>
+    private bool ReadKeyHash(bool empty, out ulong hash)
+    {
+        hash = 0;
+        if (empty)
+        {
+            hash = XxHash3.HashToUInt64([]);
+            return true;
+        }
+
+        var end = Rest.IndexOf((byte)'<');
+        if (end < 0)
+        {
+            return false;
+        }
+
+        var content = _input.Slice(_pos, end);
+        if (content.IndexOf((byte)'&') < 0)
+        {
+            if (content.IndexOf("]]>"u8) >= 0)
+            {
+                return false;
+            }
+
+            _pos += end;
+            hash = XxHash3.HashToUInt64(content);
+            return ReadEndTag(Element.Key);
+        }
+
+        var length = ReadTextChars(Element.Key);
+        if (length < 0)
+        {
+            return false;
+        }
+
+        var decoded = _chars.AsSpan(0, length);
+        var utf8 = ArrayPool<byte>.Shared.Rent(Encoding.UTF8.GetMaxByteCount(length));
+        hash = XxHash3.HashToUInt64(utf8.AsSpan(0, Encoding.UTF8.GetBytes(decoded, utf8)));
+        ArrayPool<byte>.Shared.Return(utf8);
+        return true;
     }
 
     private PlistArray? ReadArray(int depth, bool empty)
@@ -336,6 +530,24 @@ internal ref struct XmlPropertyListFastReader
         keys[_nextShortKey] = (utf8.ToArray(), key);
         _nextShortKey = (_nextShortKey + 1) % keys.Length;
         return key;
+    }
+
+    /// <summary>
+    /// A text element's content as <see cref="ReadText"/> takes or declines it, decoded into <see cref="_chars"/> instead
+    /// of a string: without references <see cref="ReadText"/> checks the same "]]&gt;" and end tag, with them it calls
+    /// the same decoding.
+    /// </summary>
+    private bool ReadTextChars(Element element, bool empty, out ReadOnlySpan<char> text)
+    {
+        text = default;
+        var length = empty ? 0 : ReadTextChars(element);
+        if (length < 0)
+        {
+            return false;
+        }
+
+        text = _chars.AsSpan(0, length);
+        return true;
     }
 
     /// <summary>Decodes a text element's content into <see cref="_chars"/>; the number of chars, or -1 to decline.</summary>

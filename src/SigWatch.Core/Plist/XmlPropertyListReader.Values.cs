@@ -97,8 +97,14 @@ public static partial class XmlPropertyListReader
             out value);
 
     /// <summary>The bytes of a &lt;data&gt; element's text, or null when it is not base64.</summary>
-    internal static byte[]? TryDecodeBase64(ReadOnlySpan<char> chars)
+    internal static byte[]? TryDecodeBase64(ReadOnlySpan<char> chars) => DecodeBase64(chars, keep: true, out var bytes) ? bytes : null;
+
+    /// <summary>Whether <see cref="TryDecodeBase64"/> takes the text: the same decoding, its bytes dropped.</summary>
+    internal static bool IsBase64(ReadOnlySpan<char> chars) => DecodeBase64(chars, keep: false, out _);
+
+    private static bool DecodeBase64(ReadOnlySpan<char> chars, bool keep, out byte[]? bytes)
     {
+        bytes = null;
         var text = chars.Trim();
         // Apple writes "\n\t\t<base64>\n\t\t": trimming first keeps single-line data (every hash in a
         // CodeResources) on Convert's vectorised path, which drops to a slow path at the first whitespace.
@@ -108,7 +114,13 @@ public static partial class XmlPropertyListReader
         try
         {
             var destination = rented ?? stackalloc byte[256];
-            return Convert.TryFromBase64Chars(text, destination, out var written) ? destination[..written].ToArray() : null;
+            if (!Convert.TryFromBase64Chars(text, destination, out var written))
+            {
+                return false;
+            }
+
+            bytes = keep ? destination[..written].ToArray() : null;
+            return true;
         }
         finally
         {

@@ -22,15 +22,24 @@ public static partial class XmlPropertyListReader
 {
     /// <summary>Reads an XML property list.</summary>
     /// <exception cref="PlistFormatException">The input is malformed or over a limit; <see cref="PlistFormatException.Line"/>/<see cref="PlistFormatException.Column"/> say where.</exception>
-    public static PlistValue Read(ReadOnlySpan<byte> bytes, PlistReaderOptions? options = null)
+    public static PlistValue Read(ReadOnlySpan<byte> bytes, PlistReaderOptions? options = null) => Read(bytes, options, null, out _);
+
+    /// <summary>
+    /// <see cref="Read(ReadOnlySpan{byte}, PlistReaderOptions?)"/>, with the value of the root dictionary's key
+    /// <paramref name="leaveOut"/> checked but not built when the fast path reads the document
+    /// (<paramref name="leftOut"/>; <see cref="XmlPropertyListFastReader.LeftOut"/> stands in its place). The document is
+    /// taken or rejected exactly as without it.
+    /// </summary>
+    internal static PlistValue Read(ReadOnlySpan<byte> bytes, PlistReaderOptions? options, string? leaveOut, out bool leftOut)
     {
+        leftOut = false;
         options ??= PlistReaderOptions.Default;
         if (bytes.Length > options.MaxDocumentBytes)
         {
             PlistThrow.General(PlistErrorReason.DocumentTooLarge, $"{bytes.Length} bytes exceeds the limit of {options.MaxDocumentBytes}");
         }
 
-        if (XmlPropertyListFastReader.TryRead(bytes, options) is { } value)
+        if (XmlPropertyListFastReader.TryRead(bytes, options, leaveOut, out leftOut) is { } value)
         {
             return value;
         }

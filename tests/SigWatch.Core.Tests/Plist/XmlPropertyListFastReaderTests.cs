@@ -45,42 +45,10 @@ public sealed class XmlPropertyListFastReaderTests
             XmlPropertyListWriter.Write(BinaryPropertyListReaderTests.Sample),
             Encoding.UTF8.GetBytes("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<!DOCTYPE plist PUBLIC \"-//Apple//DTD PLIST 1.0//EN\" \"http://www.apple.com/DTDs/PropertyList-1.0.dtd\">\n<plist version=\"1.0\">\n<dict>\n\t<key>files2</key>\n\t<dict>\n\t\t<key>a &amp; b</key>\n\t\t<dict>\n\t\t\t<key>hash2</key>\n\t\t\t<data>\n\t\t\tAAECAw==\n\t\t\t</data>\n\t\t</dict>\n\t</dict>\n\t<key>n</key>\n\t<array><integer>-5</integer><real>2.5</real><true/><string> s </string></array>\n</dict>\n</plist>\n"),
         };
-        var taken = 0;
-        var declined = 0;
-        Gen.Select(Gen.Int[0, seeds.Length - 1], Gen.Int[1, 3], Gen.Int[0, int.MaxValue]).Sample((seed, edits, salt) =>
-        {
-            var random = new Random(salt);
-            var text = Encoding.UTF8.GetString(seeds[seed]);
-            for (var i = 0; i < edits; i++)
-            {
-                // Half the edits land between elements, where most of the subset's edges are.
-                var at = random.Next(text.Length + 1);
-                if (random.Next(2) == 0 && text.IndexOf('>', Math.Min(at, text.Length - 1)) is var close and >= 0)
-                {
-                    at = close + 1;
-                }
-
-                text = random.Next(3) switch
-                {
-                    0 => text.Insert(at, s_tokens[random.Next(s_tokens.Length)]),
-                    1 when at < text.Length => text.Remove(at, Math.Min(random.Next(1, 8), text.Length - at)),
-                    _ => at < text.Length ? text.Remove(at, 1).Insert(at, s_tokens[random.Next(s_tokens.Length)]) : text,
-                };
-            }
-
-            if (AssertAgreeOrDecline(Encoding.UTF8.GetBytes(text)))
-            {
-                Interlocked.Increment(ref taken);
-            }
-            else
-            {
-                Interlocked.Increment(ref declined);
-            }
-        }, iter: 20000, threads: 1);
-
-        // Both sides of the line must be exercised, or the comparison proves nothing (about 5 % of edits keep the
-        // document in the subset).
-        Assert.True(taken > 400 && declined > 400, $"taken {taken}, declined {declined}");
+        XmlEdits.SampleBothSides(
+            Gen.Select(Gen.Int[0, seeds.Length - 1], Gen.Int[1, 3], Gen.Int[0, int.MaxValue])
+                .Select((seed, edits, salt) => XmlEdits.Apply(Encoding.UTF8.GetString(seeds[seed]), new Random(salt), s_tokens, edits)),
+            AssertAgreeOrDecline);
     }
 
     [Theory]
