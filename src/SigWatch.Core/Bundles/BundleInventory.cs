@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
@@ -173,6 +174,7 @@ public sealed class BundleInventory
     private sealed class Scanner(string root, IFileTree tree, Dictionary<string, DirectoryRecord> directories, IExtendedAttributeReader? xattrs,
         long entries, CancellationToken cancellationToken)
     {
+        private readonly ArrayBufferWriter<byte> _listing = new(16 * 1024);
         private long _entries = entries;
 
         private string Full(string relative) => relative.Length == 0 ? root : root + "/" + relative;
@@ -250,13 +252,16 @@ public sealed class BundleInventory
         private static string Join(string directory, string name) => directory.Length == 0 ? name : directory + "/" + name;
 
         // Lists one directory and records its summary; null when the entry limit was hit. Only regular files count as files:
-        // a FIFO, socket or device is listed (and changes the fingerprint) but never counted, opened or sized.
+        // a FIFO, socket or device is listed (and changes the fingerprint) but never counted, opened or sized. Per entry,
+        // one string (its path, for listxattr) unless something is to be said about it: this runs for every entry of a
+        // first assessment, beside the seal's walk of the same tree.
         private DirectoryRecord? Scan(string relative, int depth)
         {
+            var directory = Full(relative);
             IReadOnlyList<FileTreeEntry> children;
             try
             {
-                children = tree.List(Full(relative));
+                children = tree.List(directory);
             }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException)
             {
@@ -267,7 +272,7 @@ public sealed class BundleInventory
             var subdirectories = new List<string>();
             var quarantined = new List<string>();
             var problems = new List<string>();
-            var listing = new StringBuilder();
+            _listing.ResetWrittenCount();
             foreach (var child in FileTreeListing.InOrdinalOrder(children))
             {
                 if (++_entries > MaxEntries)
@@ -275,11 +280,11 @@ public sealed class BundleInventory
                     return null;
                 }
 
-                var childRelative = Join(relative, child.Name);
                 var name = FileNames.Display(child.Name);
-                if (xattrs is not null && child.Kind is FileTreeKind.Regular or FileTreeKind.Directory && HasQuarantine(Full(childRelative), childRelative, problems))
+                if (xattrs is not null && child.Kind is FileTreeKind.Regular or FileTreeKind.Directory
+                    && HasQuarantine(directory + "/" + child.Name, relative, child.Name, problems))
                 {
-                    quarantined.Add(childRelative);
+                    quarantined.Add(Join(relative, child.Name));
                 }
 
                 switch (child.Kind)
@@ -289,13 +294,17 @@ public sealed class BundleInventory
                         bytes += child.Size;
                         // No timestamps: a `touch` is not a change of the bundle (the history records only real changes).
                         // A same-size content change of a sealed file is the seal's to find, by its digest.
-                        listing.Append(CultureInfo.InvariantCulture, $"{name}\0f\0{child.Size}\n");
+                        Write(name);
+                        Write("\0f\0"u8);
+                        Write(child.Size);
+                        Write("\n"u8);
                         break;
                     case FileTreeKind.Directory:
-                        listing.Append(name).Append("\0d\n");
+                        Write(name);
+                        Write("\0d\n"u8);
                         if (depth + 1 >= MaxDepth)
                         {
-                            problems.Add($"{FileNames.Display(childRelative)}: deeper than {MaxDepth} levels; not walked");
+                            problems.Add($"{FileNames.Display(Join(relative, child.Name))}: deeper than {MaxDepth} levels; not walked");
                         }
                         else
                         {
@@ -307,32 +316,50 @@ public sealed class BundleInventory
                         string? target = null;
                         try
                         {
-                            target = tree.ReadLink(Full(childRelative));
+                            target = tree.ReadLink(directory + "/" + child.Name);
                         }
                         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
                         {
-                            problems.Add($"{FileNames.Display(childRelative)}: {e.Message}");
+                            problems.Add($"{FileNames.Display(Join(relative, child.Name))}: {e.Message}");
                         }
 
-                        listing.Append(name).Append("\0l\0").Append(FileNames.Display(target ?? string.Empty)).Append('\n');
+                        Write(name);
+                        Write("\0l\0"u8);
+                        Write(FileNames.Display(target ?? string.Empty));
+                        Write("\n"u8);
                         break;
                     case FileTreeKind.Missing or FileTreeKind.Unknown:
                         // Vanished or changed between listing and lstat: a copy or update is in progress.
-                        problems.Add($"{FileNames.Display(childRelative)}: vanished or could not be examined while the directory was listed");
+                        problems.Add($"{FileNames.Display(Join(relative, child.Name))}: vanished or could not be examined while the directory was listed");
                         break;
                     default:
-                        listing.Append(CultureInfo.InvariantCulture, $"{name}\0{child.Kind}\n");
+                        Write(name);
+                        Write("\0"u8);
+                        Write(child.Kind.ToString());
+                        Write("\n"u8);
                         break;
                 }
             }
 
-            var hash = SHA256.HashData(Encoding.UTF8.GetBytes(listing.ToString()));
+            var hash = SHA256.HashData(_listing.WrittenSpan);
             return directories[relative] = new DirectoryRecord(depth, files, bytes, children.Count, hash, [.. subdirectories],
                 [.. quarantined], [.. problems]);
         }
 
+        // The directory's listing as the fingerprint hashes it: UTF-8, written in place of a string built and encoded.
+        private void Write(ReadOnlySpan<byte> ascii) => _listing.Write(ascii);
+
+        private void Write(string text) =>
+            _listing.Advance(Encoding.UTF8.GetBytes(text, _listing.GetSpan(Encoding.UTF8.GetMaxByteCount(text.Length))));
+
+        private void Write(long number)
+        {
+            number.TryFormat(_listing.GetSpan(20), out var written, default, CultureInfo.InvariantCulture);
+            _listing.Advance(written);
+        }
+
         // listxattr: one call per entry, which for most entries (no attributes at all) is all there is.
-        private bool HasQuarantine(string path, string relative, List<string> problems)
+        private bool HasQuarantine(string path, string directory, string name, List<string> problems)
         {
             try
             {
@@ -340,7 +367,7 @@ public sealed class BundleInventory
             }
             catch (ExtendedAttributeException e)
             {
-                problems.Add($"{FileNames.Display(relative)}: {e.Message}");
+                problems.Add($"{FileNames.Display(Join(directory, name))}: {e.Message}");
                 return false;
             }
         }

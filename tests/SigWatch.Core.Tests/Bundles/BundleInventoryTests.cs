@@ -1,5 +1,6 @@
 using CsCheck;
 using SigWatch.Core.Bundles;
+using SigWatch.Core.FileSystem;
 using SigWatch.Platform;
 using SigWatch.TestSupport;
 
@@ -63,6 +64,27 @@ public sealed class BundleInventoryTests : IDisposable
         Assert.Equal(7, inventory.Files);
         Assert.StartsWith(BundleInventory.FingerprintScheme, inventory.Fingerprint, StringComparison.Ordinal);
         Assert.Empty(inventory.Problems);
+    }
+
+    [LinuxFact]
+    public void Walk_SameTree_SameFingerprintAsEverWrittenForIt()
+    {
+        // Fingerprints are stored by the daemon and compared with the next walk's: a change of how they are computed would
+        // report every known bundle as changed. This tree has every kind of entry the listing writes and names that are
+        // escaped (a backslash, bytes that are not UTF-8); its fingerprint is the one the scheme has always produced.
+        var root = _temp.Combine("Pinned.app");
+        Directory.CreateDirectory(Path.Combine(root, "Contents", "Resources", "sub"));
+        File.WriteAllText(Path.Combine(root, "Contents", "Info.plist"), "<plist/>");
+        File.WriteAllText(Path.Combine(root, "Contents", "Resources", "a b\\c.txt"), "12345");
+        File.WriteAllText(Path.Combine(root, "Contents", "Resources", "sub", "\u00e9t\u00e9.txt"), "");
+        RawPaths.CreateFile(RawPaths.Join(Path.Combine(root, "Contents", "Resources"), [.. "bad-"u8, 0xFF, .. ".txt"u8]), "xyz"u8);
+        File.CreateSymbolicLink(Path.Combine(root, "Contents", "Resources", "link"), "sub/\u00e9t\u00e9.txt");
+        RawPaths.CreateSymlink(Path.Combine(root, "Contents", "Resources", "raw-link"), FileNames.Decode([.. "to-"u8, 0xFE]));
+        RawPaths.CreateFifo(Path.Combine(root, "Contents", "Resources", "pipe"));
+
+        var inventory = BundleInventory.Walk(root, LstatFileTree.Instance, null);
+
+        Assert.Equal("v3:a4eff1496843dd485f9f997aeab44976c9d4f0820d4eb2c539bdda32680788f3", inventory.Fingerprint);
     }
 
     [Fact]
