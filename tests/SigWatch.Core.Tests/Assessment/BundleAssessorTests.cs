@@ -1,5 +1,6 @@
 using System.Runtime.Versioning;
 using SigWatch.Core.Assessment;
+using SigWatch.Core.FileSystem;
 using SigWatch.Core.Seal;
 using SigWatch.Core.Verification;
 using SigWatch.Platform;
@@ -156,5 +157,45 @@ public sealed class BundleAssessorTests
         Assert.Equal(changed.Facts.Signature.VerifierDisagreements, again.Facts.Signature!.VerifierDisagreements);
         assessor.Assess(app, again, changes: null, fullRehash: true);
         Assert.Equal(3, calls);
+    }
+
+    [Fact]
+    public void Assess_FirstSight_ReadsEachEntrysAttributeNamesOnceForBothWalks()
+    {
+        using var dir = new TempDirectory();
+        var app = new BundleBuilder("Shared.app").WithFile("Resources/a.txt", "a").WithFile("Resources/sub/b.txt", "b").Build(dir.Path);
+        var quarantined = Path.Combine(app, "Contents", "Resources", "sub", "b.txt");
+        var attributes = new CountingAttributes();
+        attributes.Inner.Paths.Add(quarantined);
+        var assessor = new BundleAssessor(new BundleAssessorOptions
+        {
+            Tree = LstatFileTree.Instance,
+            Verifier = new BundleVerifier(LstatFileTree.Instance, new BundleVerifierOptions { ExtendedAttributes = attributes }),
+            ExtendedAttributes = attributes,
+        });
+
+        var assessment = assessor.Assess(app)!;
+
+        Assert.Equal(["Contents/Resources/sub/b.txt"], assessment.Inventory.Quarantined);
+        Assert.Equal(SignatureVerdict.Valid, assessment.Seal!.Report.Verdict);
+        Assert.Contains(quarantined, attributes.Calls.Keys);
+        Assert.True(attributes.Calls.Count >= 5, $"only {attributes.Calls.Count} paths listed");
+        Assert.All(attributes.Calls, c => Assert.True(c.Value == 1, $"{c.Key}: listed {c.Value} times"));
+    }
+
+    /// <summary>The test's quarantine reader, counting the listings asked of it per path.</summary>
+    private sealed class CountingAttributes : IExtendedAttributeReader
+    {
+        public QuarantinedPaths Inner { get; } = new();
+
+        public System.Collections.Concurrent.ConcurrentDictionary<string, int> Calls { get; } = new(StringComparer.Ordinal);
+
+        public byte[]? Get(string path, string name) => Inner.Get(path, name);
+
+        public IReadOnlyList<string> List(string path)
+        {
+            Calls.AddOrUpdate(path, 1, (_, n) => n + 1);
+            return Inner.List(path);
+        }
     }
 }

@@ -26,7 +26,27 @@ public sealed class SharedListingTests
     }
 
     [LinuxFact]
-    public void AttributeNames_AreSharedTheSameWay()
+    public void AttributeNames_OfAListedEntry_AreSharedTheSameWay()
+    {
+        using var dir = new TempDirectory();
+        var file = dir.Combine("f");
+        File.WriteAllText(file, "f");
+        File.WriteAllText(dir.Combine("e"), "e");
+        File.WriteAllText(dir.Combine("g"), "g");
+        var shared = new SharedListing(LstatFileTree.Instance, ExtendedAttributes.Instance);
+        shared.List(dir.Path);
+
+        var first = shared.ExtendedAttributes!.List(file);
+        ExtendedAttributes.Instance.Set(file, ExtendedAttributeNames.Quarantine, "0083;6723b9fa;Safari;"u8);
+
+        Assert.Empty(first);
+        Assert.Same(first, shared.ExtendedAttributes.List(file));
+        Assert.Equal([ExtendedAttributeNames.Quarantine], shared.ExtendedAttributes.List(file));
+        Assert.Equal([ExtendedAttributeNames.Quarantine], shared.ExtendedAttributes.List(file));
+    }
+
+    [LinuxFact]
+    public void AttributeNames_OfAnEntryNotListedHere_AreReadEachTime()
     {
         using var dir = new TempDirectory();
         var file = dir.Combine("f");
@@ -35,10 +55,12 @@ public sealed class SharedListingTests
 
         var first = shared.ExtendedAttributes!.List(file);
         ExtendedAttributes.Instance.Set(file, ExtendedAttributeNames.Quarantine, "0083;6723b9fa;Safari;"u8);
+        shared.List(dir.Path);
+        File.WriteAllText(dir.Combine("new"), "listed after");
 
         Assert.Empty(first);
-        Assert.Same(first, shared.ExtendedAttributes.List(file));
         Assert.Equal([ExtendedAttributeNames.Quarantine], shared.ExtendedAttributes.List(file));
+        Assert.Empty(shared.ExtendedAttributes.List(dir.Combine("new")));
     }
 
     [LinuxFact]
