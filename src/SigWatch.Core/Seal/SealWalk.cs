@@ -30,7 +30,8 @@ internal sealed class SealWalk(IFileTree tree, BundleVerifierOptions options, Se
 
     private sealed record HashJob(string Path, string FullPath, FileTreeEntry Entry, SealedResource Sealed)
     {
-        public byte[]? Digest { get; set; }
+        /// <summary>The file's digest differs from the sealed one (set when it was hashed or found in the cache).</summary>
+        public bool Differs { get; set; }
 
         public string? Error { get; set; }
     }
@@ -411,8 +412,7 @@ internal sealed class SealWalk(IFileTree tree, BundleVerifierOptions options, Se
                 continue;
             }
 
-            var expected = job.Sealed.Sha256 ?? job.Sealed.Sha1!;
-            if (!job.Digest.AsSpan().SequenceEqual(expected))
+            if (job.Differs)
             {
                 Findings.Add(new Finding(FindingKind.FileModified, FindingSeverity.Error, "file modified", job.Path));
                 _result.Modified.Add((job.Path, job.Entry));
@@ -429,16 +429,19 @@ internal sealed class SealWalk(IFileTree tree, BundleVerifierOptions options, Se
         if (_options.Cache is { } cache && !_options.IgnoreCache && cache.TryGet(key, out var cached))
         {
             statistics.AddCacheHit();
-            job.Digest = cached;
+            job.Differs = !cached.AsSpan().SequenceEqual(Expected(job));
             progress.Done(job.Entry.Size);
             return;
         }
 
         try
         {
-            job.Digest = HashFile(job.FullPath, job.Entry.Size, type, buffer);
+            // Into the stack: a digest array per file is kept only for the cache.
+            Span<byte> digest = stackalloc byte[CodeHashing.DigestSize(type)];
+            digest = digest[..HashFile(job.FullPath, job.Entry.Size, type, buffer, digest)];
+            job.Differs = !digest.SequenceEqual(Expected(job));
             statistics.AddHashed(job.Entry.Size);
-            _options.Cache?.Set(key, job.Digest);
+            _options.Cache?.Set(key, digest.ToArray());
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
@@ -448,12 +451,15 @@ internal sealed class SealWalk(IFileTree tree, BundleVerifierOptions options, Se
         progress.Done(job.Entry.Size);
     }
 
-    private byte[] HashFile(string fullPath, long listedSize, CodeHashType type, byte[] buffer)
+    private static byte[] Expected(HashJob job) => job.Sealed.Sha256 ?? job.Sealed.Sha1!;
+
+    /// <summary>Hashes the file into <paramref name="digest"/>; the digest's length.</summary>
+    private int HashFile(string fullPath, long listedSize, CodeHashType type, byte[] buffer, Span<byte> digest)
     {
         using var handle = _tree.OpenHandle(fullPath);
         if (handle is null)
         {
-            return HashStream(fullPath, type, buffer);
+            return HashStream(fullPath, type, buffer, digest);
         }
 
         // Read to the end (a file may have grown since it was listed); a file that fits the buffer — nearly every
@@ -486,11 +492,11 @@ internal sealed class SealWalk(IFileTree tree, BundleVerifierOptions options, Se
 
             if (hash is null)
             {
-                return type == CodeHashType.Sha256 ? SHA256.HashData(buffer.AsSpan(0, filled)) : SHA1.HashData(buffer.AsSpan(0, filled));
+                return type == CodeHashType.Sha256 ? SHA256.HashData(buffer.AsSpan(0, filled), digest) : SHA1.HashData(buffer.AsSpan(0, filled), digest);
             }
 
             hash.AppendData(buffer, 0, filled);
-            return hash.GetHashAndReset();
+            return hash.GetHashAndReset(digest);
         }
         finally
         {
@@ -498,7 +504,7 @@ internal sealed class SealWalk(IFileTree tree, BundleVerifierOptions options, Se
         }
     }
 
-    private byte[] HashStream(string fullPath, CodeHashType type, byte[] buffer)
+    private int HashStream(string fullPath, CodeHashType type, byte[] buffer, Span<byte> digest)
     {
         using var stream = _tree.OpenRead(fullPath);
         using var hash = IncrementalHash.CreateHash(CodeHashing.AlgorithmName(type));
@@ -509,6 +515,6 @@ internal sealed class SealWalk(IFileTree tree, BundleVerifierOptions options, Se
             progress.Cancellation.ThrowIfCancellationRequested();
         }
 
-        return hash.GetHashAndReset();
+        return hash.GetHashAndReset(digest);
     }
 }
