@@ -176,6 +176,28 @@ public sealed class FileKindsTests
     }
 
     [Fact]
+    public void ListEntries_OneAfterAnother_OnOneThread_EachHasOnlyItsOwnEntries()
+    {
+        using var dir = new TempDirectory();
+        Directory.CreateDirectory(dir.Combine("many"));
+        Directory.CreateDirectory(dir.Combine("one"));
+        for (var i = 0; i < 300; i++)
+        {
+            File.WriteAllText(dir.Combine("many", $"f{i:D3}"), "x");
+        }
+
+        File.WriteAllText(dir.Combine("one", "only"), "x");
+
+        var many = FileKinds.ListEntries(dir.Combine("many"));
+        Assert.ThrowsAny<IOException>(() => FileKinds.ListEntries(dir.Combine("nope")));
+        var one = FileKinds.ListEntries(dir.Combine("one"));
+
+        Assert.Equal(300, many.Length);
+        Assert.Equal(["only"], one.Select(e => e.Name));
+        Assert.Equal(Enumerable.Range(0, 300).Select(i => $"f{i:D3}"), many.Select(e => e.Name));
+    }
+
+    [Fact]
     public void ListEntries_AFileOrAMissingPath_IsAnIOExceptionNamingIt()
     {
         using var dir = new TempDirectory();
