@@ -31,7 +31,9 @@ public sealed class PlistDictionary : PlistValue, IReadOnlyList<KeyValuePair<str
     internal const int LinearLookupMaxCount = 8;
 
     private readonly ImmutableArray<KeyValuePair<string, PlistValue>> _entries;
-    private readonly Dictionary<string, int>? _index;
+    // Above LinearLookupMaxCount entries: built by the public constructor, or on first lookup (readers hand none over for
+    // a dictionary whose keys came in ascending order, which is how Apple writes them and needs no index to be checked).
+    private Dictionary<string, int>? _index;
 
     /// <summary>A dictionary of <paramref name="entries"/> in the given order.</summary>
     /// <exception cref="ArgumentException">A key occurs twice.</exception>
@@ -55,13 +57,13 @@ public sealed class PlistDictionary : PlistValue, IReadOnlyList<KeyValuePair<str
     }
 
     /// <summary>
-    /// Used by the readers, which have already rejected duplicates; <paramref name="index"/> is required
-    /// above <see cref="LinearLookupMaxCount"/> entries and ignored below.
+    /// Used by the readers, which have already rejected duplicates; <paramref name="index"/>, when they made one, is
+    /// kept above <see cref="LinearLookupMaxCount"/> entries (else one is made on the first lookup) and ignored below.
     /// </summary>
     internal PlistDictionary(ImmutableArray<KeyValuePair<string, PlistValue>> entries, Dictionary<string, int>? index)
     {
         _entries = entries;
-        _index = entries.Length > LinearLookupMaxCount ? index ?? BuildIndex(entries) : null;
+        _index = entries.Length > LinearLookupMaxCount ? index : null;
     }
 
     private static Dictionary<string, int> BuildIndex(ImmutableArray<KeyValuePair<string, PlistValue>> entries)
@@ -77,29 +79,46 @@ public sealed class PlistDictionary : PlistValue, IReadOnlyList<KeyValuePair<str
 
     /// <summary>
     /// For the readers: whether <paramref name="key"/> is already among <paramref name="entries"/> (and, if not, the
-    /// caller adds it next). A scan while the dictionary is small, then a hash index built once it grows past
-    /// <see cref="LinearLookupMaxCount"/>, which is handed on to the dictionary, as it needs one from that size on.
+    /// caller adds it next). A scan while the dictionary is small; past <see cref="LinearLookupMaxCount"/> entries, while
+    /// every key is ordinally greater than the one before, none can repeat, and one comparison with the last says so;
+    /// at the first key out of order, a hash index of all of them, handed on to the dictionary.
     /// </summary>
+    /// <remarks>
+    /// Why: the files2 dictionary of a 100,000-file CodeResources (keys in ascending order, as Apple writes them) built a
+    /// 100,000-entry index that nothing looked anything up in: 7.5 MB and a hash of every path (issue #20).
+    /// </remarks>
     internal static bool IsDuplicateKey<TList>(TList entries, ref Dictionary<string, int>? index, string key)
         where TList : IList<KeyValuePair<string, PlistValue>>
     {
         if (index is null)
         {
-            for (var i = 0; i < entries.Count; i++)
+            var count = entries.Count;
+            if (count > LinearLookupMaxCount)
             {
-                if (string.Equals(entries[i].Key, key, StringComparison.Ordinal))
+                // Ascending so far (else the index would exist): a key above the last is above them all.
+                if (string.CompareOrdinal(entries[count - 1].Key, key) < 0)
                 {
-                    return true;
+                    return false;
+                }
+            }
+            else
+            {
+                for (var i = 0; i < count; i++)
+                {
+                    if (string.Equals(entries[i].Key, key, StringComparison.Ordinal))
+                    {
+                        return true;
+                    }
+                }
+
+                if (count < LinearLookupMaxCount || IsAscending(entries, key))
+                {
+                    return false;
                 }
             }
 
-            if (entries.Count < LinearLookupMaxCount)
-            {
-                return false;
-            }
-
             index = new Dictionary<string, int>(StringComparer.Ordinal);
-            for (var i = 0; i < entries.Count; i++)
+            for (var i = 0; i < count; i++)
             {
                 index.Add(entries[i].Key, i);
             }
@@ -108,12 +127,28 @@ public sealed class PlistDictionary : PlistValue, IReadOnlyList<KeyValuePair<str
         return !index.TryAdd(key, entries.Count);
     }
 
+    private static bool IsAscending<TList>(TList entries, string next)
+        where TList : IList<KeyValuePair<string, PlistValue>>
+    {
+        for (var i = 1; i < entries.Count; i++)
+        {
+            if (string.CompareOrdinal(entries[i - 1].Key, entries[i].Key) >= 0)
+            {
+                return false;
+            }
+        }
+
+        return entries.Count == 0 || string.CompareOrdinal(entries[^1].Key, next) < 0;
+    }
+
     /// <summary>Position of <paramref name="key"/> in document order, or -1.</summary>
     private int IndexOf(string key)
     {
-        if (_index is not null)
+        if (_entries.Length > LinearLookupMaxCount)
         {
-            return _index.TryGetValue(key, out var i) ? i : -1;
+            // Built once, by whichever lookup comes first; equal indexes, so a lost race costs only the work.
+            var index = Volatile.Read(ref _index) ?? Interlocked.CompareExchange(ref _index, BuildIndex(_entries), null) ?? _index!;
+            return index.TryGetValue(key, out var i) ? i : -1;
         }
 
         for (var i = 0; i < _entries.Length; i++)

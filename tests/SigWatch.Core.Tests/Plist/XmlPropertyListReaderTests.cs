@@ -304,37 +304,49 @@ public sealed class XmlPropertyListReaderTests
 
 public sealed class PlistDictionarySizeTests
 {
-    /// <summary>Dictionaries switch from scanning to a hash index past 8 entries; both sides of that edge must agree.</summary>
+    /// <summary>
+    /// Dictionaries switch from scanning to a hash index past 8 entries — or, while keys come in ascending order, to
+    /// comparing each with the last — and build the index on the first lookup when the reader made none: every side of
+    /// those edges must agree.
+    /// </summary>
     [Theory]
-    [InlineData(1)]
-    [InlineData(8)]
-    [InlineData(9)]
-    [InlineData(10)]
-    [InlineData(40)]
-    public void Read_DictionaryOfSize_LookupsAndDuplicatesWork(int count)
+    [InlineData(1, false)]
+    [InlineData(8, false)]
+    [InlineData(9, false)]
+    [InlineData(10, false)]
+    [InlineData(40, false)]
+    [InlineData(8, true)]
+    [InlineData(9, true)]
+    [InlineData(40, true)]
+    [InlineData(1000, true)]
+    public void Read_DictionaryOfSize_LookupsAndDuplicatesWork(int count, bool ascending)
     {
+        // "k0".."k39" are ascending up to k9 ("k10" sorts before "k2"); "k000".."k999" all the way.
+        string Key(int i) => ascending ? $"k{i:D3}" : $"k{i}";
         var body = new StringBuilder("<dict>");
         for (var i = 0; i < count; i++)
         {
-            body.Append($"<key>k{i}</key><integer>{i}</integer>");
+            body.Append($"<key>{Key(i)}</key><integer>{i}</integer>");
         }
 
         var xml = "<plist version=\"1.0\">" + body + "</dict></plist>";
         var dict = (PlistDictionary)PropertyList.Read(Encoding.UTF8.GetBytes(xml));
         for (var i = 0; i < count; i++)
         {
-            Assert.Equal(i, dict.GetInt64($"k{i}"));
+            Assert.Equal(i, dict.GetInt64(Key(i)));
         }
 
         Assert.False(dict.ContainsKey("missing"));
         var copy = (PlistDictionary)PropertyList.Read(BinaryPropertyListWriter.Write(dict));
-        Assert.Equal(count - 1, copy.GetInt64($"k{count - 1}"));
+        Assert.Equal(count - 1, copy.GetInt64(Key(count - 1)));
 
-        // A repeat of the first, middle or last key is caught at every size.
+        // A repeat of the first, middle or last key is caught at every size, at the end or after a key out of order.
         foreach (var dup in new[] { 0, count / 2, count - 1 })
         {
-            var withDup = "<plist version=\"1.0\">" + body + $"<key>k{dup}</key><true/></dict></plist>";
+            var withDup = "<plist version=\"1.0\">" + body + $"<key>{Key(dup)}</key><true/></dict></plist>";
             PlistAssert.RejectsXml(PlistErrorReason.DuplicateKey, withDup);
+            var afterDisorder = "<plist version=\"1.0\">" + body + $"<key>a</key><true/><key>{Key(dup)}</key><true/></dict></plist>";
+            PlistAssert.RejectsXml(PlistErrorReason.DuplicateKey, afterDisorder);
         }
     }
 }
