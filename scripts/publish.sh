@@ -29,6 +29,16 @@ if [[ "$aot_cli" == true ]] && ! command -v clang >/dev/null; then
   done
 fi
 
+# One build at a time per checkout, for the whole publish: two publishes restore the same projects (for other RIDs and
+# options) into the same obj/project.assets.json and would each read the other's mid-build — the packaging tests build
+# the macOS and the Debian package side by side. The script runs again under flock -o, which keeps the lock itself:
+# the MSBuild server processes dotnet leaves running must not inherit it (they would hold it for good). Without
+# flock(1) (macOS) nothing is locked.
+if [[ -z "${SIGWATCH_BUILD_LOCK_HELD:-}" ]] && command -v flock >/dev/null; then
+  mkdir -p artifacts
+  SIGWATCH_BUILD_LOCK_HELD=1 exec flock -o artifacts/.build.lock "$PWD/scripts/publish.sh" "$@"
+fi
+
 # The daemon under Native AOT: two third-party assemblies carry trim warnings, each on a path sigwatchd does not take.
 # They are listed one by one (TrimmerSingleWarn=false) and these two alone are let through; any other warning fails
 # the publish, as TreatWarningsAsErrors does for every other build.

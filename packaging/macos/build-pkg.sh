@@ -65,7 +65,13 @@ mkdir -p "$out"
 out=$(cd "$out" && pwd)
 
 # The CLI that checks the staged Mach-Os: the portable build, which runs on this machine whatever its OS.
-dotnet build "$REPO/src/SigWatch.Cli" -c Release -nologo -v q >/dev/null
+# Under scripts/publish.sh's lock: a build beside a publish of this checkout would share obj/project.assets.json.
+mkdir -p "$REPO/artifacts"
+if command -v flock >/dev/null; then
+  flock -o "$REPO/artifacts/.build.lock" dotnet build "$REPO/src/SigWatch.Cli" -c Release -nologo -v q >/dev/null
+else
+  dotnet build "$REPO/src/SigWatch.Cli" -c Release -nologo -v q >/dev/null
+fi
 SIGWATCH=("dotnet" "$REPO/src/SigWatch.Cli/bin/Release/net10.0/sigwatch.dll")
 
 substitute() { # TEMPLATE OUTPUT [HOST_ARCH COMPONENT_PKG]
@@ -97,12 +103,16 @@ for plist_label in "$REPO/launchd/org.sigwatch.daemon.plist:$DAEMON_LABEL" "$REP
   fi
 done
 
+# Every architecture in one publish.sh run: it holds the checkout's build lock throughout.
+if [[ "$publish" == true ]]; then
+  rids=()
+  for arch in "${archs[@]}"; do rids+=("osx-$arch"); done
+  "$REPO/scripts/publish.sh" "${rids[@]}"
+fi
+
 for arch in "${archs[@]}"; do
   rid="osx-$arch"
   host_arch=$([[ "$arch" == x64 ]] && echo x86_64 || echo arm64)
-  if [[ "$publish" == true ]]; then
-    "$REPO/scripts/publish.sh" "$rid"
-  fi
   for app in sigwatchd sigwatch; do
     if [[ ! -x "$REPO/artifacts/publish/$rid/$app/$app" ]]; then
       echo "build-pkg.sh: no published $app for $rid (run scripts/publish.sh $rid, or drop --no-publish)" >&2

@@ -8,7 +8,7 @@ namespace SigWatch.Daemon.Tests.Packaging;
 /// machine with dpkg, its daemon started with the unit's own ExecStart line (CI has no systemd as PID 1) and asked
 /// by the installed CLI, then purged: the machine's files are as they were before.
 /// </summary>
-[Collection(PackagingCollection.Name)]
+[Collection(PackagingCollection.Debian)]
 public sealed class DebianPackageTests(DebianPackageBuild build) : IClassFixture<DebianPackageBuild>
 {
     // Everywhere the package or its maintainer scripts write (deb-systemd-helper keeps its state in /var/lib/systemd);

@@ -10,7 +10,7 @@ namespace SigWatch.Daemon.Tests.Packaging;
 /// launchd plists and Distribution file they carry, every staged Mach-O checked by <c>sigwatch check</c>, and the
 /// uninstaller run against a staged tree. pkgbuild, productbuild, codesign and launchctl run only on a Mac.
 /// </summary>
-[Collection(PackagingCollection.Name)]
+[Collection(PackagingCollection.MacOS)]
 public sealed class MacPackageTests(MacPackageStage stage) : IClassFixture<MacPackageStage>
 {
     private static string Prefix => ProductNames.Get("MACOS_PREFIX");
