@@ -11,6 +11,16 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+# One build at a time per checkout, for the whole publish: two publishes restore the same projects (for other RIDs and
+# options) into the same obj/project.assets.json and would each read the other's mid-build — the packaging tests build
+# the macOS and the Debian package side by side. The script runs again under flock -o, which keeps the lock itself:
+# the MSBuild server processes dotnet leaves running must not inherit it (they would hold it for good). Without
+# flock(1) (macOS) nothing is locked.
+if [[ -z "${SIGWATCH_BUILD_LOCK_HELD:-}" ]] && command -v flock >/dev/null; then
+  mkdir -p artifacts
+  SIGWATCH_BUILD_LOCK_HELD=1 exec flock -o artifacts/.build.lock "$PWD/scripts/publish.sh" "$@" # all the arguments, before any is parsed
+fi
+
 aot_cli=false
 aot_daemon=false
 case "${1:-}" in
@@ -27,16 +37,6 @@ if [[ "$aot_cli" == true ]] && ! command -v clang >/dev/null; then
   for candidate in clang-19 clang-18 clang-17 clang-16 clang-15 clang-14; do
     if command -v "$candidate" >/dev/null; then aot_linker=("-p:CppCompilerAndLinker=$candidate"); break; fi
   done
-fi
-
-# One build at a time per checkout, for the whole publish: two publishes restore the same projects (for other RIDs and
-# options) into the same obj/project.assets.json and would each read the other's mid-build — the packaging tests build
-# the macOS and the Debian package side by side. The script runs again under flock -o, which keeps the lock itself:
-# the MSBuild server processes dotnet leaves running must not inherit it (they would hold it for good). Without
-# flock(1) (macOS) nothing is locked.
-if [[ -z "${SIGWATCH_BUILD_LOCK_HELD:-}" ]] && command -v flock >/dev/null; then
-  mkdir -p artifacts
-  SIGWATCH_BUILD_LOCK_HELD=1 exec flock -o artifacts/.build.lock "$PWD/scripts/publish.sh" "$@"
 fi
 
 # The daemon under Native AOT: two third-party assemblies carry trim warnings, each on a path sigwatchd does not take.

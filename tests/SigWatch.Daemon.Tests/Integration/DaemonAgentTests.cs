@@ -77,7 +77,11 @@ public sealed class DaemonAgentTests
         var staging = Directory.CreateDirectory(dir.Combine("staging")).FullName;
         var bin = AgentProcess.RecordingNotifySend(dir);
         await using var daemon = await DaemonProcess.StartAsync(dir, new DaemonStart { QuietWindowSeconds = 0.2, Roots = [applications] });
-        await using var agent = await AgentProcess.StartAsync(daemon.Socket, dir.Combine("agent"), dir.Combine("notifications"), bin, arguments: ["--burst-window", "2"]);
+        // A window longer than twelve assessments take on a loaded machine: the test is about how events are grouped, not
+        // about how fast they come.
+        const int window = 5;
+        await using var agent = await AgentProcess.StartAsync(daemon.Socket, dir.Combine("agent"), dir.Combine("notifications"), bin,
+            arguments: ["--burst-window", window.ToString(CultureInfo.InvariantCulture)]);
 
         // Twelve apps land at once (an installer, a sync): assessed within one window.
         for (var i = 0; i < 12; i++)
@@ -90,28 +94,40 @@ public sealed class DaemonAgentTests
             Directory.Move(app, Path.Combine(applications, Path.GetFileName(app)));
         }
 
-        var posted = await agent.WaitForNotificationsAsync(1);
-        await Task.Delay(3000);
-        posted = agent.Notifications();
-        // The first is posted at once; the rest, held for the window, arrive as one summary.
-        var total = 0;
-        foreach (var notification in posted)
+        // Until all twelve were told (however slowly they were assessed), then one more window: nothing else may come.
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        while (Counted(agent.Notifications()) < 12 && clock.Elapsed < TimeSpan.FromSeconds(60))
         {
-            if (notification[3].StartsWith("SigWatch: ", StringComparison.Ordinal))
-            {
-                Assert.Contains($"changed in {applications}: bundle-appeared ×", notification[4], StringComparison.Ordinal);
-                total += int.Parse(notification[3].Split(' ')[1], CultureInfo.InvariantCulture);
-            }
-            else
-            {
-                Assert.EndsWith(".app arrived and does not verify", notification[3], StringComparison.Ordinal);
-                total++;
-            }
+            await Task.Delay(200);
         }
 
+        await Task.Delay(TimeSpan.FromSeconds(window + 1));
+        var posted = agent.Notifications();
+
         // However the twelve fell into windows, every one was counted once, in two or three notifications rather than twelve.
-        Assert.Equal(12, total);
+        Assert.Equal(12, Counted(posted));
         Assert.InRange(posted.Count, 2, 3);
+
+        // The first is posted at once; the rest, held for the window, arrive as one summary.
+        int Counted(IReadOnlyList<string[]> notifications)
+        {
+            var total = 0;
+            foreach (var notification in notifications)
+            {
+                if (notification[3].StartsWith("SigWatch: ", StringComparison.Ordinal))
+                {
+                    Assert.Contains($"changed in {applications}: bundle-appeared ×", notification[4], StringComparison.Ordinal);
+                    total += int.Parse(notification[3].Split(' ')[1], CultureInfo.InvariantCulture);
+                }
+                else
+                {
+                    Assert.EndsWith(".app arrived and does not verify", notification[3], StringComparison.Ordinal);
+                    total++;
+                }
+            }
+
+            return total;
+        }
     }
 
     [LinuxFact]
