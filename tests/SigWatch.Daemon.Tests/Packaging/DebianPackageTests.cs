@@ -226,7 +226,7 @@ public sealed class DebianPackageBuild : IDisposable
     private async Task<string> BuildOnceAsync()
     {
         var result = await ExternalProgram.RunAsync(
-            Path.Combine(RepoPaths.Root, "packaging", "linux", "build-deb.sh"), ["--out", _out.Path], TimeSpan.FromMinutes(10));
+            Path.Combine(RepoPaths.Root, "packaging", "linux", "build-deb.sh"), ["--out", _out.Path], PackagingCollection.BuildTimeout);
         Assert.True(result.ExitCode == 0, "build-deb.sh failed:\n" + result);
         return Assert.Single(Directory.GetFiles(_out.Path, "*.deb"));
     }

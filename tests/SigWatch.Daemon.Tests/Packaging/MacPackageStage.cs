@@ -17,7 +17,7 @@ public sealed class MacPackageStage : IDisposable
         _build = new(() => ExternalProgram.RunAsync(
             Path.Combine(RepoPaths.Root, "packaging", "macos", "build-pkg.sh"),
             ["--stage-only", "--arch", "all", "--out", _out.Path],
-            TimeSpan.FromMinutes(10)));
+            PackagingCollection.BuildTimeout));
 
     /// <summary>The build's outcome; the tests assert it succeeded before they look at what it staged.</summary>
     public async Task<CliResult> BuildAsync()

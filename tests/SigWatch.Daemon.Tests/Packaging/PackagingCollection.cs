@@ -13,6 +13,12 @@ public static class PackagingCollection
     public const string Debian = "packaging: Debian";
 
     public const string MacOS = "packaging: macOS";
+
+    /// <summary>
+    /// How long a package build may take before it counts as hung: its own publish and staging (~4–6 minutes here) and,
+    /// built side by side, the other package's publish it waits for (scripts/publish.sh lets one run at a time).
+    /// </summary>
+    public static readonly TimeSpan BuildTimeout = TimeSpan.FromMinutes(20);
 }
 
 [CollectionDefinition(PackagingCollection.Debian)]
