@@ -159,14 +159,14 @@ public sealed class BundleAssessorTests
         Assert.Equal(3, calls);
     }
 
-    [Fact]
+    [LinuxFact]
     public void Assess_FirstSight_ReadsEachEntrysAttributeNamesOnceForBothWalks()
     {
         using var dir = new TempDirectory();
         var app = new BundleBuilder("Shared.app").WithFile("Resources/a.txt", "a").WithFile("Resources/sub/b.txt", "b").Build(dir.Path);
         var quarantined = Path.Combine(app, "Contents", "Resources", "sub", "b.txt");
+        ExtendedAttributes.Instance.Set(quarantined, ExtendedAttributeNames.Quarantine, "0083;6723b9fa;Safari;"u8);
         var attributes = new CountingAttributes();
-        attributes.Inner.Paths.Add(quarantined);
         var assessor = new BundleAssessor(new BundleAssessorOptions
         {
             Tree = LstatFileTree.Instance,
@@ -183,10 +183,10 @@ public sealed class BundleAssessorTests
         Assert.All(attributes.Calls, c => Assert.True(c.Value == 1, $"{c.Key}: listed {c.Value} times"));
     }
 
-    /// <summary>The test's quarantine reader, counting the listings asked of it per path.</summary>
+    /// <summary>The real extended attributes, counting the listings asked of them per path.</summary>
     private sealed class CountingAttributes : IExtendedAttributeReader
     {
-        public QuarantinedPaths Inner { get; } = new();
+        private static ExtendedAttributes Inner => ExtendedAttributes.Instance;
 
         public System.Collections.Concurrent.ConcurrentDictionary<string, int> Calls { get; } = new(StringComparer.Ordinal);
 
