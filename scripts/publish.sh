@@ -39,6 +39,8 @@ if [[ "$aot_cli" == true ]] && ! command -v clang >/dev/null; then
   done
 fi
 
+no_libraries=(-p:RestoreRecursive=false) # see the build of the libraries below
+
 # The daemon under Native AOT: two third-party assemblies carry trim warnings, each on a path sigwatchd does not take.
 # They are listed one by one (TrimmerSingleWarn=false) and these two alone are let through; any other warning fails
 # the publish, as TreatWarningsAsErrors does for every other build.
@@ -52,7 +54,7 @@ publish_daemon_aot() { # RID OUT
   local log
   log=$(mktemp)
   if ! dotnet publish src/SigWatch.Daemon -c Release -r "$1" -p:PublishAot=true "${aot_linker[@]}" \
-      -p:TreatWarningsAsErrors=false -p:TrimmerSingleWarn=false --nologo -v quiet -o "$2" >"$log" 2>&1; then
+      -p:TreatWarningsAsErrors=false -p:TrimmerSingleWarn=false "${no_libraries[@]}" --nologo -v quiet -o "$2" >"$log" 2>&1; then
     cat "$log" >&2; rm -f "$log"; exit 1
   fi
   if grep -E '(warning|error) [A-Z]+[0-9]+' "$log" | grep -vE "$known_daemon_warnings" | sort -u | grep . >&2; then
@@ -62,6 +64,12 @@ publish_daemon_aot() { # RID OUT
   rm -f "$log" "$2"/*.dbg
 }
 
+# The libraries, built as in every build (a no-op when current). Each publish below then restores its app alone
+# (RestoreRecursive=false) and finds the libraries current: it compiles and writes only the app's RID-specific
+# output, never the libraries' (Directory.Build.props, SigWatchAppOnlyProperties).
+for project in SigWatch.Daemon SigWatch.Cli; do
+  dotnet build "src/$project" -c Release --nologo -v quiet >/dev/null
+done
 for rid in "$@"; do
   for app in sigwatchd sigwatch; do
     case "$app" in
@@ -74,11 +82,12 @@ for rid in "$@"; do
     if [[ "$app" == sigwatchd && "$aot_daemon" == true ]]; then
       publish_daemon_aot "$rid" "$out"
     elif [[ "$app" == sigwatch && "$aot_cli" == true ]]; then
-      dotnet publish "src/$project" -c Release -r "$rid" -p:PublishAot=true "${aot_linker[@]}" --nologo -v quiet -o "$out"
+      dotnet publish "src/$project" -c Release -r "$rid" -p:PublishAot=true "${aot_linker[@]}" "${no_libraries[@]}" \
+        --nologo -v quiet -o "$out"
       rm -f "$out"/*.dbg
     else
       dotnet publish "src/$project" -c Release -r "$rid" --self-contained true -p:PublishReadyToRun=true \
-        --nologo -v quiet -o "$out"
+        "${no_libraries[@]}" --nologo -v quiet -o "$out"
     fi
     exe="$out/$app"
     if [[ ! -f "$exe" ]]; then
