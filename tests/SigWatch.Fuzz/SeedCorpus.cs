@@ -1,4 +1,5 @@
 using System.Buffers.Binary;
+using System.IO.Compression;
 using System.Security.Cryptography;
 using System.Text;
 using SigWatch.Core.Binary;
@@ -6,14 +7,15 @@ using SigWatch.Core.CodeSigning;
 using SigWatch.Core.CodeSigning.Requirements;
 using SigWatch.Core.MachO;
 using SigWatch.Core.Plist;
+using SigWatch.TestSupport.Builders;
 
 namespace SigWatch.Fuzz;
 
 /// <summary>
 /// Seed corpora for every target, made from the real signed fixtures (../shared/fixtures/real): the small Mach-O files
 /// whole, the SuperBlobs, requirement sets and their text taken out of their signatures, every property list (and its
-/// binary form), every CodeResources, the archives; plus a few made here where the fixtures have none (quarantine
-/// values, a minimal disk image). Small seeds fuzz faster, so each target takes the smallest inputs first.
+/// binary form), every CodeResources, the archives; plus forms made here that the fixtures do not hold (quarantine
+/// values; disk images, installer packages and zips in the variants their parsers tell apart). Small seeds fuzz faster, so each target takes the smallest inputs first.
 /// </summary>
 public static class SeedCorpus
 {
@@ -53,6 +55,10 @@ public static class SeedCorpus
             else if (info.Extension == ".dmg")
             {
                 seeds["disk-image"].Add(bytes);
+                if (Compacted(bytes) is { } compact)
+                {
+                    seeds["disk-image"].Add(compact);
+                }
             }
             else if (info.Extension == ".pkg")
             {
@@ -65,10 +71,13 @@ public static class SeedCorpus
         }
 
         // Forms the fixtures do not hold: com.apple.quarantine values as Safari, a browser without a UUID, and a
-        // user-approved file write them (reference/quarantine.md), and the smallest disk image with a signature.
+        // user-approved file write them (reference/quarantine.md); and for the archive parsers, which the fixtures seed
+        // with one file each, the forms their code tells apart (AFL rarely finds a whole valid variant by mutation).
         seeds["quarantine-value"].AddRange(
             ["0083;6723b9fa;Safari;02162070-0D2C-4A3B-9AE2-1234567890AB"u8.ToArray(), "0081;6723b9fa;Chrome;"u8.ToArray(), "01c1;6723b9fa;;"u8.ToArray()]);
-        seeds["disk-image"].Add(MinimalDiskImage());
+        seeds["disk-image"].AddRange(DiskImages());
+        seeds["installer-package"].AddRange(InstallerPackages());
+        seeds["zip-listing"].AddRange(Zips());
         seeds["requirement-parse"].Add("anchor apple generic and identifier \"com.example\" and certificate leaf[subject.OU] = ABCDE12345"u8.ToArray());
 
         var written = new List<(string, int)>();
@@ -151,16 +160,107 @@ public static class SeedCorpus
     /// <summary>64 data bytes, an empty embedded-signature SuperBlob, and a koly trailer pointing at it.</summary>
     public static byte[] MinimalDiskImage()
     {
-        var image = new byte[64 + 12 + Core.DiskImages.UdifTrailer.Size];
-        var span = image.AsSpan();
-        BinaryPrimitives.WriteUInt32BigEndian(span[64..], 0xFADE0CC0);
-        BinaryPrimitives.WriteUInt32BigEndian(span[68..], 12);
-        var trailer = span[76..];
-        BinaryPrimitives.WriteUInt32BigEndian(trailer, Core.DiskImages.UdifTrailer.Magic);
-        BinaryPrimitives.WriteUInt32BigEndian(trailer[4..], 4);
-        BinaryPrimitives.WriteUInt32BigEndian(trailer[8..], Core.DiskImages.UdifTrailer.Size);
-        BinaryPrimitives.WriteUInt64BigEndian(trailer[Core.DiskImages.UdifTrailer.SignatureOffsetField..], 64);
-        BinaryPrimitives.WriteUInt64BigEndian(trailer[Core.DiskImages.UdifTrailer.SignatureLengthField..], 12);
-        return image;
+        var signature = new byte[12];
+        BinaryPrimitives.WriteUInt32BigEndian(signature, 0xFADE0CC0);
+        BinaryPrimitives.WriteUInt32BigEndian(signature.AsSpan(4), 12);
+        return [.. new byte[64], .. signature, .. DiskImageBuilder.Trailer(64, 12)];
+    }
+
+    /// <summary>
+    /// A real image too big to seed, made small: its first 4 KiB, then its own signature and trailer, the trailer's
+    /// signature offset moved to match. The code slot no longer matches (a finding); everything in the real signature
+    /// (its CodeDirectory, requirements, special slots) is there to mutate. Null when the image has no usable signature.
+    /// </summary>
+    private static byte[]? Compacted(byte[] image)
+    {
+        if (image.Length < Core.DiskImages.UdifTrailer.Size)
+        {
+            return null;
+        }
+
+        var trailer = image.AsSpan(image.Length - Core.DiskImages.UdifTrailer.Size).ToArray();
+        var offset = BinaryPrimitives.ReadUInt64BigEndian(trailer.AsSpan(Core.DiskImages.UdifTrailer.SignatureOffsetField));
+        var length = BinaryPrimitives.ReadUInt64BigEndian(trailer.AsSpan(Core.DiskImages.UdifTrailer.SignatureLengthField));
+        if (!Core.DiskImages.UdifTrailer.HasMagic(trailer) || length is 0 or > 64 * 1024
+            || offset > (ulong)(image.Length - Core.DiskImages.UdifTrailer.Size) - length)
+        {
+            return null;
+        }
+
+        var data = image.AsSpan(0, (int)Math.Min(4096, (long)offset));
+        BinaryPrimitives.WriteUInt64BigEndian(trailer.AsSpan(Core.DiskImages.UdifTrailer.SignatureOffsetField), (ulong)data.Length);
+        return [.. data, .. image.AsSpan((int)offset, (int)length), .. trailer];
+    }
+
+    /// <summary>The minimal image; a valid ad hoc signed one (one code slot, the trailer's special slot); one signed over no bytes.</summary>
+    private static IEnumerable<byte[]> DiskImages()
+    {
+        yield return MinimalDiskImage();
+        var data = new byte[4096];
+        new Random(1).NextBytes(data);
+        yield return DiskImageBuilder.AdHoc(data);
+        yield return DiskImageBuilder.AdHoc([], "Empty");
+    }
+
+    /// <summary>
+    /// Component packages unsigned (with scripts), RSA-signed, RSA and CMS signed, stapled, with a bzip2 PackageInfo; a
+    /// product archive whose Distribution runs JavaScript. The signer is made here (no Apple chain): the chain checks fail,
+    /// everything before them is reached.
+    /// </summary>
+    private static IEnumerable<byte[]> InstallerPackages()
+    {
+        var signer = XarBuilder.TestSigner();
+        yield return XarBuilder.Component("com.example.tool", "1.0", "/usr/local", withScripts: true).Build();
+        yield return XarBuilder.Component("com.example.signed", "2.0", "/Applications", signer: signer).Build();
+        var cms = XarBuilder.Component("com.example.cms", "3.0", "/Applications", signer: signer, withCms: true).Build();
+        yield return cms;
+        yield return XarBuilder.Staple(cms, new byte[64]);
+        var info = "<?xml version=\"1.0\" encoding=\"utf-8\"?><pkg-info format-version=\"2\" identifier=\"com.example.bz\" version=\"1\" install-location=\"/\"/>"u8.ToArray();
+        yield return new XarBuilder().WithStoredFile("PackageInfo", Bzip2(info), info.Length, "application/x-bzip2").WithFile("Payload", new byte[100]).Build();
+        yield return XarBuilder.Product("com.example.app", "4.0", distributionRunsScripts: true).Build();
+    }
+
+    private static byte[] Bzip2(byte[] data)
+    {
+        using var output = new MemoryStream();
+        using (var bzip2 = new ICSharpCode.SharpZipLib.BZip2.BZip2OutputStream(output) { IsStreamOwner = false })
+        {
+            bzip2.Write(data);
+        }
+
+        return output.ToArray();
+    }
+
+    /// <summary>
+    /// Zips with an app (stored and deflated entries, a directory, a symlink made on Unix), AppleDouble debris, an NFD
+    /// name and an archive comment; the same in ZIP64 form; an empty archive (the end record alone).
+    /// </summary>
+    private static IEnumerable<byte[]> Zips()
+    {
+        using var output = new MemoryStream();
+        using (var archive = new ZipArchive(output, ZipArchiveMode.Create, leaveOpen: true) { Comment = "seed" })
+        {
+            archive.CreateEntry("Tool.app/");
+            Write(archive.CreateEntry("Tool.app/Contents/Info.plist", CompressionLevel.Optimal), "<plist version=\"1.0\"><dict/></plist>");
+            Write(archive.CreateEntry("Tool.app/Contents/MacOS/Tool", CompressionLevel.NoCompression), "not a Mach-O");
+            var link = archive.CreateEntry("Tool.app/Contents/Frameworks/Current", CompressionLevel.NoCompression);
+            link.ExternalAttributes = unchecked((int)0xA1FF0000); // S_IFLNK | 0777 in the upper 16 bits
+            Write(link, "A");
+            Write(archive.CreateEntry("Cafe\u0301.app/Contents/Info.plist"), "<plist/>");
+            Write(archive.CreateEntry("__MACOSX/Tool.app/Contents/._Info.plist"), "AppleDouble");
+        }
+
+        var zip = output.ToArray();
+        yield return zip;
+        yield return ZipForms.ToZip64(zip);
+        using var empty = new MemoryStream();
+        new ZipArchive(empty, ZipArchiveMode.Create, leaveOpen: true).Dispose();
+        yield return empty.ToArray();
+    }
+
+    private static void Write(ZipArchiveEntry entry, string content)
+    {
+        using var writer = new StreamWriter(entry.Open());
+        writer.Write(content);
     }
 }

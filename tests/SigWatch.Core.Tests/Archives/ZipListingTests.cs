@@ -3,6 +3,7 @@ using System.IO.Compression;
 using SigWatch.Core.Archives;
 using SigWatch.Core.Binary;
 using SigWatch.TestSupport;
+using SigWatch.TestSupport.Builders;
 
 namespace SigWatch.Core.Tests.Archives;
 
@@ -93,5 +94,43 @@ public sealed class ZipListingTests
 
         Assert.Equal(0xFFFFFFF0L, listing.UncompressedBytes);
         Assert.Equal(0xFFFFFFF0L, Assert.Single(listing.Apps).Bytes);
+    }
+
+    [Fact]
+    public void Read_Zip64Archive_ListsTheSameEntriesAndSizesAsItsClassicForm()
+    {
+        var classic = Zip(
+            ("Tool.app/Contents/Info.plist", "<plist/>"),
+            ("Tool.app/Contents/MacOS/Tool", new string('b', 3000)),
+            ("__MACOSX/Tool.app/Contents/._Info.plist", "ad"));
+
+        var zip64 = ZipForms.ToZip64(classic);
+
+        Assert.Equal(List(classic).Entries, List(zip64).Entries);
+        Assert.Equal(3000L, List(zip64).Entries.Single(e => e.Name.EndsWith("/Tool", StringComparison.Ordinal)).UncompressedSize);
+    }
+
+    [Fact]
+    public void Read_EndRecordDeferringToAZip64RecordThatIsNotThere_IsMalformed()
+    {
+        var zip64 = ZipForms.ToZip64(Zip(("a.txt", "a")));
+        var locator = zip64.Length - 22 - 20;
+        zip64[locator] ^= 0xFF;
+
+        var e = Assert.Throws<MalformedDataException>(() => List(zip64));
+
+        Assert.Contains("ZIP64 record that is not there", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Read_Zip64LocatorPointingPastItsRecord_IsMalformed()
+    {
+        var zip64 = ZipForms.ToZip64(Zip(("a.txt", "a")));
+        var locator = zip64.Length - 22 - 20;
+        BinaryPrimitives.WriteUInt64LittleEndian(zip64.AsSpan(locator + 8), (ulong)zip64.Length);
+
+        var e = Assert.Throws<MalformedDataException>(() => List(zip64));
+
+        Assert.Contains("no ZIP64 end record", e.Message, StringComparison.Ordinal);
     }
 }

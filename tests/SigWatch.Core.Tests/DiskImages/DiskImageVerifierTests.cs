@@ -3,6 +3,7 @@ using SigWatch.Core.CodeSigning;
 using SigWatch.Core.DiskImages;
 using SigWatch.Core.Verification;
 using SigWatch.TestSupport;
+using SigWatch.TestSupport.Builders;
 
 namespace SigWatch.Core.Tests.DiskImages;
 
@@ -53,6 +54,34 @@ public sealed class DiskImageVerifierTests : IDisposable
         Assert.Equal((ulong)SignatureLength, image.Trailer.SignatureLength);
         Assert.Null(image.Ticket);
         Assert.DoesNotContain(image.Report.Findings, f => f.Severity == FindingSeverity.Error);
+    }
+
+    [Fact]
+    public void Verify_ImageBuiltAdHocHere_IsValid_BothItsBytesAndItsTrailerMatched()
+    {
+        // The builder the fuzzing seeds use: without the fixtures, a signed image the verifier accepts.
+        var data = new byte[10_000];
+        new Random(7).NextBytes(data);
+
+        var image = new DiskImageVerifier().Verify("built.dmg", DiskImageBuilder.AdHoc(data));
+
+        Assert.Equal(SignatureVerdict.Valid, image.Report.Verdict);
+        Assert.Equal(SignatureClassification.AdHoc, image.Report.Classification);
+        var directory = Assert.Single(Assert.Single(image.Report.Architectures).CodeDirectories);
+        Assert.Equal(1, directory.PagesMatched);
+        Assert.Contains(directory.SpecialSlots, s => s.Slot == CodeSigningSlot.RepSpecific && s.Status == SpecialSlotStatus.Valid);
+        Assert.Equal((ulong)data.Length, image.Trailer!.SignatureOffset);
+    }
+
+    [Fact]
+    public void Verify_ImageBuiltAdHocHereWithItsLastDataByteChanged_IsInvalid()
+    {
+        var bytes = DiskImageBuilder.AdHoc(new byte[10_000]);
+        bytes[9_999] ^= 0x80;
+
+        var image = new DiskImageVerifier().Verify("built.dmg", bytes);
+
+        Assert.Equal(FindingKind.PageHashMismatch, Assert.Single(image.Report.Findings, f => f.Severity == FindingSeverity.Error).Kind);
     }
 
     [RealFixturesFact]

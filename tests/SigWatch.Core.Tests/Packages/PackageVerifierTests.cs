@@ -49,6 +49,27 @@ public sealed class PackageVerifierTests
     }
 
     [Fact]
+    public void Verify_ProductArchive_ListsTheComponentInItsPackageDirectory_AndADistributionWithoutScripts()
+    {
+        var report = Verify(XarBuilder.Product("com.example.app", "3.1").Build());
+
+        Assert.Equal("product", report.Flavor);
+        var component = Assert.Single(report.Components);
+        Assert.Equal(("com.example.app.pkg", "com.example.app", "3.1", "/"), (component.Directory, component.Identifier, component.Version, component.InstallLocation));
+        Assert.True(component.InfoRead);
+        Assert.False(report.DistributionRunsScripts);
+        Assert.DoesNotContain(report.Findings, f => f.Kind == FindingKind.ArchivedChecksumMismatch);
+    }
+
+    [Fact]
+    public void Verify_ProductArchiveWhoseDistributionRunsJavaScript_SaysSo()
+    {
+        var report = Verify(XarBuilder.Product("com.example.app", "3.1", distributionRunsScripts: true).Build());
+
+        Assert.True(report.DistributionRunsScripts);
+    }
+
+    [Fact]
     public void Verify_APackageInfoWhoseBzip2TablesAreCorrupt_IsAMalformedPackageFinding_NotACrash()
     {
         // Found by AFL on the real test.pkg: one bit of a bzip2 stream's table changed (byte 14, ^0x10) makes

@@ -58,13 +58,30 @@ public sealed class XarBuilder
         var fileXml = new StringBuilder();
         long offset = checksumSize + rsaSize + (Signer is not null && WithCms ? cmsReserve : 0);
         var id = 1;
+        // A name "dir/name" is a file inside the directory "dir", as productbuild stores each component package
+        // (<file><type>directory</type> holding its files); directories come where their first file comes.
+        var top = new List<(string? Directory, StringBuilder Xml)>();
         foreach (var (name, stored, size, encoding, extracted) in _files)
         {
-            fileXml.Append($"<file id=\"{id++}\"><name>{name}</name><type>file</type><data><offset>{offset}</offset><length>{stored.Length}</length><size>{size}</size>"
+            var slash = name.IndexOf('/', StringComparison.Ordinal);
+            var directory = slash < 0 ? null : name[..slash];
+            var xml = directory is null ? null : top.FirstOrDefault(t => t.Directory == directory).Xml;
+            if (xml is null)
+            {
+                xml = new StringBuilder();
+                top.Add((directory, xml));
+            }
+
+            xml.Append($"<file id=\"{id++}\"><name>{name[(slash + 1)..]}</name><type>file</type><data><offset>{offset}</offset><length>{stored.Length}</length><size>{size}</size>"
                 + $"<encoding style=\"{encoding}\"/><archived-checksum style=\"sha1\">{Hex(SHA1.HashData(stored))}</archived-checksum>"
                 + $"<extracted-checksum style=\"sha1\">{Hex(SHA1.HashData(extracted))}</extracted-checksum></data></file>");
             heapFiles.Add(stored);
             offset += stored.Length;
+        }
+
+        foreach (var (directory, xml) in top)
+        {
+            fileXml.Append(directory is null ? xml.ToString() : $"<file id=\"{id++}\"><name>{directory}</name><type>directory</type>{xml}</file>");
         }
 
         var signatureXml = new StringBuilder();
@@ -121,6 +138,23 @@ public sealed class XarBuilder
         }
 
         return output.ToArray();
+    }
+
+    /// <summary>
+    /// A product archive as productbuild writes it: a Distribution (zlib-encoded) naming one component, and the component
+    /// package as the directory <c>&lt;identifier&gt;.pkg</c> with its PackageInfo and Payload.
+    /// </summary>
+    public static XarBuilder Product(string identifier, string version, bool distributionRunsScripts = false)
+    {
+        var script = distributionRunsScripts ? "<script>function check() { return true; }</script><installation-check script=\"check()\"/>" : string.Empty;
+        var distribution = "<?xml version=\"1.0\" encoding=\"utf-8\"?><installer-gui-script minSpecVersion=\"2\"><title>Test</title>"
+            + $"{script}<pkg-ref id=\"{identifier}\" version=\"{version}\">#{identifier}.pkg</pkg-ref>"
+            + $"<choices-outline><line choice=\"default\"/></choices-outline><choice id=\"default\"><pkg-ref id=\"{identifier}\"/></choice></installer-gui-script>";
+        var info = $"<?xml version=\"1.0\" encoding=\"utf-8\"?><pkg-info format-version=\"2\" identifier=\"{identifier}\" version=\"{version}\" install-location=\"/\" auth=\"root\"/>";
+        return new XarBuilder()
+            .WithFile("Distribution", Encoding.UTF8.GetBytes(distribution), zlib: true)
+            .WithFile($"{identifier}.pkg/PackageInfo", Encoding.UTF8.GetBytes(info), zlib: true)
+            .WithFile($"{identifier}.pkg/Payload", Encoding.UTF8.GetBytes(new string('p', 2000)));
     }
 
     /// <summary>A notarization trailer as stapler appends it: terminator, ticket bytes, ticket trailer (16 bytes each, little-endian).</summary>
