@@ -103,6 +103,20 @@ public sealed partial class CliGoldenTests
     {
         var info = Programs.StartInfo(Programs.CliDll, args);
         info.Environment["NO_COLOR"] = "1";
+        if (args[0] == "doctor" && Environment.IsPrivilegedProcess && File.Exists("/usr/bin/unshare"))
+        {
+            // doctor's agent check lists every "sigwatch agent" of this uid in /proc, and the agent tests run theirs as
+            // root beside this one (a CI run saw one): in a PID namespace of its own, with its own /proc, doctor sees
+            // only itself, as on a machine where no agent runs.
+            info.ArgumentList.Insert(0, info.FileName);
+            foreach (var option in new[] { "--mount-proc", "--fork", "--pid" })
+            {
+                info.ArgumentList.Insert(0, option);
+            }
+
+            info.FileName = "/usr/bin/unshare";
+        }
+
         return ExternalProgram.RunAsync(info, TimeSpan.FromSeconds(60), $"sigwatch {string.Join(' ', args)}");
     }
 
