@@ -105,7 +105,7 @@ public sealed class ZipListing
             (entries, directorySize, directoryOffset) = ReadZip64(read, endOffset);
         }
 
-        if (entries > MaxEntries || directorySize > MaxDirectoryBytes || directoryOffset < 0 || directorySize < 0
+        if (entries < 0 || entries > MaxEntries || directorySize > MaxDirectoryBytes || directoryOffset < 0 || directorySize < 0
             || directoryOffset > endOffset || directorySize > endOffset - directoryOffset)
         {
             throw new MalformedDataException(MalformedDataReason.OffsetOutOfRange, endOffset, "zip end record",
@@ -127,7 +127,7 @@ public sealed class ZipListing
 
         var recordOffset = BinaryPrimitives.ReadUInt64LittleEndian(locator[8..]);
         Span<byte> record = stackalloc byte[56];
-        if (recordOffset > (ulong)(endOffset - 56) || read(record, (long)recordOffset) != 56 || BinaryPrimitives.ReadUInt32LittleEndian(record) != Zip64EndSignature)
+        if (endOffset < 20 + 56 || recordOffset > (ulong)(endOffset - 20 - 56) || read(record, (long)recordOffset) != 56 || BinaryPrimitives.ReadUInt32LittleEndian(record) != Zip64EndSignature)
         {
             throw new MalformedDataException(MalformedDataReason.OffsetOutOfRange, endOffset - 20, "zip64 end record", $"no ZIP64 end record at {recordOffset}");
         }

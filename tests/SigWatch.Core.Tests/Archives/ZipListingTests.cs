@@ -133,4 +133,32 @@ public sealed class ZipListingTests
 
         Assert.Contains("no ZIP64 end record", e.Message, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public void Read_Zip64RecordCountingMoreEntriesThanALongHolds_IsMalformedNotACrash()
+    {
+        // Found by AFL (zip-listing, from the ZIP64 seed): 2^64-1 entries became -1, passed the bound check and
+        // reached a list's capacity (ArgumentOutOfRangeException).
+        var zip64 = ZipForms.ToZip64(Zip(("a.txt", "a")));
+        var record = (int)BinaryPrimitives.ReadUInt64LittleEndian(zip64.AsSpan(zip64.Length - 22 - 20 + 8));
+        BinaryPrimitives.WriteUInt64LittleEndian(zip64.AsSpan(record + 32), ulong.MaxValue);
+
+        Assert.Throws<MalformedDataException>(() => List(zip64));
+    }
+
+    [Fact]
+    public void Read_Zip64LocatorWithNoRoomForARecordBeforeIt_IsMalformedNotACrash()
+    {
+        // Found by AFL: an end record 20 bytes into the file with a locator before it; "end - 56" went negative and,
+        // compared as an unsigned number, let a record offset above 2^63 through: a read at a negative offset.
+        var file = new byte[20 + 22];
+        BinaryPrimitives.WriteUInt32LittleEndian(file, 0x07064b50);
+        BinaryPrimitives.WriteUInt64LittleEndian(file.AsSpan(8), 0x8000_0000_8000_0000);
+        BinaryPrimitives.WriteUInt32LittleEndian(file.AsSpan(20), 0x06054b50);
+        BinaryPrimitives.WriteUInt16LittleEndian(file.AsSpan(20 + 10), 0xFFFF);
+
+        var e = Assert.Throws<MalformedDataException>(() => List(file));
+
+        Assert.Contains("no ZIP64 end record", e.Message, StringComparison.Ordinal);
+    }
 }
