@@ -64,14 +64,8 @@ fi
 mkdir -p "$out"
 out=$(cd "$out" && pwd)
 
-# The CLI that checks the staged Mach-Os: the portable build, which runs on this machine whatever its OS.
-# Under scripts/publish.sh's lock: a build beside a publish of this checkout would share obj/project.assets.json.
-mkdir -p "$REPO/artifacts"
-if command -v flock >/dev/null; then
-  flock -o "$REPO/artifacts/.build.lock" dotnet build "$REPO/src/SigWatch.Cli" -c Release -nologo -v q >/dev/null
-else
-  dotnet build "$REPO/src/SigWatch.Cli" -c Release -nologo -v q >/dev/null
-fi
+# The CLI that checks the staged Mach-Os: the portable build, which runs on this machine whatever its OS (built below:
+# by publish.sh, which builds it with the libraries before publishing, or here when nothing is published).
 SIGWATCH=("dotnet" "$REPO/src/SigWatch.Cli/bin/Release/net10.0/sigwatch.dll")
 
 substitute() { # TEMPLATE OUTPUT [HOST_ARCH COMPONENT_PKG]
@@ -108,6 +102,14 @@ if [[ "$publish" == true ]]; then
   rids=()
   for arch in "${archs[@]}"; do rids+=("osx-$arch"); done
   "$REPO/scripts/publish.sh" "${rids[@]}"
+else
+  # Under scripts/publish.sh's lock: a build beside a publish of this checkout would share obj/project.assets.json.
+  mkdir -p "$REPO/artifacts"
+  if command -v flock >/dev/null; then
+    flock -o "$REPO/artifacts/.build.lock" dotnet build "$REPO/src/SigWatch.Cli" -c Release -nologo -v q >/dev/null
+  else
+    dotnet build "$REPO/src/SigWatch.Cli" -c Release -nologo -v q >/dev/null
+  fi
 fi
 
 for arch in "${archs[@]}"; do

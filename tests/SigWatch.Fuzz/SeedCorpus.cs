@@ -160,10 +160,8 @@ public static class SeedCorpus
     /// <summary>64 data bytes, an empty embedded-signature SuperBlob, and a koly trailer pointing at it.</summary>
     public static byte[] MinimalDiskImage()
     {
-        var signature = new byte[12];
-        BinaryPrimitives.WriteUInt32BigEndian(signature, 0xFADE0CC0);
-        BinaryPrimitives.WriteUInt32BigEndian(signature.AsSpan(4), 12);
-        return [.. new byte[64], .. signature, .. DiskImageBuilder.Trailer(64, 12)];
+        var signature = new SuperBlobBuilder().Build();
+        return [.. new byte[64], .. signature, .. DiskImageBuilder.Trailer(64, signature.Length)];
     }
 
     /// <summary>
@@ -173,21 +171,30 @@ public static class SeedCorpus
     /// </summary>
     private static byte[]? Compacted(byte[] image)
     {
-        if (image.Length < Core.DiskImages.UdifTrailer.Size)
+        var at = image.Length - Core.DiskImages.UdifTrailer.Size;
+        if (at < 0)
         {
             return null;
         }
 
-        var trailer = image.AsSpan(image.Length - Core.DiskImages.UdifTrailer.Size).ToArray();
-        var offset = BinaryPrimitives.ReadUInt64BigEndian(trailer.AsSpan(Core.DiskImages.UdifTrailer.SignatureOffsetField));
-        var length = BinaryPrimitives.ReadUInt64BigEndian(trailer.AsSpan(Core.DiskImages.UdifTrailer.SignatureLengthField));
-        if (!Core.DiskImages.UdifTrailer.HasMagic(trailer) || length is 0 or > 64 * 1024
-            || offset > (ulong)(image.Length - Core.DiskImages.UdifTrailer.Size) - length)
+        Core.DiskImages.UdifTrailer parsed;
+        try
+        {
+            parsed = Core.DiskImages.UdifTrailer.Parse(image.AsSpan(at), at);
+        }
+        catch (MalformedDataException)
+        {
+            return null;
+        }
+
+        var (offset, length) = (parsed.SignatureOffset, parsed.SignatureLength);
+        if (length is 0 or > 64 * 1024 || offset > (ulong)at - length)
         {
             return null;
         }
 
         var data = image.AsSpan(0, (int)Math.Min(4096, (long)offset));
+        var trailer = image.AsSpan(at).ToArray();
         BinaryPrimitives.WriteUInt64BigEndian(trailer.AsSpan(Core.DiskImages.UdifTrailer.SignatureOffsetField), (ulong)data.Length);
         return [.. data, .. image.AsSpan((int)offset, (int)length), .. trailer];
     }

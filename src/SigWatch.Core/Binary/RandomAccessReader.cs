@@ -15,6 +15,9 @@ public static class RandomAccessReader
 
     public static ReadAt Of(ReadOnlyMemory<byte> bytes) => (buffer, offset) =>
     {
+        // As RandomAccess.Read refuses it for a file: a negative offset is the caller's unchecked arithmetic, and the
+        // int conversion below would otherwise turn some of them into offset 0 and read the wrong bytes.
+        ArgumentOutOfRangeException.ThrowIfNegative(offset);
         var available = bytes.Span[(int)Math.Min(offset, bytes.Length)..];
         var count = Math.Min(available.Length, buffer.Length);
         available[..count].CopyTo(buffer);

@@ -152,9 +152,9 @@ public sealed class ZipListingTests
         // Found by AFL: an end record 20 bytes into the file with a locator before it; "end - 56" went negative and,
         // compared as an unsigned number, let a record offset above 2^63 through: a read at a negative offset.
         var file = new byte[20 + 22];
-        BinaryPrimitives.WriteUInt32LittleEndian(file, 0x07064b50);
+        BinaryPrimitives.WriteUInt32LittleEndian(file, ZipListing.Zip64LocatorSignature);
         BinaryPrimitives.WriteUInt64LittleEndian(file.AsSpan(8), 0x8000_0000_8000_0000);
-        BinaryPrimitives.WriteUInt32LittleEndian(file.AsSpan(20), 0x06054b50);
+        BinaryPrimitives.WriteUInt32LittleEndian(file.AsSpan(20), ZipListing.EndSignature);
         BinaryPrimitives.WriteUInt16LittleEndian(file.AsSpan(20 + 10), 0xFFFF);
 
         var e = Assert.Throws<MalformedDataException>(() => List(file));

@@ -108,10 +108,10 @@ public sealed partial class CliGoldenTests
             // doctor's agent check lists every "sigwatch agent" of this uid in /proc, and the agent tests run theirs as
             // root beside this one (a CI run saw one): in a PID namespace of its own, with its own /proc, doctor sees
             // only itself, as on a machine where no agent runs.
-            info.ArgumentList.Insert(0, info.FileName);
-            foreach (var option in new[] { "--mount-proc", "--fork", "--pid" })
+            string[] unshare = ["--pid", "--fork", "--mount-proc", info.FileName];
+            for (var i = 0; i < unshare.Length; i++)
             {
-                info.ArgumentList.Insert(0, option);
+                info.ArgumentList.Insert(i, unshare[i]);
             }
 
             info.FileName = "/usr/bin/unshare";

@@ -1,13 +1,11 @@
 using System.Buffers.Binary;
+using SigWatch.Core.Archives;
 
 namespace SigWatch.TestSupport.Builders;
 
 /// <summary>Zip archives in forms <see cref="System.IO.Compression.ZipArchive"/> writes only for huge inputs.</summary>
 public static class ZipForms
 {
-    private const uint CentralSignature = 0x02014b50;
-    private const uint EndSignature = 0x06054b50;
-
     /// <summary>
     /// The same archive in its ZIP64 form (PKWARE APPNOTE 6.3.10, 4.3.14–4.3.15, 4.5.3): every central directory entry's
     /// sizes at 0xFFFFFFFF with the real ones in a ZIP64 extended information extra field (0x0001, uncompressed then
@@ -28,7 +26,7 @@ public static class ZipForms
         for (var i = 0; i < count; i++)
         {
             var entry = zip.AsSpan(position);
-            if (BinaryPrimitives.ReadUInt32LittleEndian(entry) != CentralSignature)
+            if (BinaryPrimitives.ReadUInt32LittleEndian(entry) != ZipListing.CentralSignature)
             {
                 throw new ArgumentException($"no central directory header at {position}", nameof(zip));
             }
@@ -56,7 +54,7 @@ public static class ZipForms
         var directorySize = output.Position - directoryOffset;
         var recordOffset = output.Position;
         Span<byte> record = stackalloc byte[56];
-        BinaryPrimitives.WriteUInt32LittleEndian(record, 0x06064b50);
+        BinaryPrimitives.WriteUInt32LittleEndian(record, ZipListing.Zip64EndSignature);
         BinaryPrimitives.WriteUInt64LittleEndian(record[4..], 56 - 12); // the record's size after this field
         BinaryPrimitives.WriteUInt16LittleEndian(record[12..], 45);      // version made by: 4.5, ZIP64
         BinaryPrimitives.WriteUInt16LittleEndian(record[14..], 45);      // version needed to extract
@@ -66,7 +64,7 @@ public static class ZipForms
         BinaryPrimitives.WriteUInt64LittleEndian(record[48..], (ulong)directoryOffset);
         output.Write(record);
         Span<byte> locator = stackalloc byte[20];
-        BinaryPrimitives.WriteUInt32LittleEndian(locator, 0x07064b50);
+        BinaryPrimitives.WriteUInt32LittleEndian(locator, ZipListing.Zip64LocatorSignature);
         BinaryPrimitives.WriteUInt64LittleEndian(locator[8..], (ulong)recordOffset);
         BinaryPrimitives.WriteUInt32LittleEndian(locator[16..], 1); // total number of disks
         output.Write(locator);
@@ -84,7 +82,7 @@ public static class ZipForms
     {
         for (var i = zip.Length - 22; i >= 0; i--)
         {
-            if (BinaryPrimitives.ReadUInt32LittleEndian(zip.AsSpan(i)) == EndSignature)
+            if (BinaryPrimitives.ReadUInt32LittleEndian(zip.AsSpan(i)) == ZipListing.EndSignature)
             {
                 return i;
             }
