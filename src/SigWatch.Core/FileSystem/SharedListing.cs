@@ -69,12 +69,14 @@ public sealed class SharedListing : IFileTree
     public string? ReadLink(string path) => _tree.ReadLink(path);
 
     /// <summary>
-    /// The attribute names of one listing's entries, each slot empty, then holding the first walk's reading, then taken
-    /// by the second (a third reads again). Failures are never kept.
+    /// The attribute names of one listing's entries, each slot empty, then being read by the first walk to reach it, then
+    /// holding that reading, then taken by the second (a third reads again). A walk that finds the slot being read waits
+    /// for the reading (one listxattr) instead of reading again. Failures are never kept: the slot is emptied again.
     /// </summary>
     private sealed class DirectoryAttributes(IReadOnlyList<FileTreeEntry> listing)
     {
         private static readonly IReadOnlyList<string> s_taken = ["(taken)"];
+        private static readonly IReadOnlyList<string> s_reading = ["(reading)"];
         private readonly IReadOnlyList<string>?[] _names = new IReadOnlyList<string>?[listing.Count];
 
         /// <summary>The entry's place in the listing (sorted ordinally), or -1.</summary>
@@ -98,20 +100,40 @@ public sealed class SharedListing : IFileTree
 
         public IReadOnlyList<string> Take(int index, string path, IExtendedAttributeReader reader)
         {
-            var kept = Volatile.Read(ref _names[index]);
-            if (kept is not null && !ReferenceEquals(kept, s_taken) && ReferenceEquals(Interlocked.CompareExchange(ref _names[index], s_taken, kept), kept))
+            var spin = new SpinWait();
+            while (true)
             {
-                return kept;
-            }
+                var kept = Interlocked.CompareExchange(ref _names[index], s_reading, null);
+                if (kept is null)
+                {
+                    IReadOnlyList<string> names;
+                    try
+                    {
+                        names = reader.List(path);
+                    }
+                    catch
+                    {
+                        Volatile.Write(ref _names[index], null);
+                        throw;
+                    }
 
-            var names = reader.List(path);
-            // Lost a race with the other walk reading the same entry: both keep their own reading, nothing stays behind.
-            if (kept is null && Interlocked.CompareExchange(ref _names[index], names, null) is not null)
-            {
-                Volatile.Write(ref _names[index], s_taken);
-            }
+                    Volatile.Write(ref _names[index], names);
+                    return names;
+                }
 
-            return names;
+                if (ReferenceEquals(kept, s_reading))
+                {
+                    spin.SpinOnce();
+                }
+                else if (ReferenceEquals(kept, s_taken))
+                {
+                    return reader.List(path);
+                }
+                else if (ReferenceEquals(Interlocked.CompareExchange(ref _names[index], s_taken, kept), kept))
+                {
+                    return kept;
+                }
+            }
         }
     }
 
