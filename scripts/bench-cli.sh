@@ -30,7 +30,7 @@ fi
 if [ -n "${SIGWATCH_BENCH_R2R_CLI:-}" ] && [ -x "$SIGWATCH_BENCH_R2R_CLI" ]; then
   R2R=$SIGWATCH_BENCH_R2R_CLI
 else
-  ./scripts/publish.sh "$rid" >/dev/null
+  ./scripts/publish.sh --only sigwatch "$rid" >/dev/null
   R2R="artifacts/publish/$rid/sigwatch/sigwatch"
 fi
 JIT="dotnet exec src/SigWatch.Cli/bin/Release/net10.0/sigwatch.dll"

@@ -7,7 +7,9 @@
 # nothing here runs the binaries. Native AOT needs clang and the host's own OS (Linux for linux-*, a Mac for osx-*):
 # --aot-cli: the CLI compiled ahead of time (starts in ~30 ms instead of ~280 ms);
 # --aot:     the CLI and the daemon (idle RSS with 500 bundles ~56 MB instead of ~120 MB; docs/benchmarks.md).
-# Usage: scripts/publish.sh [--aot | --aot-cli] RID [RID...]
+# --only APP: only sigwatchd or only sigwatch (the other's directory is left as it was); bench.sh needs only the
+#            ReadyToRun CLI, and the daemon's publish would be a minute of its run.
+# Usage: scripts/publish.sh [--aot | --aot-cli] [--only sigwatchd|sigwatch] RID [RID...]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -23,14 +25,22 @@ fi
 
 aot_cli=false
 aot_daemon=false
+apps=(sigwatchd sigwatch)
+usage() {
+  echo "usage: $0 [--aot | --aot-cli] [--only sigwatchd|sigwatch] RID [RID...]   (e.g. osx-arm64 osx-x64 linux-x64)" >&2
+  exit 2
+}
 case "${1:-}" in
   --aot-cli) aot_cli=true; shift ;;
   --aot) aot_cli=true; aot_daemon=true; shift ;;
 esac
-if [[ $# -eq 0 ]]; then
-  echo "usage: $0 [--aot | --aot-cli] RID [RID...]   (e.g. osx-arm64 osx-x64 linux-x64)" >&2
-  exit 2
+if [[ "${1:-}" == --only ]]; then
+  case "${2:-}" in
+    sigwatchd | sigwatch) apps=("$2"); shift 2 ;;
+    *) usage ;;
+  esac
 fi
+[[ $# -gt 0 ]] || usage
 # Native AOT links with clang; Debian ships it versioned (clang-14) without a plain `clang`.
 aot_linker=()
 if [[ "$aot_cli" == true ]] && ! command -v clang >/dev/null; then
@@ -50,45 +60,57 @@ no_libraries=(-p:RestoreRecursive=false) # see the build of the libraries below
 #  - Serilog, PropertyValueConverter.TryConvertStructure: destructuring an object's properties ({@Value}); no message
 #    template in sigwatchd destructures (scalars only).
 known_daemon_warnings='GrpcReflectionServiceExtensions\.GetDescriptorPropertyFallback|Serilog\.Capturing\.PropertyValueConverter\.TryConvertStructure'
-publish_daemon_aot() { # RID OUT
-  local log
-  log=$(mktemp)
-  if ! dotnet publish src/SigWatch.Daemon -c Release -r "$1" -p:PublishAot=true "${aot_linker[@]}" \
-      -p:TreatWarningsAsErrors=false -p:TrimmerSingleWarn=false "${no_libraries[@]}" --nologo -v quiet -o "$2" >"$log" 2>&1; then
-    cat "$log" >&2; rm -f "$log"; exit 1
+
+project_of() { case "$1" in sigwatchd) echo SigWatch.Daemon ;; sigwatch) echo SigWatch.Cli ;; esac; }
+publish_app() { # RID APP OUT: one app, its output in OUT, what dotnet says on stdout
+  local project
+  project=$(project_of "$2")
+  # BuildProjectReferences=false: the libraries were built just before (below) and are only read here, so the
+  # publishes of one RID can run side by side without either writing what the other reads.
+  local common=(-c Release -r "$1" "${no_libraries[@]}" -p:BuildProjectReferences=false --nologo -v quiet -o "$3")
+  if [[ "$2" == sigwatchd && "$aot_daemon" == true ]]; then
+    dotnet publish "src/$project" -p:PublishAot=true "${aot_linker[@]}" -p:TreatWarningsAsErrors=false \
+      -p:TrimmerSingleWarn=false "${common[@]}"
+  elif [[ "$2" == sigwatch && "$aot_cli" == true ]]; then
+    dotnet publish "src/$project" -p:PublishAot=true "${aot_linker[@]}" "${common[@]}"
+  else
+    dotnet publish "src/$project" --self-contained true -p:PublishReadyToRun=true "${common[@]}"
   fi
-  if grep -E '(warning|error) [A-Z]+[0-9]+' "$log" | grep -vE "$known_daemon_warnings" | sort -u | grep . >&2; then
-    echo "publish: sigwatchd under Native AOT has warnings beyond the two known ones (above)" >&2
-    rm -f "$log"; exit 1
-  fi
-  rm -f "$log" "$2"/*.dbg
 }
 
 # The libraries, built as in every build (a no-op when current). Each publish below then restores its app alone
-# (RestoreRecursive=false) and finds the libraries current: it compiles and writes only the app's RID-specific
-# output, never the libraries' (Directory.Build.props, SigWatchAppOnlyProperties).
-for project in SigWatch.Daemon SigWatch.Cli; do
-  dotnet build "src/$project" -c Release --nologo -v quiet >/dev/null
+# (RestoreRecursive=false) and reads the libraries' output without building them: it compiles and writes only the
+# app's RID-specific output, never the libraries' (Directory.Build.props, SigWatchAppOnlyProperties).
+for app in "${apps[@]}"; do
+  dotnet build "src/$(project_of "$app")" -c Release --nologo -v quiet >/dev/null
 done
+logs=$(mktemp -d)
+trap 'rm -rf "$logs"' EXIT
 for rid in "$@"; do
-  for app in sigwatchd sigwatch; do
-    case "$app" in
-      sigwatchd) project=SigWatch.Daemon ;;
-      sigwatch) project=SigWatch.Cli ;;
-    esac
+  # The apps of one RID side by side: Native AOT compilation has long single-threaded stretches (scanning, object
+  # writing, linking), so two at once keep both cores busy (bench.sh publishes both before it measures).
+  pids=()
+  for app in "${apps[@]}"; do
     out="artifacts/publish/$rid/$app"
     rm -rf "$out"
-    echo "publish $project for $rid -> $out"
-    if [[ "$app" == sigwatchd && "$aot_daemon" == true ]]; then
-      publish_daemon_aot "$rid" "$out"
-    elif [[ "$app" == sigwatch && "$aot_cli" == true ]]; then
-      dotnet publish "src/$project" -c Release -r "$rid" -p:PublishAot=true "${aot_linker[@]}" "${no_libraries[@]}" \
-        --nologo -v quiet -o "$out"
-      rm -f "$out"/*.dbg
-    else
-      dotnet publish "src/$project" -c Release -r "$rid" --self-contained true -p:PublishReadyToRun=true \
-        "${no_libraries[@]}" --nologo -v quiet -o "$out"
+    echo "publish $(project_of "$app") for $rid -> $out"
+    publish_app "$rid" "$app" "$out" >"$logs/$app.log" 2>&1 &
+    pids+=($!)
+  done
+  for i in "${!apps[@]}"; do
+    app=${apps[$i]}
+    out="artifacts/publish/$rid/$app"
+    if ! wait "${pids[$i]}"; then
+      echo "publish of $app for $rid failed:" >&2
+      cat "$logs/$app.log" >&2
+      exit 1
     fi
+    if [[ "$app" == sigwatchd && "$aot_daemon" == true ]] &&
+      grep -E '(warning|error) [A-Z]+[0-9]+' "$logs/$app.log" | grep -vE "$known_daemon_warnings" | sort -u | grep . >&2; then
+      echo "publish: sigwatchd under Native AOT has warnings beyond the two known ones (above)" >&2
+      exit 1
+    fi
+    rm -f "$out"/*.dbg
     exe="$out/$app"
     if [[ ! -f "$exe" ]]; then
       echo "publish produced no $exe" >&2
