@@ -85,7 +85,14 @@ for app in "${apps[@]}"; do
   dotnet build "src/$(project_of "$app")" -c Release --nologo -v quiet >/dev/null
 done
 logs=$(mktemp -d)
-trap 'rm -rf "$logs"' EXIT
+pids=()
+# A failed publish ends the script: the other app's publish must not go on writing behind it.
+stop_all() {
+  local pid
+  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
+  rm -rf "$logs"
+}
+trap stop_all EXIT
 for rid in "$@"; do
   # The apps of one RID side by side: Native AOT compilation has long single-threaded stretches (scanning, object
   # writing, linking), so two at once keep both cores busy (bench.sh publishes both before it measures).
