@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Every performance figure SigWatch tracks, each beside a baseline measured in the same run, with the ratio
 # (issue #20). Writes the Markdown to stdout and, with --write, between the "bench.sh" markers in docs/benchmarks.md.
-# About 9 minutes on 2 cores once the published programs are current, plus ~6 minutes when it must publish them
-# (stderr says where the time went). Needs hyperfine and clang (the Native AOT CLI, which the Debian package ships).
+# About 8 minutes on 2 cores from a fresh clone (494 s on 2026-12-04: 160 s building and publishing, the rest
+# measuring; stderr says where the time went). Needs hyperfine and clang (the Native AOT CLI, which the Debian package ships).
 #   1. Seal verification of generated bundles (1k, 20k and 100k files): in process (BundleVerifier; and the whole
 #      assessment `check` runs) against the hashing limit (SHA-256 of the same bytes on every core, one read per file,
 #      tests/SigWatch.Benchmarks seal-limits); and cold in a new process (`sigwatch check`, Native AOT, page cache
