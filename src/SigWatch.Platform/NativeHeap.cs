@@ -20,8 +20,9 @@ public static class NativeHeap
 {
     /// <summary>
     /// Gives the C heap's free pages back to the kernel, once work has ended. glibc keeps what a burst freed inside its
-    /// arenas (one per thread that allocated, up to eight per core) until asked: after 500 assessments the native heap
-    /// held ~4 MB of free pages (scripts/bench-idle.sh; the same daemon under MALLOC_ARENA_MAX=1 was that much smaller).
+    /// arenas (one per thread that allocated, up to eight per core) until asked: after 500 assessments the daemon was
+    /// ~4 MB larger than under MALLOC_ARENA_MAX=1 (scripts/bench-idle.sh), and with this trim ~2 MB smaller in the
+    /// median (docs/benchmarks.md, "Daemon memory and idle CPU").
     /// Linux with glibc: malloc_trim(0). Elsewhere nothing is called (<see cref="NativeHeapTrim.NotSupported"/>): on
     /// macOS the allocator's own call for this is not among the facts this project works from, and nothing of this has
     /// run on a Mac.

@@ -12,7 +12,7 @@ namespace SigWatch.Daemon.Hosting;
 /// than an empty root). When the assessment queue has been drained and has stayed empty for <see cref="Quiet"/>,
 /// one full blocking collection in <see cref="GCCollectionMode.Aggressive"/> mode compacts the heap and decommits what
 /// is free (a few milliseconds for the daemon's heap of about 10 MB); then the C heap gives its free pages back too
-/// (<see cref="NativeHeap.Trim"/>: about 4 MB after 500 assessments). It runs once per burst, never on a timer.
+/// (<see cref="NativeHeap.Trim"/>). It runs once per burst, never on a timer.
 /// </summary>
 internal sealed class IdleMemoryTrim(AssessmentWorker worker, TimeProvider time, ILogger<IdleMemoryTrim> logger) : BackgroundService
 {
