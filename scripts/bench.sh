@@ -80,12 +80,12 @@ section "built and published"
 } >"$OUT"
 
 ms() { awk '{ printf "%.0f", $1 * 1000 }'; }
-seal_row() { # LABEL FILES BYTES [keep]   (keep: the bundle stays, its path in $WORK/b<FILES>.path)
+kept_bundle=
+seal_row() { # LABEL FILES BYTES [keep]   (keep: the bundle stays, its path in kept_bundle)
   local label=$1 files=$2 bytes=$3 dir="$WORK/b$2"
   mkdir -p "$dir"
   local bundle
   bundle=$($BENCH seal-bundle "$dir" "$files" "$bytes")
-  echo "$bundle" >"$dir.path"
   local limits
   limits=$($BENCH seal-limits "$bundle" 5)
   echo "$limits" >&2
@@ -103,7 +103,7 @@ seal_row() { # LABEL FILES BYTES [keep]   (keep: the bundle stays, its path in $
   printf '| %s | %.0f ms | %s ms (%s) | %.0f ms (**%s**) | %.0f ms (%s) | %s ms (**%s**; %s of sha256sum) |\n' "$label" "$limit" "$sha" "$(r "$sha")" \
     "$verify" "$(r "$verify")" "$assess" "$(r "$assess")" "$check" "$(r "$check")" \
     "$(awk -v a="$check" -v b="$sha" 'BEGIN { printf "%.2f×", a / b }')" >>"$OUT"
-  [ "${4:-}" = keep ] || rm -rf "$dir"
+  if [ "${4:-}" = keep ]; then kept_bundle=$bundle; else rm -rf "$dir"; fi
 }
 section "seal rows"
 seal_row "1,000 files, 64 MiB" 1000 67108864
@@ -125,11 +125,11 @@ if [ "$QUICK" = false ]; then
   $BENCH --filter '*CodeSigningBenchmarks*' --job short --inProcess --artifacts "$WORK/bdn1" >"$WORK/bdn1.log" 2>&1
   sed -n '/^| *Method/,/^$/p' "$WORK/bdn1.log" >>"$OUT"
   # The 20k row's bundle: the benchmarks change one file of it, after that row has been measured.
-  SIGWATCH_BENCH_BUNDLE="$(cat "$WORK/b20000.path")" $BENCH --filter '*SealReverifyBenchmarks*' --job short --inProcess \
+  SIGWATCH_BENCH_BUNDLE="$kept_bundle" $BENCH --filter '*SealReverifyBenchmarks*' --job short --inProcess \
     --artifacts "$WORK/bdn2" >"$WORK/bdn2.log" 2>&1
   sed -n '/^| *Method/,/^$/p' "$WORK/bdn2.log" >>"$OUT"
 fi
-rm -rf "$WORK/b20000" "$WORK/b20000.path"
+rm -rf "$WORK/b20000"
 
 {
   echo

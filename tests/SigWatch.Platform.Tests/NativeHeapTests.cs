@@ -32,9 +32,9 @@ public sealed class NativeHeapTests
                     NativeMemory.Free((void*)blocks[i]);
                 }
 
-                freed = ResidentBytes();
+                freed = Environment.WorkingSet;
                 result = NativeHeap.Trim();
-                trimmed = ResidentBytes();
+                trimmed = Environment.WorkingSet;
                 NativeMemory.Free((void*)blocks[^1]);
             }
         });
@@ -60,8 +60,4 @@ public sealed class NativeHeapTests
             Assert.Equal(NativeHeapTrim.NotSupported, result);
         }
     }
-
-    /// <summary>VmRSS of this process (/proc/self/statm's second field, in pages).</summary>
-    private static long ResidentBytes() =>
-        long.Parse(File.ReadAllText("/proc/self/statm").Split(' ')[1], System.Globalization.CultureInfo.InvariantCulture) * Environment.SystemPageSize;
 }
